@@ -1,0 +1,40 @@
+/*
+ * config.h - argos's own command line (what follows the EAL's "--").
+ */
+#ifndef ARGOS_CP_CONFIG_H
+#define ARGOS_CP_CONFIG_H
+
+#include <stdint.h>
+
+#include "argos_job.h"
+
+struct cp_config {
+	uint32_t ip;               /* network order */
+	uint32_t netmask;          /* network order */
+	uint8_t prefix_len;
+	uint32_t gateway;          /* network order, 0: none */
+	const char *devices_path;
+	const char *output_path;   /* NULL: results are counted, not written */
+	struct argos_profile profile;
+	const char *profile_name;  /* "if-mib" or "--oids" */
+	int once;
+	uint32_t stats_period;     /* seconds, 0: no periodic stats */
+	uint8_t ping_count;
+	uint32_t ping_interval_ms;
+	uint32_t ping_timeout_ms;
+	uint16_t port;
+	uint32_t max_inflight;
+	uint16_t src_port;
+};
+
+/**
+ * Parse argos's arguments into c.
+ * @return 0; 1 when --help or --version was answered (exit 0); -1 on a
+ *         bad argument, after printing what is wrong to stderr.
+ */
+int cp_config_parse(int argc, char **argv, struct cp_config *c);
+
+/** The built-in if-mib profile: system, ifTable, ifXTable. */
+void cp_profile_if_mib(struct argos_profile *p);
+
+#endif

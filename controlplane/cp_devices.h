@@ -1,0 +1,46 @@
+/*
+ * devices.h - the devices the control plane polls, and the CSV file
+ * they come from in DB-less mode (--devices FILE).
+ *
+ * The columns are named after horus's devices table.  Required: id,
+ * hostname, ip_address, snmp_community, snmp_version.  Optional, with
+ * their defaults: snmp_port (161), snmp_timeout (1, seconds, decimals
+ * allowed), snmp_retries (2), snmp_max_repetitions (25),
+ * polling_frequency (60 s), ping_frequency (10 s, 0: never pinged).
+ */
+#ifndef ARGOS_CP_DEVICES_H
+#define ARGOS_CP_DEVICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "argos_job.h"
+
+#define CP_ID_MAX 64
+#define CP_HOSTNAME_MAX 128
+
+struct cp_device {
+	char id[CP_ID_MAX];
+	char hostname[CP_HOSTNAME_MAX];
+	uint32_t ip;                 /* network order */
+	char community[ARGOS_COMMUNITY_MAX + 1];
+	uint8_t snmp_version;        /* 0 = v1, 1 = v2c */
+	uint16_t snmp_port;
+	uint32_t snmp_timeout_ms;
+	uint8_t snmp_retries;
+	uint16_t snmp_max_repetitions;
+	uint32_t polling_frequency;  /* seconds */
+	uint32_t ping_frequency;     /* seconds, 0: no ping */
+	uint32_t line;               /* where the file defined it */
+};
+
+/**
+ * Load a devices file.  On success *devs is a malloc'd array of *n
+ * devices (at least one), in file order.
+ * @return 0, or -1 with err holding "FILE:LINE: reason" (LINE 0 when
+ *         the file cannot be read).  Nothing is returned on error.
+ */
+int cp_devices_load(const char *path, struct cp_device **devs, size_t *n,
+		    char *err, size_t errlen);
+
+#endif

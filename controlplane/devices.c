@@ -1,0 +1,384 @@
+/*
+ * devices.c - the CSV devices file (see devices.h).
+ *
+ * RFC 4180 as people write it: a header line, comma-separated fields,
+ * double quotes around a field that holds a comma or a quote ("" is a
+ * quote), CRLF or LF line ends.  Blank lines and lines starting with #
+ * are skipped.  Any problem stops the load with FILE:LINE: reason, so
+ * that a half-read file is never polled.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp_devices.h"
+
+enum col {
+	COL_ID, COL_HOSTNAME, COL_IP, COL_COMMUNITY, COL_VERSION,
+	COL_PORT, COL_TIMEOUT, COL_RETRIES, COL_MAXREP, COL_POLLFREQ, COL_PINGFREQ,
+	COL_MAX
+};
+
+static const struct {
+	const char *name;
+	int required;
+} columns[COL_MAX] = {
+	[COL_ID] = { "id", 1 },
+	[COL_HOSTNAME] = { "hostname", 1 },
+	[COL_IP] = { "ip_address", 1 },
+	[COL_COMMUNITY] = { "snmp_community", 1 },
+	[COL_VERSION] = { "snmp_version", 1 },
+	[COL_PORT] = { "snmp_port", 0 },
+	[COL_TIMEOUT] = { "snmp_timeout", 0 },
+	[COL_RETRIES] = { "snmp_retries", 0 },
+	[COL_MAXREP] = { "snmp_max_repetitions", 0 },
+	[COL_POLLFREQ] = { "polling_frequency", 0 },
+	[COL_PINGFREQ] = { "ping_frequency", 0 },
+};
+
+#define MAX_FIELDS 32
+#define LINE_MAX_LEN 4096
+
+struct loader {
+	const char *path;
+	unsigned line;
+	char *err;
+	size_t errlen;
+};
+
+static int
+fail(struct loader *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(l->err, l->errlen, "%s:%u: ", l->path, l->line);
+
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < l->errlen)
+		vsnprintf(l->err + n, l->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Split line in place into fields.  @return the count, or -1. */
+static int
+split(struct loader *l, char *line, char **f)
+{
+	int n = 0;
+	char *r = line, *w;
+
+	for (;;) {
+		if (n == MAX_FIELDS)
+			return fail(l, "more than %d fields", MAX_FIELDS);
+		f[n++] = w = r;
+		if (*r == '"') {
+			r++;
+			for (;;) {
+				if (*r == '\0')
+					return fail(l, "field %d: unterminated quote", n);
+				if (*r == '"' && r[1] == '"') {
+					*w++ = '"';
+					r += 2;
+				} else if (*r == '"') {
+					r++;
+					break;
+				} else {
+					*w++ = *r++;
+				}
+			}
+			if (*r != ',' && *r != '\0')
+				return fail(l, "field %d: text after the closing quote", n);
+		} else {
+			while (*r != ',' && *r != '\0') {
+				if (*r == '"')
+					return fail(l, "field %d: quote inside an unquoted field", n);
+				*w++ = *r++;
+			}
+		}
+		if (*r == '\0') {
+			*w = '\0';
+			return n;
+		}
+		*w = '\0';
+		r++;
+	}
+}
+
+static void
+trim(char *s)
+{
+	size_t n = strlen(s), i = 0;
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	if (i)
+		memmove(s, s + i, n - i + 1);
+}
+
+static int
+uint_field(struct loader *l, const char *name, const char *s, unsigned long min,
+	   unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return fail(l, "%s: '%s' is not a whole number", name, s);
+	*out = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return fail(l, "%s: '%s' is not a whole number", name, s);
+	if (*out < min || *out > max)
+		return fail(l, "%s: %lu is out of range %lu..%lu", name, *out, min, max);
+	return 0;
+}
+
+static int
+parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
+{
+	const char *v;
+	unsigned long u;
+	struct in_addr a;
+
+	memset(d, 0, sizeof(*d));
+	d->snmp_port = 161;
+	d->snmp_timeout_ms = 1000;
+	d->snmp_retries = 2;
+	d->snmp_max_repetitions = 25;
+	d->polling_frequency = 60;
+	d->ping_frequency = 10;
+
+	for (int c = 0; c < COL_MAX; c++) {
+		if (idx[c] < 0)
+			continue;
+		v = f[idx[c]];
+		if (*v == '\0') {
+			if (columns[c].required)
+				return fail(l, "%s is empty", columns[c].name);
+			continue;   /* an empty optional field takes the default */
+		}
+		switch (c) {
+		case COL_ID:
+			if (strlen(v) >= CP_ID_MAX)
+				return fail(l, "id is longer than %d characters", CP_ID_MAX - 1);
+			strcpy(d->id, v);
+			break;
+		case COL_HOSTNAME:
+			if (strlen(v) >= CP_HOSTNAME_MAX)
+				return fail(l, "hostname is longer than %d characters",
+					    CP_HOSTNAME_MAX - 1);
+			strcpy(d->hostname, v);
+			break;
+		case COL_IP:
+			if (inet_pton(AF_INET, v, &a) != 1)
+				return fail(l, "ip_address: '%s' is not an IPv4 address", v);
+			if (a.s_addr == 0 || a.s_addr == 0xffffffff ||
+			    (ntohl(a.s_addr) >> 28) == 0xe)
+				return fail(l, "ip_address: %s cannot be polled", v);
+			d->ip = a.s_addr;
+			break;
+		case COL_COMMUNITY:
+			if (strlen(v) > ARGOS_COMMUNITY_MAX)
+				return fail(l, "snmp_community is longer than %d bytes",
+					    ARGOS_COMMUNITY_MAX);
+			strcpy(d->community, v);
+			break;
+		case COL_VERSION:
+			if (!strcmp(v, "1") || !strcmp(v, "v1"))
+				d->snmp_version = 0;
+			else if (!strcmp(v, "2c") || !strcmp(v, "v2c") || !strcmp(v, "2"))
+				d->snmp_version = 1;
+			else
+				return fail(l, "snmp_version: '%s' is not 1 or 2c "
+					    "(SNMPv3 is not supported yet)", v);
+			break;
+		case COL_PORT:
+			if (uint_field(l, "snmp_port", v, 1, 65535, &u))
+				return -1;
+			d->snmp_port = (uint16_t)u;
+			break;
+		case COL_TIMEOUT: {
+			char *end;
+			double t;
+
+			errno = 0;
+			t = strtod(v, &end);
+			if (errno || *end != '\0' || !(t >= 0.01 && t <= 60))
+				return fail(l, "snmp_timeout: '%s' is not a number of seconds "
+					    "from 0.01 to 60", v);
+			d->snmp_timeout_ms = (uint32_t)(t * 1000 + 0.5);
+			break;
+		}
+		case COL_RETRIES:
+			if (uint_field(l, "snmp_retries", v, 0, 10, &u))
+				return -1;
+			d->snmp_retries = (uint8_t)u;
+			break;
+		case COL_MAXREP:
+			if (uint_field(l, "snmp_max_repetitions", v, 1, 255, &u))
+				return -1;
+			d->snmp_max_repetitions = (uint16_t)u;
+			break;
+		case COL_POLLFREQ:
+			if (uint_field(l, "polling_frequency", v, 1, 86400 * 7, &u))
+				return -1;
+			d->polling_frequency = (uint32_t)u;
+			break;
+		case COL_PINGFREQ:
+			if (uint_field(l, "ping_frequency", v, 0, 86400 * 7, &u))
+				return -1;
+			d->ping_frequency = (uint32_t)u;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	const struct cp_device *const *x = a, *const *y = b;
+	int c = strcmp((*x)->id, (*y)->id);
+
+	return c ? c : ((*x)->line > (*y)->line) - ((*x)->line < (*y)->line);
+}
+
+/* Ids name devices in every result: two devices may not share one.
+ * Sorting keeps this O(n log n) for a million-line file. */
+static int
+check_unique_ids(struct loader *l, struct cp_device *v, size_t n)
+{
+	struct cp_device **p = malloc(n * sizeof(*p));
+
+	if (p == NULL)
+		return fail(l, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		p[i] = &v[i];
+	qsort(p, n, sizeof(*p), by_id);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(p[i - 1]->id, p[i]->id)) {
+			l->line = p[i]->line;
+			fail(l, "id '%s' already used on line %u", p[i]->id, p[i - 1]->line);
+			free(p);
+			return -1;
+		}
+	free(p);
+	return 0;
+}
+
+int
+cp_devices_load(const char *path, struct cp_device **devs, size_t *n, char *err, size_t errlen)
+{
+	struct loader l = { .path = path, .line = 0, .err = err, .errlen = errlen };
+	char buf[LINE_MAX_LEN + 2];
+	char *f[MAX_FIELDS];
+	int idx[COL_MAX], n_header = 0, nf;
+	struct cp_device *v = NULL;
+	size_t count = 0, cap = 0;
+	FILE *fp;
+
+	*devs = NULL;
+	*n = 0;
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		fail(&l, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	for (int c = 0; c < COL_MAX; c++)
+		idx[c] = -1;
+
+	while (fgets(buf, sizeof(buf), fp) != NULL) {
+		size_t len = strlen(buf);
+
+		l.line++;
+		if (len == sizeof(buf) - 1 && buf[len - 1] != '\n') {
+			fail(&l, "line longer than %d bytes", LINE_MAX_LEN);
+			goto err;
+		}
+		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			buf[--len] = '\0';
+		if (len == 0 || buf[0] == '#')
+			continue;
+		if (memchr(buf, '\0', len) != NULL || strlen(buf) != len) {
+			fail(&l, "NUL byte in line");
+			goto err;
+		}
+		nf = split(&l, buf, f);
+		if (nf < 0)
+			goto err;
+		for (int i = 0; i < nf; i++)
+			trim(f[i]);
+
+		if (n_header == 0) {
+			for (int i = 0; i < nf; i++) {
+				int c;
+
+				for (c = 0; c < COL_MAX; c++)
+					if (!strcmp(f[i], columns[c].name))
+						break;
+				if (c == COL_MAX) {
+					fail(&l, "unknown column '%s'", f[i]);
+					goto err;
+				}
+				if (idx[c] >= 0) {
+					fail(&l, "column '%s' appears twice", f[i]);
+					goto err;
+				}
+				idx[c] = i;
+			}
+			for (int c = 0; c < COL_MAX; c++)
+				if (columns[c].required && idx[c] < 0) {
+					fail(&l, "header lacks the required column '%s'",
+					     columns[c].name);
+					goto err;
+				}
+			n_header = nf;
+			continue;
+		}
+
+		if (nf != n_header) {
+			fail(&l, "%d fields, the header has %d", nf, n_header);
+			goto err;
+		}
+		if (count == cap) {
+			struct cp_device *nv;
+
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (nv == NULL) {
+				fail(&l, "out of memory");
+				goto err;
+			}
+			v = nv;
+		}
+		if (parse_device(&l, f, idx, &v[count]) != 0)
+			goto err;
+		v[count].line = l.line;
+		count++;
+	}
+	if (ferror(fp)) {
+		fail(&l, "read error: %s", strerror(errno));
+		goto err;
+	}
+	if (n_header == 0) {
+		fail(&l, "no header line");
+		goto err;
+	}
+	if (count == 0) {
+		fail(&l, "no devices");
+		goto err;
+	}
+	if (check_unique_ids(&l, v, count) != 0)
+		goto err;
+	fclose(fp);
+	*devs = v;
+	*n = count;
+	return 0;
+err:
+	fclose(fp);
+	free(v);
+	return -1;
+}

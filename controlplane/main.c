@@ -1,0 +1,509 @@
+/*
+ * main.c - the main lcore: start-up, the DB-less scheduler, results and
+ * statistics, and the two-stage shutdown.
+ *
+ *   rte_eal_init -> argos options -> devices file -> port -> lanes ->
+ *   one worker launched per worker lcore -> loop:
+ *       drain result batches (write JSON Lines, note finished jobs)
+ *       send the jobs that are due through the job rings
+ *       print statistics when due
+ *   -> on --once completion or SIGINT/SIGTERM: drain (no new jobs, keep
+ *      receiving until the jobs in flight end), quit, flush, summary.
+ *
+ * This thread may block and allocate; it never touches a packet.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+
+#include "argos_lane.h"
+#include "cp_config.h"
+#include "cp_devices.h"
+#include "cp_output.h"
+#include "cp_sched.h"
+#include "cp_stats.h"
+
+#define READY_TIMEOUT_S 10
+#define MAX_WORKERS 1            /* one worker core in this release */
+
+struct cp_app {
+	struct cp_config cfg;
+	struct cp_device *devs;
+	size_t n_devs;
+	uint64_t *next_due;          /* per device and kind: the poll grid */
+	struct argos_lane *lanes[MAX_WORKERS];
+	unsigned n_lanes;
+	struct cp_stats_view views[MAX_WORKERS];
+	struct cp_sched sched;
+	struct cp_clock clk;
+	FILE *out;
+	FILE *statf;
+	uint64_t polls_ok, polls_failed, pings_done, ring_full;
+	uint64_t jobs_sent, jobs_ended;
+	uint64_t bad_records;
+};
+
+static volatile sig_atomic_t signals_seen;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	signals_seen++;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Name the devices given to the EAL, for error messages. */
+static void
+eal_devices(int argc, char **argv, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 1; i + 1 < argc && strcmp(argv[i], "--") != 0; i++)
+		if (!strcmp(argv[i], "--vdev") || !strcmp(argv[i], "-a") ||
+		    !strcmp(argv[i], "--allow")) {
+			int n = snprintf(buf + used, len - used, "%s'%s'", used ? ", " : "",
+					 argv[i + 1]);
+
+			if (n < 0 || (size_t)n >= len - used)
+				break;
+			used += (size_t)n;
+		}
+	if (used == 0)
+		snprintf(buf, len, "(none given: add --vdev or -a)");
+}
+
+/* Free hugepages, as the kernel counts them; -1 when unknown. */
+static long
+hugepages_free(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long n = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+static int
+has_arg(int argc, char **argv, const char *a)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (!strcmp(argv[i], a))
+			return 1;
+	return 0;
+}
+
+static void
+make_job(const struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job *j)
+{
+	const struct cp_device *d = &app->devs[idx];
+
+	memset(j, 0, sizeof(*j));
+	j->device = idx;
+	j->ip = d->ip;
+	j->kind = kind;
+	if (kind == ARGOS_JOB_SNMP) {
+		j->snmp_version = d->snmp_version;
+		j->retries = d->snmp_retries;
+		j->port = d->snmp_port;
+		j->max_repetitions = d->snmp_max_repetitions;
+		j->timeout_ms = d->snmp_timeout_ms;
+		j->community_len = (uint8_t)strlen(d->community);
+		memcpy(j->community, d->community, j->community_len);
+	} else {
+		j->ping_count = app->cfg.ping_count;
+		j->ping_interval_ms = app->cfg.ping_interval_ms;
+		j->timeout_ms = app->cfg.ping_timeout_ms;
+	}
+}
+
+static uint32_t
+freq_s(const struct cp_device *d, uint8_t kind)
+{
+	return kind == ARGOS_JOB_SNMP ? d->polling_frequency : d->ping_frequency;
+}
+
+/* Send every job that is due.  A full ring leaves the rest for later. */
+static void
+send_due(struct cp_app *app, uint64_t now)
+{
+	const struct cp_due *e;
+
+	while ((e = cp_sched_peek(&app->sched)) != NULL && e->at_ms <= now) {
+		struct argos_job job;
+		struct argos_lane *lane = app->lanes[e->device % app->n_lanes];
+		uint64_t *next = &app->next_due[e->device * 2 + (e->kind == ARGOS_JOB_PING)];
+
+		make_job(app, e->device, e->kind, &job);
+		if (rte_ring_sp_enqueue_elem(lane->jobs, &job, sizeof(job)) != 0) {
+			app->ring_full++;
+			return;
+		}
+		app->jobs_sent++;
+		/* Keep the grid: the next poll is one period after this one
+		 * was due, not after it ended. */
+		*next = e->at_ms + (uint64_t)freq_s(&app->devs[e->device], e->kind) * 1000;
+		cp_sched_pop(&app->sched);
+	}
+}
+
+static void
+job_ended(struct cp_app *app, const struct argos_rec_done *d, uint64_t now)
+{
+	uint64_t next;
+
+	app->jobs_ended++;
+	if (d->job_kind == ARGOS_JOB_SNMP) {
+		if (d->ok)
+			app->polls_ok++;
+		else
+			app->polls_failed++;
+	} else {
+		app->pings_done++;
+	}
+	if (app->cfg.once || signals_seen)
+		return;
+	/* A poll that overran its period starts again at once. */
+	next = app->next_due[d->h.device * 2 + (d->job_kind == ARGOS_JOB_PING)];
+	cp_sched_push(&app->sched, next > now ? next : now, d->h.device, d->job_kind);
+}
+
+/* Drain every lane's result ring.  @return batches handled. */
+static unsigned
+drain_results(struct cp_app *app)
+{
+	unsigned handled = 0;
+	uint64_t now = mono_ms();
+
+	for (unsigned w = 0; w < app->n_lanes; w++) {
+		struct argos_lane *lane = app->lanes[w];
+		void *p;
+
+		while (rte_ring_sc_dequeue(lane->results, &p) == 0) {
+			struct argos_batch *b = p;
+			uint32_t off = 0;
+
+			while (off + sizeof(struct argos_rec_hdr) <= b->used) {
+				const struct argos_rec_hdr *h = (const void *)(b->data + off);
+
+				if (h->size < sizeof(*h) || off + h->size > b->used ||
+				    h->device >= app->n_devs) {
+					app->bad_records++;
+					break;
+				}
+				if (h->kind == ARGOS_REC_DONE)
+					job_ended(app, (const struct argos_rec_done *)h, now);
+				else if (cp_output_record(app->out, h, &app->devs[h->device],
+							  &app->clk) != 0)
+					app->bad_records++;
+				off += h->size;
+			}
+			b->used = 0;
+			rte_ring_sp_enqueue(lane->free_batches, b);
+			handled++;
+		}
+	}
+	return handled;
+}
+
+static struct argos_lane *
+lane_create(struct cp_app *app, unsigned w)
+{
+	struct argos_lane *lane;
+	char name[RTE_RING_NAMESIZE];
+	int socket = (int)rte_socket_id();
+
+	lane = rte_zmalloc_socket("argos_lane", sizeof(*lane), RTE_CACHE_LINE_SIZE, socket);
+	if (lane == NULL)
+		return NULL;
+	lane->worker = (uint16_t)w;
+	lane->port = app->cfg.port;
+	lane->queue = (uint16_t)w;
+	lane->max_sessions = app->cfg.max_inflight;
+	lane->net = (struct argos_net_conf){ .ip = app->cfg.ip, .netmask = app->cfg.netmask,
+					     .gateway = app->cfg.gateway,
+					     .snmp_sport = app->cfg.src_port };
+	lane->profiles = rte_zmalloc_socket("argos_profile", sizeof(app->cfg.profile), 0, socket);
+	if (lane->profiles == NULL)
+		return NULL;
+	memcpy((void *)(uintptr_t)lane->profiles, &app->cfg.profile, sizeof(app->cfg.profile));
+	lane->n_profiles = 1;
+	lane->tsc_hz = rte_get_tsc_hz();
+
+	snprintf(name, sizeof(name), "jobs_%u", w);
+	lane->jobs = rte_ring_create_elem(name, sizeof(struct argos_job), ARGOS_LANE_JOBS,
+					  socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "results_%u", w);
+	lane->results = rte_ring_create(name, ARGOS_LANE_BATCHES, socket,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "free_%u", w);
+	lane->free_batches = rte_ring_create(name, ARGOS_LANE_BATCHES, socket,
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (lane->jobs == NULL || lane->results == NULL || lane->free_batches == NULL)
+		return NULL;
+	/* A ring of N slots holds N - 1: keep one batch fewer than that, so
+	 * a full batch always fits in the results ring. */
+	for (unsigned i = 0; i < ARGOS_LANE_BATCHES - 1; i++) {
+		struct argos_batch *b = rte_malloc_socket("argos_batch", sizeof(*b),
+							  RTE_CACHE_LINE_SIZE, socket);
+
+		if (b == NULL || rte_ring_sp_enqueue(lane->free_batches, b) != 0)
+			return NULL;
+	}
+	return lane;
+}
+
+static void
+schedule_all(struct cp_app *app, uint64_t now)
+{
+	for (size_t i = 0; i < app->n_devs; i++) {
+		cp_sched_push(&app->sched, now, (uint32_t)i, ARGOS_JOB_SNMP);
+		if (app->cfg.ping_count > 0 && (app->cfg.once || app->devs[i].ping_frequency > 0))
+			cp_sched_push(&app->sched, now, (uint32_t)i, ARGOS_JOB_PING);
+	}
+}
+
+/* Stop taking jobs, wait for the jobs in flight to end, then stop. */
+static void
+shutdown_lanes(struct cp_app *app, uint64_t grace_ms)
+{
+	uint64_t deadline = mono_ms() + grace_ms;
+
+	for (unsigned w = 0; w < app->n_lanes; w++)
+		app->lanes[w]->drain = 1;
+	for (;;) {
+		unsigned idle = 0;
+
+		drain_results(app);
+		for (unsigned w = 0; w < app->n_lanes; w++)
+			idle += app->lanes[w]->idle;
+		if (idle == app->n_lanes || mono_ms() > deadline || signals_seen > 1)
+			break;
+		usleep(1000);
+	}
+	for (unsigned w = 0; w < app->n_lanes; w++)
+		app->lanes[w]->quit = 1;
+	rte_eal_mp_wait_lcore();
+	drain_results(app);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct cp_app app;
+	struct argos_port_info port;
+	char msg[512], devs[256];
+	uint64_t seed, start_ms, next_stats_ms, max_job_ms = 0;
+	unsigned lcore, w = 0;
+	int ret, rc = 1;
+
+	eal_devices(argc, argv, devs, sizeof(devs));
+	if (!has_arg(argc, argv, "--no-huge") && !has_arg(argc, argv, "-h") &&
+	    !has_arg(argc, argv, "--help") && hugepages_free() == 0) {
+		fprintf(stderr, "argos: no free hugepages (HugePages_Free is 0 in /proc/meminfo): "
+			"run scripts/hugepages first\n");
+		return 1;
+	}
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "argos: EAL initialisation failed: %s.\n"
+			"  Too few hugepages? run scripts/hugepages.  Devices given: %s.\n",
+			rte_strerror(rte_errno), devs);
+		return 1;
+	}
+	argc -= ret;
+	argv += ret;
+	ret = cp_config_parse(argc, argv, &app.cfg);
+	if (ret != 0) {
+		rc = ret == 1 ? 0 : 1;   /* --help and --version succeed */
+		goto out;
+	}
+
+	if (cp_devices_load(app.cfg.devices_path, &app.devs, &app.n_devs, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "argos: %s\n", msg);
+		goto out;
+	}
+	if (rte_eth_dev_count_avail() == 0) {
+		fprintf(stderr, "argos: no ethdev port: the device did not probe: %s.  "
+			"Does the interface exist (ip link show)?  Is the PCI device bound "
+			"(scripts/devbind)?\n", devs);
+		goto out;
+	}
+	if (rte_lcore_count() < 2) {
+		fprintf(stderr, "argos: a worker lcore is needed besides the main one: "
+			"give the EAL -l 0,1 (or --lcores=0@0,1@0 on one CPU)\n");
+		goto out;
+	}
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = rte_rdtsc();
+	rte_srand(seed);   /* request-ids and ping ids must not be guessable */
+
+	if (dp_port_init(app.cfg.port, MAX_WORKERS, &port, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "argos: %s.  Devices given: %s\n", msg, devs);
+		goto out;
+	}
+	app.n_lanes = MAX_WORKERS;
+	for (w = 0; w < app.n_lanes; w++) {
+		app.lanes[w] = lane_create(&app, w);
+		if (app.lanes[w] == NULL) {
+			fprintf(stderr, "argos: cannot allocate worker %u's rings and batches: %s "
+				"(too few hugepages? run scripts/hugepages)\n", w,
+				rte_strerror(rte_errno));
+			goto out_port;
+		}
+	}
+
+	if (app.cfg.output_path == NULL) {
+		app.out = NULL;
+	} else if (!strcmp(app.cfg.output_path, "-")) {
+		app.out = stdout;
+	} else if ((app.out = fopen(app.cfg.output_path, "w")) == NULL) {
+		fprintf(stderr, "argos: --output %s: %s\n", app.cfg.output_path, strerror(errno));
+		goto out_port;
+	}
+	if (app.out)
+		setvbuf(app.out, NULL, _IOFBF, 1 << 20);
+	app.statf = app.out == stdout ? stderr : stdout;
+
+	app.next_due = calloc(app.n_devs * 2, sizeof(*app.next_due));
+	if (app.next_due == NULL || cp_sched_init(&app.sched, app.n_devs * 2) != 0) {
+		fprintf(stderr, "argos: out of memory for %zu devices\n", app.n_devs);
+		goto out_port;
+	}
+	for (size_t i = 0; i < app.n_devs; i++) {
+		uint64_t t = (uint64_t)app.devs[i].snmp_timeout_ms * (app.devs[i].snmp_retries + 1);
+
+		if (t > max_job_ms)
+			max_job_ms = t;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	w = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (w == app.n_lanes)
+			break;
+		rte_eal_remote_launch(dp_worker_main, app.lanes[w], lcore);
+		w++;
+	}
+	for (uint64_t until = mono_ms() + READY_TIMEOUT_S * 1000; ;) {
+		unsigned ready = 0;
+
+		for (w = 0; w < app.n_lanes; w++)
+			ready += app.lanes[w]->ready;
+		if (ready == app.n_lanes)
+			break;
+		if (mono_ms() > until || rte_eal_get_lcore_state(rte_get_next_lcore(-1, 1, 0)) == WAIT) {
+			fprintf(stderr, "argos: worker did not start (see the dataplane message above)\n");
+			goto out_stop;
+		}
+		usleep(1000);
+	}
+
+	app.clk.hz = rte_get_tsc_hz();
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		app.clk.tsc0 = rte_rdtsc();
+		app.clk.unix_ns0 = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	{
+		struct in_addr ip = { .s_addr = app.cfg.ip }, gw = { .s_addr = app.cfg.gateway };
+		char ipb[16], gwb[16];
+
+		inet_ntop(AF_INET, &ip, ipb, sizeof(ipb));
+		inet_ntop(AF_INET, &gw, gwb, sizeof(gwb));
+		fprintf(stderr, "argos: ready: port %u (%s) mac %02x:%02x:%02x:%02x:%02x:%02x "
+			"ip %s/%u gateway %s, %u worker(s), %zu devices, profile %s, "
+			"checksums %s\n", app.cfg.port, port.name, port.mac[0], port.mac[1],
+			port.mac[2], port.mac[3], port.mac[4], port.mac[5], ipb, app.cfg.prefix_len,
+			app.cfg.gateway ? gwb : "none", app.n_lanes, app.n_devs, app.cfg.profile_name,
+			port.tx_udp_cksum ? "offloaded" : "in software");
+	}
+
+	start_ms = mono_ms();
+	next_stats_ms = app.cfg.stats_period ? start_ms + app.cfg.stats_period * 1000 : UINT64_MAX;
+	schedule_all(&app, start_ms);
+	while (!signals_seen) {
+		uint64_t now = mono_ms();
+		unsigned work = drain_results(&app);
+
+		send_due(&app, now);
+		if (app.cfg.once && app.sched.n == 0 && app.jobs_ended == app.jobs_sent)
+			break;
+		if (now >= next_stats_ms) {
+			cp_stats_print(app.statf, app.lanes, app.n_lanes, app.views, rte_rdtsc(),
+				       app.clk.hz);
+			next_stats_ms += app.cfg.stats_period * 1000;
+		}
+		if (work == 0)
+			usleep(1000);
+	}
+	if (signals_seen)
+		fprintf(stderr, "argos: signal received: finishing the polls in flight\n");
+	rc = 0;
+
+out_stop:
+	/* After a failed start there is nothing in flight to wait for. */
+	shutdown_lanes(&app, rc != 0 ? 0 : max_job_ms + app.cfg.ping_interval_ms * ARGOS_PING_MAX +
+					   app.cfg.ping_timeout_ms + 1000);
+	if (app.out)
+		fflush(app.out);
+	if (rc == 0) {
+		cp_stats_summary(app.statf, app.lanes, app.n_lanes,
+				 (double)(mono_ms() - start_ms) / 1000.0, app.polls_ok,
+				 app.polls_failed, app.pings_done, app.ring_full);
+		for (w = 0; w < app.n_lanes; w++)
+			if (app.lanes[w]->stats.results_lost) {
+				fprintf(stderr, "argos: results were lost: the control plane did "
+					"not keep up\n");
+				rc = 1;
+			}
+		if (app.bad_records) {
+			fprintf(stderr, "argos: %lu bad result records\n", app.bad_records);
+			rc = 1;
+		}
+	}
+	if (app.out && app.out != stdout && fclose(app.out) != 0) {
+		fprintf(stderr, "argos: --output %s: %s\n", app.cfg.output_path, strerror(errno));
+		rc = 1;
+	}
+out_port:
+	dp_port_close(app.cfg.port);
+out:
+	rte_eal_cleanup();
+	return rc;
+}

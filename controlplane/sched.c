@@ -1,0 +1,68 @@
+/*
+ * sched.c - the due-time heap (see sched.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cp_sched.h"
+
+int
+cp_sched_init(struct cp_sched *s, size_t cap)
+{
+	s->h = calloc(cap ? cap : 1, sizeof(*s->h));
+	s->n = 0;
+	s->cap = cap;
+	return s->h ? 0 : -ENOMEM;
+}
+
+void
+cp_sched_free(struct cp_sched *s)
+{
+	free(s->h);
+	s->h = NULL;
+	s->n = s->cap = 0;
+}
+
+int
+cp_sched_push(struct cp_sched *s, uint64_t at_ms, uint32_t device, uint8_t kind)
+{
+	size_t i;
+
+	if (s->n == s->cap)
+		return -ENOSPC;
+	i = s->n++;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (s->h[parent].at_ms <= at_ms)
+			break;
+		s->h[i] = s->h[parent];
+		i = parent;
+	}
+	s->h[i] = (struct cp_due){ .at_ms = at_ms, .device = device, .kind = kind };
+	return 0;
+}
+
+void
+cp_sched_pop(struct cp_sched *s)
+{
+	struct cp_due last;
+	size_t i = 0;
+
+	if (s->n == 0)
+		return;
+	last = s->h[--s->n];
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= s->n)
+			break;
+		if (c + 1 < s->n && s->h[c + 1].at_ms < s->h[c].at_ms)
+			c++;
+		if (last.at_ms <= s->h[c].at_ms)
+			break;
+		s->h[i] = s->h[c];
+		i = c;
+	}
+	s->h[i] = last;
+}

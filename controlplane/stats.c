@@ -1,0 +1,103 @@
+/*
+ * stats.c - testpmd-style statistics (see stats.h).
+ *
+ * Counters are read from each core's own struct without a lock: a
+ * value may be one packet old, which a human reading pps never sees.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "cp_stats.h"
+
+static void
+snapshot(const struct argos_core_stats *src, struct argos_core_stats *dst)
+{
+	const volatile uint64_t *s = (const volatile uint64_t *)src;
+	uint64_t *d = (uint64_t *)dst;
+
+	for (size_t i = 0; i < sizeof(*src) / sizeof(uint64_t); i++)
+		d[i] = s[i];
+}
+
+static void
+drops(FILE *f, const struct argos_core_stats *s)
+{
+	fputs("  Dropped replies:", f);
+	for (int i = 0; i < ARGOS_DROP_MAX; i++)
+		fprintf(f, "%s %s %" PRIu64, i ? "," : "", argos_drop_names[i], s->drop[i]);
+	fputc('\n', f);
+}
+
+void
+cp_stats_print(FILE *f, struct argos_lane *const *lanes, unsigned n,
+	       struct cp_stats_view *views, uint64_t now_tsc, uint64_t hz)
+{
+	for (unsigned w = 0; w < n; w++) {
+		struct argos_core_stats s;
+		struct cp_stats_view *v = &views[w];
+		double dt = v->last_tsc ? (double)(now_tsc - v->last_tsc) / (double)hz : 0;
+
+		snapshot(&lanes[w]->stats, &s);
+		fprintf(f, "\n  ---------------- argos worker %u (port %u queue %u) ----------------\n",
+			w, lanes[w]->port, lanes[w]->queue);
+		fprintf(f, "  Tx-pps: %12.0f          Rx-pps: %12.0f\n",
+			dt > 0 ? (double)(s.tx_pkts - v->last.tx_pkts) / dt : 0.0,
+			dt > 0 ? (double)(s.rx_pkts - v->last.rx_pkts) / dt : 0.0);
+		fprintf(f, "  TX-packets: %-12" PRIu64 " RX-packets: %-12" PRIu64
+			" TX-dropped: %" PRIu64 "\n", s.tx_pkts, s.rx_pkts, s.tx_dropped);
+		fprintf(f, "  In-flight: %-13" PRIu64 " Jobs-done: %-13" PRIu64
+			" Results-lost: %" PRIu64 "\n", s.inflight, s.jobs_done, s.results_lost);
+		fprintf(f, "  SNMP requests: %-9" PRIu64 " Matched: %-15" PRIu64
+			" Retries: %-9" PRIu64 " Timeouts: %" PRIu64 "\n",
+			s.snmp_requests, s.snmp_matched, s.snmp_retries, s.snmp_timeouts);
+		fprintf(f, "  Varbinds: %-14" PRIu64 " Errors: %" PRIu64 "\n",
+			s.snmp_varbinds, s.snmp_errors);
+		fprintf(f, "  Ping sent: %-13" PRIu64 " Matched: %-15" PRIu64 " Lost: %" PRIu64 "\n",
+			s.ping_sent, s.ping_matched, s.ping_lost);
+		fprintf(f, "  ARP requests: %-10" PRIu64 " Learnt: %-16" PRIu64
+			" Answered: %-8" PRIu64 " Failed: %" PRIu64 "\n",
+			s.arp_requests, s.arp_replies, s.arp_answered, s.arp_failed);
+		drops(f, &s);
+		fputs("  ------------------------------------------------------------------\n", f);
+		v->last = s;
+		v->last_tsc = now_tsc;
+	}
+	fflush(f);
+}
+
+void
+cp_stats_summary(FILE *f, struct argos_lane *const *lanes, unsigned n, double seconds,
+		 uint64_t polls_ok, uint64_t polls_failed, uint64_t pings_done,
+		 uint64_t ring_full)
+{
+	struct argos_core_stats t;
+
+	memset(&t, 0, sizeof(t));
+	for (unsigned w = 0; w < n; w++) {
+		struct argos_core_stats s;
+		uint64_t *a = (uint64_t *)&t, *b = (uint64_t *)&s;
+
+		snapshot(&lanes[w]->stats, &s);
+		for (size_t i = 0; i < sizeof(s) / sizeof(uint64_t); i++)
+			a[i] += b[i];
+	}
+	fprintf(f, "\n  ================ argos summary: %u worker(s), %.1f s ================\n",
+		n, seconds);
+	fprintf(f, "  SNMP polls: %" PRIu64 " ok, %" PRIu64 " failed; ping jobs: %" PRIu64
+		"; job ring full: %" PRIu64 "\n", polls_ok, polls_failed, pings_done, ring_full);
+	fprintf(f, "  TX-packets: %-12" PRIu64 " RX-packets: %-12" PRIu64 " TX-dropped: %" PRIu64
+		"\n", t.tx_pkts, t.rx_pkts, t.tx_dropped);
+	fprintf(f, "  SNMP requests: %-9" PRIu64 " Matched: %-15" PRIu64 " Retries: %-9" PRIu64
+		" Timeouts: %" PRIu64 "\n", t.snmp_requests, t.snmp_matched, t.snmp_retries,
+		t.snmp_timeouts);
+	fprintf(f, "  Varbinds: %-14" PRIu64 " Errors: %-16" PRIu64 " Results-lost: %" PRIu64 "\n",
+		t.snmp_varbinds, t.snmp_errors, t.results_lost);
+	fprintf(f, "  Ping sent: %-13" PRIu64 " Matched: %-15" PRIu64 " Lost: %" PRIu64 "\n",
+		t.ping_sent, t.ping_matched, t.ping_lost);
+	fprintf(f, "  ARP requests: %-10" PRIu64 " Learnt: %-16" PRIu64 " Answered: %-8" PRIu64
+		" Failed: %" PRIu64 "\n", t.arp_requests, t.arp_replies, t.arp_answered,
+		t.arp_failed);
+	drops(f, &t);
+	fputs("  ==================================================================\n", f);
+	fflush(f);
+}

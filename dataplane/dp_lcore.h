@@ -1,0 +1,149 @@
+/*
+ * dp_lcore.h - the context of one dataplane core, and the services the
+ * core gives its probe modules: time, timers, next-hop resolution,
+ * frames to send, and result records.
+ *
+ * One struct per worker core, cache-aligned, owned by that core alone
+ * (DPDK's lcore_conf): nothing in it is shared, so nothing is locked.
+ * Everything here is allocated before the loop starts.
+ */
+#ifndef ARGOS_DP_LCORE_H
+#define ARGOS_DP_LCORE_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "argos_lane.h"
+#include "arp_cache.h"
+#include "inflight.h"
+#include "timer_wheel.h"
+
+#define DP_BURST 32
+#define DP_TX_MAX 256            /* frames queued before a forced flush */
+#define DP_TICK_US 1000          /* timer wheel resolution: 1 ms */
+
+struct snmp_state;
+struct icmp_state;
+
+struct dp_lcore {
+	struct argos_lane *lane;
+	struct argos_core_stats *st;
+	struct rte_mempool *pool;
+	struct rte_ether_addr mac;
+	uint8_t tx_ip_cksum;         /* offloads the port has */
+	uint8_t tx_udp_cksum;
+
+	uint64_t now_tsc;            /* read once per loop */
+	uint64_t now_tick;           /* now_tsc in timer ticks */
+	uint64_t tsc_per_tick;
+	uint64_t tsc_hz;
+
+	struct tw_wheel wheel;       /* timers of every session */
+	struct arp_cache arp;
+	uint16_t ip_id;              /* IPv4 identification of sent frames */
+
+	struct rte_mbuf *tx[DP_TX_MAX];
+	uint32_t n_tx;
+
+	struct argos_batch *batch;   /* results being filled; NULL if none */
+	uint64_t batch_tsc;          /* when the first record went in */
+
+	struct argos_job held_job;   /* taken from the ring, waiting for a session */
+	uint8_t held;
+
+	struct snmp_state *snmp;     /* the modules' own state */
+	struct icmp_state *icmp;
+	uint32_t icmp_timer_base;    /* timer ids: SNMP from 0, ICMP from here */
+} __rte_cache_aligned;
+
+/** Milliseconds to timer ticks, rounded up. */
+static inline uint64_t
+dp_ms_ticks(uint32_t ms)
+{
+	return ((uint64_t)ms * 1000 + DP_TICK_US - 1) / DP_TICK_US;
+}
+
+/* --- next hops (dp_net.c) --- */
+
+/**
+ * Where a frame to ip goes: ip itself when on-link, else the gateway.
+ * @return the next hop, or 0 when ip is off-link and there is no
+ *         gateway.
+ */
+uint32_t dp_next_hop(const struct dp_lcore *lc, uint32_t ip);
+
+/**
+ * Resolve a next hop, sending an ARP request when it is unknown.
+ * @return ARP_RESOLVED (mac filled), ARP_PENDING or ARP_UNREACHABLE.
+ */
+enum arp_verdict dp_resolve(struct dp_lcore *lc, uint32_t next_hop,
+			    struct rte_ether_addr *mac);
+
+/** Handle an ARP frame (answer requests for us, learn answers). */
+void dp_arp_input(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/** Re-ask, age and drop neighbours (a few times a second). */
+void dp_arp_maintain(struct dp_lcore *lc);
+
+/** Answer an ICMP echo request addressed to us, reusing m. @return 1
+ *  when m was consumed. */
+int dp_icmp_echo_answer(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/* --- frames (dp_net.c) --- */
+
+/**
+ * Allocate a frame with Ethernet and IPv4 headers filled for dst via
+ * dst_mac, protocol proto, and l4_len bytes of room after the IPv4
+ * header.  *l4 points at that room.
+ * @return the mbuf, or NULL when the pool is empty (counted).
+ */
+struct rte_mbuf *dp_frame_alloc(struct dp_lcore *lc, const struct rte_ether_addr *dst_mac,
+				uint32_t dst, uint8_t proto, uint16_t l4_len, uint8_t **l4);
+
+/** Finish a UDP frame from dp_frame_alloc(): checksums, offloaded
+ *  where the port can, then queue it for sending. */
+void dp_send_udp(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/** Finish an ICMP frame: checksums in software, then queue it. */
+void dp_send_icmp(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/** Queue a finished frame (flushes when the queue is full). */
+void dp_tx(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/** Hand every queued frame to the NIC; free what it refused. */
+void dp_tx_flush(struct dp_lcore *lc);
+
+/* --- timers --- */
+
+static inline void
+dp_timer_arm_ms(struct dp_lcore *lc, uint32_t id, uint32_t ms)
+{
+	tw_arm(&lc->wheel, id, lc->now_tick + dp_ms_ticks(ms));
+}
+
+/* --- results (dp_results.c) --- */
+
+/**
+ * Reserve size bytes (rounded up to 8) for a record in the current
+ * batch, flushing it and taking an empty one when it is full.
+ * @return the record, header zeroed except kind, size, device and tsc,
+ *         or NULL when no empty batch is to be had (counted in
+ *         results_lost).
+ */
+void *dp_rec_alloc(struct dp_lcore *lc, uint16_t kind, uint32_t size, uint32_t device);
+
+/** Hand the current batch over if it holds records. */
+void dp_results_flush(struct dp_lcore *lc);
+
+/** Emit an error record, with the OID concerned when oid_len > 0. */
+void dp_emit_error(struct dp_lcore *lc, uint32_t device, uint8_t job_kind,
+		   enum argos_err err, const uint32_t *oid, uint32_t oid_len);
+
+/** Emit the end of a job. */
+void dp_emit_done(struct dp_lcore *lc, uint32_t device, uint8_t job_kind, int ok,
+		  uint32_t varbinds, uint32_t errors, uint64_t start_tsc);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * dp_port.c - bring up the ethdev port the worker cores poll.
+ *
+ * Any port works: a PCI NIC bound with dpdk-devbind or a vdev
+ * (net_af_packet, net_af_xdp, net_tap, net_memif).  Offloads are asked
+ * for only when the port has them; the worker reads the same
+ * capabilities and computes checksums itself otherwise.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "argos_lane.h"
+
+#define NB_RXD 1024
+#define NB_TXD 1024
+#define NB_MBUF 16383      /* 2^n - 1: the mempool's best size */
+#define MBUF_CACHE 256
+
+int
+dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info,
+	     char *msg, size_t msglen)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info dev;
+	struct rte_ether_addr mac;
+	struct rte_mempool *pool;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	uint16_t nb_rxd = NB_RXD, nb_txd = NB_TXD;
+	int socket, rc;
+
+	memset(info, 0, sizeof(*info));
+	if (!rte_eth_dev_is_valid_port(port)) {
+		snprintf(msg, msglen, "port %u does not exist (%u ports probed)", port,
+			 rte_eth_dev_count_avail());
+		return -ENODEV;
+	}
+	rte_eth_dev_get_name_by_port(port, info->name);
+	rc = rte_eth_dev_info_get(port, &dev);
+	if (rc != 0) {
+		snprintf(msg, msglen, "port %u (%s): cannot read device info: %s", port,
+			 info->name, rte_strerror(-rc));
+		return rc;
+	}
+	if (nb_queues > dev.max_rx_queues || nb_queues > dev.max_tx_queues) {
+		snprintf(msg, msglen, "port %u (%s) has %u RX / %u TX queues, %u wanted: "
+			 "use fewer worker lcores or a vdev with more queues", port, info->name,
+			 dev.max_rx_queues, dev.max_tx_queues, nb_queues);
+		return -EINVAL;
+	}
+
+	socket = rte_eth_dev_socket_id(port);
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	snprintf(name, sizeof(name), "argos_pool_%u", port);
+	pool = rte_pktmbuf_pool_create(name, NB_MBUF, MBUF_CACHE, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (pool == NULL) {
+		snprintf(msg, msglen, "port %u (%s): cannot create mbuf pool: %s "
+			 "(too few hugepages? run scripts/hugepages)", port, info->name,
+			 rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+
+	memset(&conf, 0, sizeof(conf));
+	if (dev.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	if (dev.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	if (dev.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM)
+		conf.rxmode.offloads |= dev.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM;
+	info->tx_ip_cksum = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
+	info->tx_udp_cksum = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+
+	rc = rte_eth_dev_configure(port, nb_queues, nb_queues, &conf);
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
+	for (uint16_t q = 0; rc == 0 && q < nb_queues; q++) {
+		rc = rte_eth_rx_queue_setup(port, q, nb_rxd, socket, NULL, pool);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(port, q, nb_txd, socket, NULL);
+	}
+	if (rc == 0)
+		rc = rte_eth_dev_start(port);
+	if (rc != 0) {
+		snprintf(msg, msglen, "port %u (%s): configure/start failed: %s", port,
+			 info->name, rte_strerror(-rc));
+		return rc;
+	}
+	/* Replies come to our MAC, ARP to broadcast; promiscuous mode
+	 * would only add work.  Some vdevs cannot change it: not fatal. */
+	rte_eth_promiscuous_disable(port);
+
+	rte_eth_macaddr_get(port, &mac);
+	memcpy(info->mac, mac.addr_bytes, 6);
+	info->nb_queues = nb_queues;
+	return 0;
+}
+
+void
+dp_port_close(uint16_t port)
+{
+	rte_eth_dev_stop(port);
+	rte_eth_dev_close(port);
+}

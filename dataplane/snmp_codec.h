@@ -1,0 +1,156 @@
+/*
+ * snmp_codec.h - SNMP v1/v2c messages, encoded and decoded with
+ * net-snmp's ASN.1/BER primitives (asn_build_*, asn_parse_*,
+ * snmp_parse_var_op).  Never its session layer.
+ *
+ * Pure functions on byte buffers: no DPDK, no allocation, no syscall,
+ * so the dataplane calls them from its loop and the unit tests and the
+ * fuzzer call them directly.
+ *
+ * Requests are built once per device and walk step into a template.
+ * The request-id is always encoded on exactly four content bytes, so
+ * snmp_patch_reqid() can rewrite it in place for every send.
+ */
+#ifndef ARGOS_SNMP_CODEC_H
+#define ARGOS_SNMP_CODEC_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "argos_types.h"
+
+/* ASN.1 tags argos meets (RFC 1157, RFC 3416). */
+#define SNMP_T_INTEGER     0x02
+#define SNMP_T_OCTETSTR    0x04
+#define SNMP_T_NULL        0x05
+#define SNMP_T_OID         0x06
+#define SNMP_T_IPADDRESS   0x40
+#define SNMP_T_COUNTER32   0x41
+#define SNMP_T_GAUGE32     0x42
+#define SNMP_T_TIMETICKS   0x43
+#define SNMP_T_OPAQUE      0x44
+#define SNMP_T_COUNTER64   0x46
+#define SNMP_T_NOSUCHOBJECT   0x80
+#define SNMP_T_NOSUCHINSTANCE 0x81
+#define SNMP_T_ENDOFMIBVIEW   0x82
+
+#define SNMP_PDU_GET      0xA0
+#define SNMP_PDU_GETNEXT  0xA1
+#define SNMP_PDU_RESPONSE 0xA2
+#define SNMP_PDU_GETBULK  0xA5
+
+#define SNMP_VERSION_1  0
+#define SNMP_VERSION_2C 1
+
+/* error-status values (RFC 3416 section 3) that argos reacts to. */
+#define SNMP_ERR_NOERROR    0
+#define SNMP_ERR_TOOBIG     1
+#define SNMP_ERR_NOSUCHNAME 2
+#define SNMP_ERR_GENERR     5
+
+/*
+ * Request-ids are drawn from [SNMP_REQID_MIN, SNMP_REQID_MAX]: every
+ * value there has a minimal two's-complement encoding of exactly four
+ * bytes, which is what lets the id be patched in place.
+ */
+#define SNMP_REQID_MIN 0x01000000u
+#define SNMP_REQID_MAX 0x7fffffffu
+
+#define SNMP_REQ_MAX 1400    /* room for any request argos builds */
+#define SNMP_MAX_VARBINDS_PER_REQ 16
+
+/** A request, encoded once, sent many times with a patched id. */
+struct snmp_req {
+	uint16_t len;        /**< bytes used in buf */
+	uint16_t reqid_off;  /**< offset of the 4 request-id content bytes */
+	uint8_t buf[SNMP_REQ_MAX];
+};
+
+/**
+ * Encode a GET, GETNEXT or GETBULK request into req, request-id 0x7fffffff.
+ *
+ * @param version   SNMP_VERSION_1 or SNMP_VERSION_2C.
+ * @param pdu_type  SNMP_PDU_GET, SNMP_PDU_GETNEXT or SNMP_PDU_GETBULK
+ *                  (GETBULK needs v2c).
+ * @param max_rep   max-repetitions for GETBULK (non-repeaters is 0);
+ *                  ignored otherwise.
+ * @param oids      n OIDs, each sent with a NULL value.
+ * @return 0, -EINVAL for a bad argument (n == 0, n too big, GETBULK
+ *         with v1, community longer than 255), -EMSGSIZE when the
+ *         request would not fit.
+ */
+int snmp_encode_request(struct snmp_req *req, int version,
+			const uint8_t *community, size_t community_len,
+			uint8_t pdu_type, uint32_t max_rep,
+			const struct argos_oid *oids, unsigned n);
+
+/** Write reqid (in [SNMP_REQID_MIN, SNMP_REQID_MAX]) into pkt at off. */
+static inline void
+snmp_patch_reqid(uint8_t *pkt, uint16_t off, uint32_t reqid)
+{
+	pkt[off + 0] = (uint8_t)(reqid >> 24);
+	pkt[off + 1] = (uint8_t)(reqid >> 16);
+	pkt[off + 2] = (uint8_t)(reqid >> 8);
+	pkt[off + 3] = (uint8_t)reqid;
+}
+
+/** The header of a reply: what is needed to match it to a request. */
+struct snmp_reply {
+	int32_t version;
+	const uint8_t *community;   /**< points into the packet */
+	size_t community_len;
+	uint8_t pdu_type;
+	int32_t request_id;
+	int32_t error_status;
+	int32_t error_index;
+	const uint8_t *vbl;         /**< varbind list contents, in the packet */
+	size_t vbl_len;
+};
+
+/**
+ * Parse the message and PDU headers of a reply, up to the start of the
+ * varbind list.  Cheap: this is the validate step, run on every packet.
+ * The varbind list is not looked at.
+ *
+ * @return 0, or -EBADMSG when the bytes are not an SNMP v1/v2c message
+ *         (truncated, bad tag or length, lengths beyond len, version
+ *         other than 0 or 1, request-id not an INTEGER).
+ */
+int snmp_parse_reply(const uint8_t *pkt, size_t len, struct snmp_reply *r);
+
+/** One decoded varbind.  Pointers point into the packet. */
+struct snmp_varbind {
+	struct argos_oid name;
+	uint8_t type;          /**< SNMP_T_*, including the three exceptions */
+	int64_t i;             /**< INTEGER */
+	uint64_t u;            /**< Counter32, Gauge32, TimeTicks, Counter64 */
+	const uint8_t *bytes;  /**< OCTET STRING, Opaque, IpAddress (4 bytes) */
+	size_t bytes_len;
+	struct argos_oid oid;  /**< OBJECT IDENTIFIER value */
+};
+
+/** Iterator over a varbind list. */
+struct snmp_vb_iter {
+	const uint8_t *p;
+	size_t left;
+};
+
+static inline void
+snmp_vb_iter_init(struct snmp_vb_iter *it, const struct snmp_reply *r)
+{
+	it->p = r->vbl;
+	it->left = r->vbl_len;
+}
+
+/**
+ * Decode the next varbind.
+ * @return 1 and fills vb; 0 at the end of the list; -EBADMSG when the
+ *         varbind is truncated or malformed, or of a type argos does
+ *         not know (the walk then stops with "malformed").
+ */
+int snmp_vb_next(struct snmp_vb_iter *it, struct snmp_varbind *vb);
+
+/** The JSON name of a value type ("Counter64"), or NULL if unknown. */
+const char *snmp_type_name(uint8_t type);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * argos_errors.h - the names of poll errors and of dropped replies.
+ *
+ * These names are a contract: they appear in the JSON Lines output
+ * ("error":"timeout"), in the statistics and in the reports table, so
+ * they are spelled once, here, and never changed.
+ */
+#ifndef ARGOS_ERRORS_H
+#define ARGOS_ERRORS_H
+
+/** Why a poll (or one walk of it) failed, as reported per device. */
+enum argos_err {
+	ARGOS_ERR_NONE = 0,
+	ARGOS_ERR_TIMEOUT,            /* no reply after every retry */
+	ARGOS_ERR_ARP_TIMEOUT,        /* next hop never answered ARP */
+	ARGOS_ERR_TOO_BIG,            /* tooBig even at max-repetitions 1 */
+	ARGOS_ERR_NO_SUCH_NAME,       /* v1 noSuchName on a GET */
+	ARGOS_ERR_GEN_ERR,            /* genErr */
+	ARGOS_ERR_AGENT_ERROR,        /* any other error-status */
+	ARGOS_ERR_NO_SUCH_OBJECT,     /* v2c exception on a GET */
+	ARGOS_ERR_NO_SUCH_INSTANCE,   /* v2c exception on a GET */
+	ARGOS_ERR_MALFORMED,          /* the matched reply did not parse */
+	ARGOS_ERR_OID_NOT_INCREASING, /* agent walked backwards: loop guard */
+	ARGOS_ERR_MAX
+};
+
+/** Why a received packet was dropped, counted per lcore. */
+enum argos_drop {
+	ARGOS_DROP_WRONG_SOURCE = 0,  /* reply from an address we did not ask */
+	ARGOS_DROP_WRONG_PORT,        /* UDP reply to/from an unexpected port */
+	ARGOS_DROP_WRONG_COMMUNITY,
+	ARGOS_DROP_UNKNOWN_REQUEST_ID,
+	ARGOS_DROP_DUPLICATE,         /* request already answered */
+	ARGOS_DROP_MALFORMED,         /* no request-id could be read */
+	ARGOS_DROP_NOT_RESPONSE,      /* SNMP PDU other than GetResponse */
+	ARGOS_DROP_BAD_CHECKSUM,
+	ARGOS_DROP_NOT_FOR_US,        /* other L2/L3 traffic on the port */
+	ARGOS_DROP_MAX
+};
+
+extern const char *const argos_err_names[ARGOS_ERR_MAX];
+extern const char *const argos_drop_names[ARGOS_DROP_MAX];
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * argos_lane.h - the ring protocol between the control plane and one
+ * dataplane core, and the entry points of the dataplane.
+ *
+ * A lane is everything the two planes share for one worker core:
+ *
+ *   jobs     control -> core   struct argos_job, copied      (SP/SC)
+ *   results  core -> control   struct argos_batch *, full     (SP/SC)
+ *   free     control -> core   struct argos_batch *, empty    (SP/SC)
+ *
+ * All three are DPDK rings created single-producer/single-consumer,
+ * so neither side ever locks.  The lane's flags are written by the
+ * control plane only and read by the core with relaxed loads.
+ *
+ * Shutdown is in two stages, the masscan way: the control plane sets
+ * drain (the core starts no new job but keeps receiving until every job
+ * in flight has ended or timed out), waits for idle, then sets quit.
+ */
+#ifndef ARGOS_LANE_H
+#define ARGOS_LANE_H
+
+#include <stdint.h>
+
+#include <rte_ring.h>
+
+#include "argos_job.h"
+#include "argos_result.h"
+#include "argos_stats.h"
+
+#define ARGOS_LANE_JOBS 16384     /* job ring slots */
+#define ARGOS_LANE_BATCHES 256    /* 16 MiB of results in flight at most */
+
+/** The appliance's own addressing, as the control plane parsed it. */
+struct argos_net_conf {
+	uint32_t ip;          /**< our address, network order */
+	uint32_t netmask;     /**< network order */
+	uint32_t gateway;     /**< network order, 0 when none */
+	uint16_t snmp_sport;  /**< UDP source port of this core's requests */
+};
+
+/** Everything one worker core needs, set up before it is launched. */
+struct argos_lane {
+	/* set by the control plane before launch, read-only afterwards */
+	uint16_t worker;          /**< 0-based index of this worker */
+	uint16_t port;            /**< ethdev port */
+	uint16_t queue;           /**< RX/TX queue pair owned by this core */
+	uint16_t reserved;
+	uint32_t max_sessions;    /**< jobs in flight at once, per kind */
+	struct argos_net_conf net;
+	const struct argos_profile *profiles;
+	uint32_t n_profiles;
+	uint64_t tsc_hz;
+
+	struct rte_ring *jobs;
+	struct rte_ring *results;
+	struct rte_ring *free_batches;
+
+	/* written by the control plane while the core runs */
+	volatile uint32_t drain;  /**< start no new job */
+	volatile uint32_t quit;   /**< leave the loop */
+
+	/* written by the core */
+	volatile uint32_t ready;  /**< loop entered */
+	volatile uint32_t idle;   /**< draining and nothing in flight */
+	struct argos_core_stats stats;
+};
+
+/** Port capabilities found by dp_port_init(). */
+struct argos_port_info {
+	char name[64];            /**< device name, e.g. net_af_packet0 */
+	uint8_t mac[6];
+	uint8_t tx_ip_cksum;      /**< IPv4 header checksum offloaded */
+	uint8_t tx_udp_cksum;     /**< UDP checksum offloaded */
+	uint16_t nb_queues;
+};
+
+/**
+ * Configure and start ethdev port with nb_queues RX/TX queue pairs fed
+ * from a mempool it creates on the port's socket.
+ * @return 0, or a negative errno; msg then says what failed, naming
+ *         the port.
+ */
+int dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info,
+		 char *msg, size_t msglen);
+
+/** Stop and close the port. */
+void dp_port_close(uint16_t port);
+
+/**
+ * The worker loop, for rte_eal_remote_launch().  arg is a struct
+ * argos_lane.  Returns 0 when quit was set, or a negative errno when
+ * the core could not set itself up (the lane's ready stays 0).
+ */
+int dp_worker_main(void *arg);
+
+#endif

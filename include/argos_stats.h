@@ -1,0 +1,47 @@
+/*
+ * argos_stats.h - per-core counters.
+ *
+ * Each dataplane core owns one struct and is its only writer; the
+ * control plane reads it whenever it prints or exports statistics.
+ * Nothing is locked: a reader may see a counter one packet old, never a
+ * torn value (aligned 64-bit stores).
+ */
+#ifndef ARGOS_STATS_H
+#define ARGOS_STATS_H
+
+#include <stdint.h>
+
+#include "argos_errors.h"
+
+struct argos_core_stats {
+	uint64_t rx_pkts;
+	uint64_t tx_pkts;
+	uint64_t tx_dropped;          /**< frames the NIC refused */
+	uint64_t mbuf_alloc_failed;
+
+	uint64_t jobs_started;
+	uint64_t jobs_done;
+	uint64_t inflight;            /**< gauge: jobs in progress */
+
+	uint64_t snmp_requests;       /**< first attempts */
+	uint64_t snmp_retries;
+	uint64_t snmp_timeouts;       /**< steps that used up every retry */
+	uint64_t snmp_matched;        /**< replies matched to a request */
+	uint64_t snmp_varbinds;
+	uint64_t snmp_errors;         /**< error records of SNMP jobs */
+
+	uint64_t ping_sent;
+	uint64_t ping_matched;
+	uint64_t ping_lost;
+
+	uint64_t arp_requests;
+	uint64_t arp_replies;         /**< replies and requests learnt from */
+	uint64_t arp_answered;        /**< requests for our address answered */
+	uint64_t arp_failed;          /**< next hops that never answered */
+	uint64_t icmp_echo_answered;  /**< pings to our own address */
+
+	uint64_t results_lost;        /**< no free batch: must stay 0 */
+	uint64_t drop[ARGOS_DROP_MAX];
+} __attribute__((aligned(64)));
+
+#endif
