@@ -336,9 +336,8 @@ main(int argc, char **argv)
 	}
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
-		fprintf(stderr, "argos: EAL initialisation failed: %s.\n"
-			"  Too few hugepages? run scripts/hugepages.  Devices given: %s.\n",
-			rte_strerror(rte_errno), devs);
+		fprintf(stderr, "argos: EAL initialisation failed: %s: too few hugepages? "
+			"run scripts/hugepages; devices given: %s\n", rte_strerror(rte_errno), devs);
 		return 1;
 	}
 	argc -= ret;
@@ -356,7 +355,7 @@ main(int argc, char **argv)
 	if (rte_eth_dev_count_avail() == 0) {
 		fprintf(stderr, "argos: no ethdev port: the device did not probe: %s.  "
 			"Does the interface exist (ip link show)?  Is the PCI device bound "
-			"(scripts/devbind)?\n", devs);
+			"(dpdk-devbind.py --status)?\n", devs);
 		goto out;
 	}
 	if (rte_lcore_count() < 2) {

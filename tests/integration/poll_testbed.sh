@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# poll_testbed.sh - argos over net_af_packet polls the testbed's snmpd
+# hosts (three on-link, one behind the router) and one dead address
+# once; every varbind must equal snmpbulkwalk of the same agent, ping
+# loss must be 0 to live hosts and 1.0 to the dead one.
+set -uo pipefail
+TEST=poll_testbed
+source "$(dirname "$0")/lib.sh"
+trap cleanup EXIT
+need_root_and_argos
+testbed_up
+
+ROOTS="1.3.6.1.2.1.1 1.3.6.1.2.1.2.2.1 1.3.6.1.2.1.31.1.1.1"
+declare -A ADDR=([h1]=198.18.0.11 [h2]=198.18.0.12 [h3]=198.18.0.13 [h4]=198.18.1.10)
+
+walk() {   # walk DEV OUTFILE: the oracle, from a namespace that reaches DEV
+	local r
+	for r in $ROOTS; do
+		ip netns exec argos-h2 snmpbulkwalk -v2c -c public -On -Oe -Ot -Ox -t 2 -r 1 \
+			"${ADDR[$1]}" "$r" || return 1
+	done >"$2"
+}
+
+for d in "${!ADDR[@]}"; do walk "$d" "$WORK/$d.before" || die "snmpbulkwalk of $d failed"; done
+
+start=$(date +%s%N)
+run_argos argos-poll --vdev net_af_packet0,iface=argos0 -- --ip 198.18.0.2/24 \
+	--gateway 198.18.0.1 --devices "$STATE/devices.csv" --once --stats-period 1 \
+	--output "$WORK/out.jsonl"
+rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "argos --once exits 0 (got $rc, see below)" [ "$rc" = 0 ]
+[ "$rc" = 0 ] || tail -30 "$WORK/argos-poll.log"
+echo "argos --once took ${ms} ms"
+
+for d in "${!ADDR[@]}"; do walk "$d" "$WORK/$d.after" || die "snmpbulkwalk of $d failed"; done
+
+for d in h1 h2 h3 h4; do
+	check "$d: every varbind equals snmpbulkwalk (OID, type, value)" \
+		python3 "$ROOT/tests/integration/walk_oracle.py" --jsonl "$WORK/out.jsonl" \
+		--device-id "$d" --walk1 "$WORK/$d.before" --walk2 "$WORK/$d.after"
+done
+
+ping_field() {   # ping_field DEV FIELD
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["kind"] == "ping" and r["device_id"] == sys.argv[2]:
+        print(r[sys.argv[3]])' "$WORK/out.jsonl" "$1" "$2"
+}
+for d in h1 h2 h3 h4; do
+	check "$d: ping sent 3, loss 0 (loss $(ping_field $d loss_ratio))" \
+		test "$(ping_field $d loss_ratio)" = 0.0 -a "$(ping_field $d sent)" = 3
+done
+check "dead1: ping loss is 1.0 (got $(ping_field dead1 loss_ratio))" \
+	[ "$(ping_field dead1 loss_ratio)" = 1.0 ]
+check "dead1: the SNMP poll reports a timeout" \
+	grep -q '"kind":"error","device_id":"dead1","hostname":"dead1","error":"timeout","probe":"snmp"' "$WORK/out.jsonl"
+check "no SNMP values from dead1" bash -c "! grep -q '\"kind\":\"snmp\",\"device_id\":\"dead1\"' '$WORK/out.jsonl'"
+check "statistics were printed while polling (--stats-period 1)" grep -q 'Tx-pps:' "$WORK/argos-poll.log"
+check "the exit summary counts 4 SNMP polls ok, 1 failed" \
+	grep -q 'SNMP polls: 4 ok, 1 failed' "$WORK/argos-poll.log"
+check "no results lost" grep -q 'Results-lost: 0' "$WORK/argos-poll.log"
+finish
