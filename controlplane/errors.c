@@ -15,12 +15,14 @@ const char *const argos_err_names[ARGOS_ERR_MAX] = {
 	[ARGOS_ERR_NO_SUCH_INSTANCE] = "no-such-instance",
 	[ARGOS_ERR_MALFORMED] = "malformed",
 	[ARGOS_ERR_OID_NOT_INCREASING] = "oid-not-increasing",
+	[ARGOS_ERR_WALK_LIMIT] = "walk-limit",
 };
 
 const char *const argos_drop_names[ARGOS_DROP_MAX] = {
 	[ARGOS_DROP_WRONG_SOURCE] = "wrong-source",
 	[ARGOS_DROP_WRONG_PORT] = "wrong-port",
 	[ARGOS_DROP_WRONG_COMMUNITY] = "wrong-community",
+	[ARGOS_DROP_WRONG_VERSION] = "wrong-version",
 	[ARGOS_DROP_UNKNOWN_REQUEST_ID] = "unknown-request-id",
 	[ARGOS_DROP_DUPLICATE] = "duplicate",
 	[ARGOS_DROP_MALFORMED] = "malformed",

@@ -66,6 +66,7 @@ struct snmp_session {
 	uint16_t max_rep;
 	uint32_t reqid;
 	uint32_t varbinds;
+	uint32_t walk_varbinds;  /* of the current walk, for the loop guard */
 	uint32_t errors;
 	uint64_t start_tsc;
 	uint32_t next_free;
@@ -261,6 +262,7 @@ next_step(struct dp_lcore *lc, uint32_t id)
 		if (is_scalar(root))
 			continue;
 		s->cursor = *root;
+		s->walk_varbinds = 0;
 		if (begin_step(lc, id, pdu, &s->cursor, 1) == 0)
 			return;
 	}
@@ -390,6 +392,30 @@ status_error(int32_t status)
 	}
 }
 
+/*
+ * Check that a GET reply names the n OIDs asked for, in order, and
+ * that every varbind decodes.  @return 0 when it does.
+ */
+static int
+get_reply_matches(const struct snmp_reply *r, const struct argos_profile *p,
+		  const uint32_t *idx, uint32_t n)
+{
+	struct snmp_varbind vb;
+	struct snmp_vb_iter it;
+	uint32_t k = 0;
+	int rc;
+
+	snmp_vb_iter_init(&it, r);
+	while ((rc = snmp_vb_next(&it, &vb)) == 1) {
+		const struct argos_oid *want = &p->oids[idx[k]];
+
+		if (k == n || argos_oid_cmp(vb.name.sub, vb.name.len, want->sub, want->len) != 0)
+			return -1;
+		k++;
+	}
+	return rc == 0 && k == n ? 0 : -1;
+}
+
 /* The reply to a GET of scalars.  Moves oid_idx past the chunk. */
 static void
 got_get(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
@@ -399,7 +425,6 @@ got_get(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
 	struct snmp_varbind vb;
 	struct snmp_vb_iter it;
 	uint32_t i, n = 0;
-	int rc;
 
 	/* The chunk is the next SNMP_MAX_VARBINDS_PER_REQ scalars not skipped. */
 	uint32_t idx[SNMP_MAX_VARBINDS_PER_REQ];
@@ -421,9 +446,13 @@ got_get(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
 	if (r->error_status != SNMP_ERR_NOERROR) {
 		report(lc, s, status_error(r->error_status), p->oids[idx[0]].sub,
 		       p->oids[idx[0]].len);
+	} else if (get_reply_matches(r, p, idx, n) != 0) {
+		/* RFC 3416 4.2.1: the reply names exactly what was asked, in
+		 * order.  Anything else is not trusted, not even in part. */
+		report(lc, s, ARGOS_ERR_MALFORMED, p->oids[idx[0]].sub, p->oids[idx[0]].len);
 	} else {
 		snmp_vb_iter_init(&it, r);
-		while ((rc = snmp_vb_next(&it, &vb)) == 1) {
+		while (snmp_vb_next(&it, &vb) == 1) {
 			if (vb.type == SNMP_T_NOSUCHOBJECT)
 				report(lc, s, ARGOS_ERR_NO_SUCH_OBJECT, vb.name.sub, vb.name.len);
 			else if (vb.type == SNMP_T_NOSUCHINSTANCE || vb.type == SNMP_T_ENDOFMIBVIEW)
@@ -431,8 +460,6 @@ got_get(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
 			else
 				emit_varbind(lc, s, &vb);
 		}
-		if (rc < 0)
-			report(lc, s, ARGOS_ERR_MALFORMED, p->oids[idx[0]].sub, p->oids[idx[0]].len);
 	}
 	s->oid_idx = (uint8_t)(n ? idx[n - 1] + 1 : p->n_oids);
 	next_step(lc, id);
@@ -454,7 +481,8 @@ got_walk(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
 
 	if (r->error_status == SNMP_ERR_NOSUCHNAME && s->version == SNMP_VERSION_1)
 		return 1;   /* v1's way of saying endOfMibView */
-	if (r->error_status == SNMP_ERR_TOOBIG && s->max_rep > 1) {
+	if (r->error_status == SNMP_ERR_TOOBIG && s->version == SNMP_VERSION_2C &&
+	    s->max_rep > 1) {
 		/* The answer did not fit the agent's buffer: ask for less. */
 		s->max_rep /= 2;
 		return begin_step(lc, id, SNMP_PDU_GETBULK, &s->cursor, 1) == 0 ? 0 : 1;
@@ -476,15 +504,19 @@ got_walk(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
 			report(lc, s, ARGOS_ERR_OID_NOT_INCREASING, vb.name.sub, vb.name.len);
 			return 1;
 		}
+		if (++s->walk_varbinds > ARGOS_WALK_MAX_VARBINDS) {
+			report(lc, s, ARGOS_ERR_WALK_LIMIT, root->sub, root->len);
+			return 1;
+		}
 		emit_varbind(lc, s, &vb);
 		s->cursor = vb.name;
 	}
-	if (rc < 0) {
+	if (rc < 0 || n == 0) {
+		/* An empty list is no answer: a walk ends with endOfMibView or
+		 * a name outside the subtree, never with silence. */
 		report(lc, s, ARGOS_ERR_MALFORMED, s->cursor.sub, s->cursor.len);
 		return 1;
 	}
-	if (n == 0)
-		return 1;
 	return begin_step(lc, id, s->version == SNMP_VERSION_1 ? SNMP_PDU_GETNEXT : SNMP_PDU_GETBULK,
 			  &s->cursor, 1) == 0 ? 0 : 1;
 }
@@ -531,6 +563,10 @@ snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 	}
 	if (udp->src_port != rte_cpu_to_be_16(s->port)) {
 		lc->st->drop[ARGOS_DROP_WRONG_PORT]++;
+		return;
+	}
+	if (r.version != s->version) {
+		lc->st->drop[ARGOS_DROP_WRONG_VERSION]++;
 		return;
 	}
 	if (r.community_len != s->community_len ||

@@ -1,10 +1,11 @@
 /*
  * snmp_codec.c - SNMP v1/v2c request encoder and reply decoder.
  *
- * Every byte is produced or interpreted by net-snmp's ASN.1/BER
+ * Requests are built and replies decoded with net-snmp's ASN.1/BER
  * primitives (asn_build_*, asn_parse_*, snmp_build_var_op); its
- * session layer is never used.  The file adds what the dataplane needs
- * on top of them:
+ * session layer is never used.  The only values decoded without them
+ * are Opaque contents and the three exception markers, for reasons
+ * given at the spot.  The file adds what the dataplane needs on top:
  *
  *  - Bounds.  Before any TLV is handed to net-snmp, tlv_peek() checks
  *    that its header and contents lie inside the bytes we hold, and
@@ -26,7 +27,6 @@
  */
 #include <errno.h>
 #include <stdint.h>
-#include <string.h>
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/types.h>
@@ -158,19 +158,19 @@ uint32_fits(const uint8_t *c, size_t n)
 static inline int
 oid_body_ok(const uint8_t *c, size_t n)
 {
-	size_t run = 0;
+	unsigned cont = 0;    /* continuation bytes so far in this sub-id */
 
-	if (n == 0)
+	if (n == 0 || (c[n - 1] & 0x80))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		if (run == 0 && c[i] == 0x80)
+		if (!(c[i] & 0x80)) {
+			cont = 0;
+			continue;
+		}
+		if ((cont == 0 && c[i] == 0x80) || ++cont > 4)
 			return 0;
-		if (++run > 5)
-			return 0;
-		if (!(c[i] & 0x80))
-			run = 0;
 	}
-	return run == 0;
+	return 1;
 }
 
 /*
@@ -180,7 +180,7 @@ oid_body_ok(const uint8_t *c, size_t n)
 static int
 decode_oid(const uint8_t *p, const struct tlv *t, struct argos_oid *out)
 {
-	oid sub[MAX_OID_LEN];
+	oid sub[MAX_OID_LEN], high = 0;
 	size_t n = MAX_OID_LEN, l = t->hlen + t->clen;
 	u_char type;
 
@@ -189,11 +189,17 @@ decode_oid(const uint8_t *p, const struct tlv *t, struct argos_oid *out)
 	if (asn_parse_objid(nc(p), &l, &type, sub, &n) == NULL ||
 	    n > ARGOS_OID_MAX)
 		return -EBADMSG;
+	/*
+	 * net-snmp already refuses arcs above 2^32-1; checked once more
+	 * here without a branch per arc (two shifts, so the expression
+	 * stays defined where oid is 32 bits wide).
+	 */
 	for (size_t i = 0; i < n; i++) {
-		if (sub[i] > UINT32_MAX)
-			return -EBADMSG;
+		high |= sub[i] >> 31 >> 1;
 		out->sub[i] = (uint32_t)sub[i];
 	}
+	if (high)
+		return -EBADMSG;
 	out->len = (uint32_t)n;
 	return 0;
 }
@@ -222,6 +228,11 @@ parse_int32(const uint8_t **pp, const uint8_t *end, int32_t *out)
 	return 0;
 }
 
+/*
+ * Beyond the header's contract: the message must fill exactly len
+ * bytes, the PDU and the varbind list must each end where the message
+ * ends, and r is written only on success.
+ */
 int
 snmp_parse_reply(const uint8_t *pkt, size_t len, struct snmp_reply *r)
 {
@@ -382,6 +393,10 @@ decode_value(const uint8_t *p, const struct tlv *t, struct snmp_varbind *vb)
 	return 0;
 }
 
+/*
+ * Beyond the header's contract: on -EBADMSG the iterator does not move
+ * and vb's contents are unspecified.
+ */
 int
 snmp_vb_next(struct snmp_vb_iter *it, struct snmp_varbind *vb)
 {
@@ -394,8 +409,8 @@ snmp_vb_next(struct snmp_vb_iter *it, struct snmp_varbind *vb)
 		return 0;
 
 	/*
-	 * On any error the iterator is left where it was, so a caller that
-	 * asks again gets the same error rather than a false end of list.
+	 * The iterator only moves once the varbind has fully decoded, so a
+	 * caller that asks again gets the same error, not a false end.
 	 */
 	if (tlv_peek(it->p, it->left, &seq) || seq.tag != T_SEQUENCE)
 		return -EBADMSG;
@@ -436,7 +451,10 @@ oid_encodable(const struct argos_oid *o)
 	return o->sub[1] <= UINT32_MAX - 80;
 }
 
-/* Rewrite the 4-byte sequence header at hdr for content_len bytes. */
+/*
+ * Rewrite the 4-byte sequence header at hdr for content_len bytes
+ * (always below SNMP_REQ_MAX, so it fits the 2-byte length).
+ */
 static void
 seq_set_len(u_char *hdr, u_char type, size_t content_len)
 {
@@ -455,7 +473,10 @@ snmp_encode_request(struct snmp_req *req, int version,
 	size_t left;
 	long v;
 
-	if (req == NULL || oids == NULL || n == 0 ||
+	if (req == NULL)
+		return -EINVAL;
+	req->len = 0;   /* a failed call leaves nothing that could be sent */
+	if (oids == NULL || n == 0 ||
 	    n > SNMP_MAX_VARBINDS_PER_REQ || community_len > 255 ||
 	    (community == NULL && community_len != 0))
 		return -EINVAL;
@@ -476,7 +497,6 @@ snmp_encode_request(struct snmp_req *req, int version,
 	 * The arguments are valid, so from here a NULL from net-snmp can
 	 * only mean the buffer is full.
 	 */
-	req->len = 0;
 	buf = req->buf;
 	left = sizeof(req->buf);
 

@@ -8,6 +8,14 @@
 #ifndef ARGOS_ERRORS_H
 #define ARGOS_ERRORS_H
 
+/*
+ * A walk is cut off after this many varbinds: an agent that never ends
+ * its subtree (broken, or hostile) must not hold a session forever.
+ * The largest real tables argos walks (ifTable of a chassis with a few
+ * thousand ports) stay far below it.
+ */
+#define ARGOS_WALK_MAX_VARBINDS 100000
+
 /** Why a poll (or one walk of it) failed, as reported per device. */
 enum argos_err {
 	ARGOS_ERR_NONE = 0,
@@ -21,6 +29,7 @@ enum argos_err {
 	ARGOS_ERR_NO_SUCH_INSTANCE,   /* v2c exception on a GET */
 	ARGOS_ERR_MALFORMED,          /* the matched reply did not parse */
 	ARGOS_ERR_OID_NOT_INCREASING, /* agent walked backwards: loop guard */
+	ARGOS_ERR_WALK_LIMIT,         /* a walk passed ARGOS_WALK_MAX_VARBINDS */
 	ARGOS_ERR_MAX
 };
 
@@ -29,6 +38,7 @@ enum argos_drop {
 	ARGOS_DROP_WRONG_SOURCE = 0,  /* reply from an address we did not ask */
 	ARGOS_DROP_WRONG_PORT,        /* UDP reply to/from an unexpected port */
 	ARGOS_DROP_WRONG_COMMUNITY,
+	ARGOS_DROP_WRONG_VERSION,     /* v1 reply to a v2c request, or back */
 	ARGOS_DROP_UNKNOWN_REQUEST_ID,
 	ARGOS_DROP_DUPLICATE,         /* request already answered */
 	ARGOS_DROP_MALFORMED,         /* no request-id could be read */
