@@ -9,8 +9,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "argos_snmp.h"
 #include "cp_output.h"
-#include "snmp_codec.h"
 
 /* A JSON string, escaped (ids and hostnames come from a file). */
 static void
@@ -52,7 +52,7 @@ static int
 varbind(FILE *f, const struct argos_rec_varbind *r, const struct cp_device *dev, int64_t ts)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *type = snmp_type_name(r->type);
+	const char *type = argos_snmp_type_name(r->type);
 	const uint32_t *val = r->data + r->oid_len;
 	const uint8_t *bytes = (const uint8_t *)val;
 

@@ -509,7 +509,9 @@ got_walk(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
 			return 1;
 		}
 		emit_varbind(lc, s, &vb);
-		s->cursor = vb.name;
+		/* Only the arcs in use: a full argos_oid is 516 bytes. */
+		s->cursor.len = vb.name.len;
+		memcpy(s->cursor.sub, vb.name.sub, vb.name.len * sizeof(uint32_t));
 	}
 	if (rc < 0 || n == 0) {
 		/* An empty list is no answer: a walk ends with endOfMibView or

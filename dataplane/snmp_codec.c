@@ -550,20 +550,5 @@ snmp_encode_request(struct snmp_req *req, int version,
 const char *
 snmp_type_name(uint8_t type)
 {
-	switch (type) {
-	case SNMP_T_INTEGER:        return "Integer";
-	case SNMP_T_OCTETSTR:       return "OctetString";
-	case SNMP_T_OID:            return "ObjectIdentifier";
-	case SNMP_T_IPADDRESS:      return "IpAddress";
-	case SNMP_T_COUNTER32:      return "Counter32";
-	case SNMP_T_GAUGE32:        return "Gauge32";
-	case SNMP_T_TIMETICKS:      return "TimeTicks";
-	case SNMP_T_OPAQUE:         return "Opaque";
-	case SNMP_T_COUNTER64:      return "Counter64";
-	case SNMP_T_NULL:           return "Null";
-	case SNMP_T_NOSUCHOBJECT:   return "noSuchObject";
-	case SNMP_T_NOSUCHINSTANCE: return "noSuchInstance";
-	case SNMP_T_ENDOFMIBVIEW:   return "endOfMibView";
-	default:                    return NULL;
-	}
+	return argos_snmp_type_name(type);
 }

@@ -17,22 +17,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "argos_snmp.h"
 #include "argos_types.h"
-
-/* ASN.1 tags argos meets (RFC 1157, RFC 3416). */
-#define SNMP_T_INTEGER     0x02
-#define SNMP_T_OCTETSTR    0x04
-#define SNMP_T_NULL        0x05
-#define SNMP_T_OID         0x06
-#define SNMP_T_IPADDRESS   0x40
-#define SNMP_T_COUNTER32   0x41
-#define SNMP_T_GAUGE32     0x42
-#define SNMP_T_TIMETICKS   0x43
-#define SNMP_T_OPAQUE      0x44
-#define SNMP_T_COUNTER64   0x46
-#define SNMP_T_NOSUCHOBJECT   0x80
-#define SNMP_T_NOSUCHINSTANCE 0x81
-#define SNMP_T_ENDOFMIBVIEW   0x82
 
 #define SNMP_PDU_GET      0xA0
 #define SNMP_PDU_GETNEXT  0xA1
@@ -150,7 +136,7 @@ snmp_vb_iter_init(struct snmp_vb_iter *it, const struct snmp_reply *r)
  */
 int snmp_vb_next(struct snmp_vb_iter *it, struct snmp_varbind *vb);
 
-/** The JSON name of a value type ("Counter64"), or NULL if unknown. */
+/** The JSON name of a value type (argos_snmp_type_name()). */
 const char *snmp_type_name(uint8_t type);
 
 #endif
