@@ -237,7 +237,7 @@ drain_results(struct cp_app *app)
 }
 
 static struct argos_lane *
-lane_create(struct cp_app *app, unsigned w)
+lane_create(struct cp_app *app, unsigned w, const struct argos_port_info *port)
 {
 	struct argos_lane *lane;
 	char name[RTE_RING_NAMESIZE];
@@ -250,6 +250,7 @@ lane_create(struct cp_app *app, unsigned w)
 	lane->port = app->cfg.port;
 	lane->queue = (uint16_t)w;
 	lane->max_sessions = app->cfg.max_inflight;
+	lane->port_info = *port;
 	lane->net = (struct argos_net_conf){ .ip = app->cfg.ip, .netmask = app->cfg.netmask,
 					     .gateway = app->cfg.gateway,
 					     .snmp_sport = app->cfg.src_port };
@@ -373,7 +374,7 @@ main(int argc, char **argv)
 	}
 	app.n_lanes = MAX_WORKERS;
 	for (w = 0; w < app.n_lanes; w++) {
-		app.lanes[w] = lane_create(&app, w);
+		app.lanes[w] = lane_create(&app, w, &port);
 		if (app.lanes[w] == NULL) {
 			fprintf(stderr, "argos: cannot allocate worker %u's rings and batches: %s "
 				"(too few hugepages? run scripts/hugepages)\n", w,

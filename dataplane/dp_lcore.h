@@ -33,7 +33,7 @@ struct dp_lcore {
 	struct argos_core_stats *st;
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac;
-	uint8_t tx_ip_cksum;         /* offloads the port has */
+	uint8_t tx_ip_cksum;         /* offloads the port was configured with */
 	uint8_t tx_udp_cksum;
 
 	uint64_t now_tsc;            /* read once per loop */
@@ -65,6 +65,9 @@ dp_ms_ticks(uint32_t ms)
 {
 	return ((uint64_t)ms * 1000 + DP_TICK_US - 1) / DP_TICK_US;
 }
+
+/** The mbuf pool dp_port_init() made for port, or NULL (dp_port.c). */
+struct rte_mempool *dp_port_pool(uint16_t port);
 
 /* --- next hops (dp_net.c) --- */
 

@@ -13,12 +13,28 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-#include "argos_lane.h"
+#include "dp_lcore.h"
 
 #define NB_RXD 1024
 #define NB_TXD 1024
 #define NB_MBUF 16383      /* 2^n - 1: the mempool's best size */
 #define MBUF_CACHE 256
+
+/* The port's mbuf pool is found by name by the cores that use it. */
+static void
+pool_name(uint16_t port, char *name, size_t len)
+{
+	snprintf(name, len, "argos_pool_%u", port);
+}
+
+struct rte_mempool *
+dp_port_pool(uint16_t port)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	pool_name(port, name, sizeof(name));
+	return rte_mempool_lookup(name);
+}
 
 int
 dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info,
@@ -55,7 +71,7 @@ dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info,
 	socket = rte_eth_dev_socket_id(port);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
-	snprintf(name, sizeof(name), "argos_pool_%u", port);
+	pool_name(port, name, sizeof(name));
 	pool = rte_pktmbuf_pool_create(name, NB_MBUF, MBUF_CACHE, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (pool == NULL) {

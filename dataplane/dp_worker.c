@@ -205,11 +205,9 @@ take_jobs(struct dp_lcore *lc)
 static int
 dp_worker_setup(struct dp_lcore *lc, struct argos_lane *lane)
 {
-	struct rte_eth_dev_info info;
 	struct arp_params ap;
 	uint32_t n_timers;
 	int socket = (int)rte_socket_id();
-	char name[RTE_MEMPOOL_NAMESIZE];
 	int rc;
 
 	memset(lc, 0, sizeof(*lc));
@@ -220,18 +218,12 @@ dp_worker_setup(struct dp_lcore *lc, struct argos_lane *lane)
 	lc->now_tsc = rte_rdtsc();
 	lc->now_tick = lc->now_tsc / lc->tsc_per_tick;
 
-	snprintf(name, sizeof(name), "argos_pool_%u", lane->port);
-	lc->pool = rte_mempool_lookup(name);
+	lc->pool = dp_port_pool(lane->port);
 	if (lc->pool == NULL)
 		return -ENOENT;
-	rc = rte_eth_macaddr_get(lane->port, &lc->mac);
-	if (rc != 0)
-		return rc;
-	rc = rte_eth_dev_info_get(lane->port, &info);
-	if (rc != 0)
-		return rc;
-	lc->tx_ip_cksum = !!(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
-	lc->tx_udp_cksum = !!(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	memcpy(lc->mac.addr_bytes, lane->port_info.mac, RTE_ETHER_ADDR_LEN);
+	lc->tx_ip_cksum = lane->port_info.tx_ip_cksum;
+	lc->tx_udp_cksum = lane->port_info.tx_udp_cksum;
 	lc->ip_id = (uint16_t)rte_rand();
 
 	for (unsigned i = 0; i < N_PROBES; i++) {
@@ -311,7 +303,7 @@ dp_worker_main(void *arg)
 		if (lc->batch != NULL && lc->now_tsc - lc->batch_tsc >= batch_age_tsc)
 			dp_results_flush(lc);
 
-		lane->idle = lane->drain && lc->snmp != NULL &&
+		lane->idle = lane->drain &&
 			     dp_probe_snmp.busy(lc) == 0 && dp_probe_icmp.busy(lc) == 0 &&
 			     lc->batch == NULL;
 	}

@@ -225,6 +225,23 @@ begin_step(struct dp_lcore *lc, uint32_t id, uint8_t pdu, const struct argos_oid
 }
 
 /*
+ * The scalars of the current GET step: up to SNMP_MAX_VARBINDS_PER_REQ
+ * profile indexes from oid_idx on, skipping walks and the names v1
+ * refused.  @return how many (0: no GET left).
+ */
+static uint32_t
+get_chunk(const struct snmp_session *s, uint32_t idx[SNMP_MAX_VARBINDS_PER_REQ])
+{
+	const struct argos_profile *p = s->profile;
+	uint32_t n = 0;
+
+	for (uint32_t i = s->oid_idx; i < p->n_oids && n < SNMP_MAX_VARBINDS_PER_REQ; i++)
+		if (is_scalar(&p->oids[i]) && !(s->skip_mask & (1u << i)))
+			idx[n++] = i;
+	return n;
+}
+
+/*
  * Start the next step from where the session stands: the next chunk of
  * scalars, else the next walk.  Finishes the job when nothing is left.
  */
@@ -236,24 +253,19 @@ next_step(struct dp_lcore *lc, uint32_t id)
 	struct argos_oid chunk[SNMP_MAX_VARBINDS_PER_REQ];
 
 	while (s->step == STEP_GET) {
-		unsigned n = 0;
-		uint32_t i;
+		uint32_t idx[SNMP_MAX_VARBINDS_PER_REQ];
+		uint32_t n = get_chunk(s, idx);
 
-		for (i = s->oid_idx; i < p->n_oids && n < SNMP_MAX_VARBINDS_PER_REQ; i++)
-			if (is_scalar(&p->oids[i]) && !(s->skip_mask & (1u << i)))
-				chunk[n++] = p->oids[i];
 		if (n == 0) {
 			s->step = STEP_WALK;
 			s->oid_idx = 0;
 			break;
 		}
-		/* oid_idx stays on the chunk's first scalar until it is answered. */
-		while (s->oid_idx < p->n_oids && (!is_scalar(&p->oids[s->oid_idx]) ||
-						  (s->skip_mask & (1u << s->oid_idx))))
-			s->oid_idx++;
+		for (uint32_t k = 0; k < n; k++)
+			chunk[k] = p->oids[idx[k]];
 		if (begin_step(lc, id, SNMP_PDU_GET, chunk, n) == 0)
 			return;
-		s->oid_idx = (uint8_t)i;
+		s->oid_idx = (uint8_t)(idx[n - 1] + 1);   /* unencodable: reported, skipped */
 	}
 	for (; s->oid_idx < p->n_oids; s->oid_idx++) {
 		const struct argos_oid *root = &p->oids[s->oid_idx];
@@ -424,13 +436,8 @@ got_get(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
 	const struct argos_profile *p = s->profile;
 	struct snmp_varbind vb;
 	struct snmp_vb_iter it;
-	uint32_t i, n = 0;
-
-	/* The chunk is the next SNMP_MAX_VARBINDS_PER_REQ scalars not skipped. */
 	uint32_t idx[SNMP_MAX_VARBINDS_PER_REQ];
-	for (i = s->oid_idx; i < p->n_oids && n < SNMP_MAX_VARBINDS_PER_REQ; i++)
-		if (is_scalar(&p->oids[i]) && !(s->skip_mask & (1u << i)))
-			idx[n++] = i;
+	uint32_t n = get_chunk(s, idx);
 
 	if (r->error_status == SNMP_ERR_NOSUCHNAME && s->version == SNMP_VERSION_1 &&
 	    r->error_index >= 1 && (uint32_t)r->error_index <= n) {

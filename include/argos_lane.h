@@ -38,6 +38,16 @@ struct argos_net_conf {
 	uint16_t snmp_sport;  /**< UDP source port of this core's requests */
 };
 
+/** The port as dp_port_init() configured it: the core follows this,
+ *  so the offload decision is made in one place. */
+struct argos_port_info {
+	char name[64];            /**< device name, e.g. net_af_packet0 */
+	uint8_t mac[6];
+	uint8_t tx_ip_cksum;      /**< IPv4 header checksum offloaded */
+	uint8_t tx_udp_cksum;     /**< UDP checksum offloaded */
+	uint16_t nb_queues;
+};
+
 /** Everything one worker core needs, set up before it is launched. */
 struct argos_lane {
 	/* set by the control plane before launch, read-only afterwards */
@@ -47,6 +57,7 @@ struct argos_lane {
 	uint16_t reserved;
 	uint32_t max_sessions;    /**< jobs in flight at once, per kind */
 	struct argos_net_conf net;
+	struct argos_port_info port_info;   /**< as dp_port_init() set the port up */
 	const struct argos_profile *profiles;
 	uint32_t n_profiles;
 	uint64_t tsc_hz;
@@ -65,14 +76,6 @@ struct argos_lane {
 	struct argos_core_stats stats;
 };
 
-/** Port capabilities found by dp_port_init(). */
-struct argos_port_info {
-	char name[64];            /**< device name, e.g. net_af_packet0 */
-	uint8_t mac[6];
-	uint8_t tx_ip_cksum;      /**< IPv4 header checksum offloaded */
-	uint8_t tx_udp_cksum;     /**< UDP checksum offloaded */
-	uint16_t nb_queues;
-};
 
 /**
  * Configure and start ethdev port with nb_queues RX/TX queue pairs fed

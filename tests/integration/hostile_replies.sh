@@ -59,19 +59,6 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM   # bash runs the EXIT trap on a signal only when the signal is trapped
 
-# expect "what holds, when it does" "what is wrong, when it does not" command...
-expect() {
-	local good=$1 bad=$2
-	shift 2
-	CHECKS=$((CHECKS + 1))
-	if "$@"; then
-		echo "ok: $good"
-	else
-		FAILED=$((FAILED + 1))
-		echo "FAIL: $bad"
-	fi
-}
-
 need_root_and_argos
 command -v python3 >/dev/null || die "python3 is not installed (the hostile agent is a python3 script)"
 command -v ethtool >/dev/null || die "ethtool is not installed: run scripts/install-deps"

@@ -13,15 +13,22 @@ OWN_TESTBED=0
 
 die() { echo "$TEST: cannot run: $*" >&2; echo "$TEST: 0 checks, 1 failed"; exit 1; }
 
-check() {   # check "what should hold" command...
-	local what=$1; shift
+# expect "what holds, when it does" "what is wrong, when it does not" command...
+expect() {
+	local good=$1 bad=$2
+	shift 2
 	CHECKS=$((CHECKS + 1))
 	if "$@"; then
-		echo "ok: $what"
+		echo "ok: $good"
 	else
 		FAILED=$((FAILED + 1))
-		echo "FAIL: $what"
+		echo "FAIL: $bad"
 	fi
+}
+
+check() {   # check "what should hold" command...
+	local what=$1; shift
+	expect "$what" "$what" "$@"
 }
 
 finish() {
