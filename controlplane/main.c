@@ -39,7 +39,7 @@
 #include "cp_stats.h"
 
 #define READY_TIMEOUT_S 10
-#define MAX_WORKERS 1            /* one worker core in this release */
+#define MAX_WORKERS ARGOS_MAX_WORKERS
 
 struct cp_app {
 	struct cp_config cfg;
@@ -119,6 +119,18 @@ has_arg(int argc, char **argv, const char *a)
 {
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (!strcmp(argv[i], a))
+			return 1;
+	return 0;
+}
+
+/* A worker that returned before its lane was ready could not set up. */
+static int
+worker_returned(void)
+{
+	unsigned lcore;
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		if (rte_eal_get_lcore_state(lcore) == WAIT)
 			return 1;
 	return 0;
 }
@@ -249,6 +261,7 @@ lane_create(struct cp_app *app, unsigned w, const struct argos_port_info *port)
 	lane->worker = (uint16_t)w;
 	lane->port = app->cfg.port;
 	lane->queue = (uint16_t)w;
+	lane->n_workers = (uint16_t)app->n_lanes;
 	lane->max_sessions = app->cfg.max_inflight;
 	lane->port_info = *port;
 	lane->net = (struct argos_net_conf){ .ip = app->cfg.ip, .netmask = app->cfg.netmask,
@@ -324,7 +337,7 @@ main(int argc, char **argv)
 	static struct cp_app app;
 	struct argos_port_info port;
 	char msg[512], devs[256];
-	uint64_t seed, start_ms, next_stats_ms, max_job_ms = 0;
+	uint64_t seed, start_ms = 0, next_stats_ms, max_job_ms = 0;
 	unsigned lcore, w = 0;
 	int ret, rc = 1;
 
@@ -368,11 +381,16 @@ main(int argc, char **argv)
 		seed = rte_rdtsc();
 	rte_srand(seed);   /* request-ids and ping ids must not be guessable */
 
-	if (dp_port_init(app.cfg.port, MAX_WORKERS, &port, msg, sizeof(msg)) != 0) {
+	app.n_lanes = rte_lcore_count() - 1;
+	if (app.n_lanes > MAX_WORKERS) {
+		fprintf(stderr, "argos: %u worker lcores given, at most %u are used: "
+			"give the EAL fewer lcores\n", app.n_lanes, MAX_WORKERS);
+		goto out;
+	}
+	if (dp_port_init(app.cfg.port, (uint16_t)app.n_lanes, &port, msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "argos: %s.  Devices given: %s\n", msg, devs);
 		goto out;
 	}
-	app.n_lanes = MAX_WORKERS;
 	for (w = 0; w < app.n_lanes; w++) {
 		app.lanes[w] = lane_create(&app, w, &port);
 		if (app.lanes[w] == NULL) {
@@ -381,6 +399,10 @@ main(int argc, char **argv)
 				rte_strerror(rte_errno));
 			goto out_port;
 		}
+	}
+	if (dp_lanes_setup(app.lanes, app.n_lanes, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "argos: %s\n", msg);
+		goto out_port;
 	}
 
 	if (app.cfg.output_path == NULL) {
@@ -425,7 +447,7 @@ main(int argc, char **argv)
 			ready += app.lanes[w]->ready;
 		if (ready == app.n_lanes)
 			break;
-		if (mono_ms() > until || rte_eal_get_lcore_state(rte_get_next_lcore(-1, 1, 0)) == WAIT) {
+		if (mono_ms() > until || worker_returned()) {
 			fprintf(stderr, "argos: worker did not start (see the dataplane message above)\n");
 			goto out_stop;
 		}

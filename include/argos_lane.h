@@ -29,6 +29,7 @@
 
 #define ARGOS_LANE_JOBS 16384     /* job ring slots */
 #define ARGOS_LANE_BATCHES 256    /* 16 MiB of results in flight at most */
+#define ARGOS_MAX_WORKERS 16      /* worker lcores, one queue pair each */
 
 /** The appliance's own addressing, as the control plane parsed it. */
 struct argos_net_conf {
@@ -54,7 +55,7 @@ struct argos_lane {
 	uint16_t worker;          /**< 0-based index of this worker */
 	uint16_t port;            /**< ethdev port */
 	uint16_t queue;           /**< RX/TX queue pair owned by this core */
-	uint16_t reserved;
+	uint16_t n_workers;       /**< worker cores on the port, this one included */
 	uint32_t max_sessions;    /**< jobs in flight at once, per kind */
 	struct argos_net_conf net;
 	struct argos_port_info port_info;   /**< as dp_port_init() set the port up */
@@ -88,6 +89,16 @@ int dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info
 
 /** Stop and close the port. */
 void dp_port_close(uint16_t port);
+
+/**
+ * Make the lanes of one port ready to run side by side: steer each
+ * reply to the queue of the core that sent its request (rte_flow rules
+ * where the port takes them, a software redirect between cores
+ * otherwise).  Called once, after every lane exists and before any
+ * worker is launched.
+ * @return 0, or a negative errno; msg then says what failed.
+ */
+int dp_lanes_setup(struct argos_lane **lanes, unsigned n, char *msg, size_t msglen);
 
 /**
  * The worker loop, for rte_eal_remote_launch().  arg is a struct

@@ -13,6 +13,41 @@
 
 #include "argos_errors.h"
 
+/*
+ * Round-trip times, as a log-linear histogram of microseconds: four
+ * buckets per power of two, so a percentile read from it is within 19%
+ * of the truth, from 1 us up to about a minute.  A core adds one count
+ * per matched reply (ICMP and SNMP); the control plane sums the cores.
+ */
+#define ARGOS_RTT_SUB 4
+#define ARGOS_RTT_BUCKETS (25 * ARGOS_RTT_SUB)
+
+/** The bucket of an RTT of us microseconds. */
+static inline unsigned
+argos_rtt_bucket(uint64_t us)
+{
+	unsigned msb, b;
+
+	if (us < ARGOS_RTT_SUB)
+		return (unsigned)us;
+	msb = 63u - (unsigned)__builtin_clzll(us);           /* >= 2 */
+	b = msb * ARGOS_RTT_SUB + (unsigned)((us >> (msb - 2)) & (ARGOS_RTT_SUB - 1));
+	return b < ARGOS_RTT_BUCKETS ? b - ARGOS_RTT_SUB : ARGOS_RTT_BUCKETS - 1;
+}
+
+/** The smallest RTT, in microseconds, that falls in bucket b. */
+static inline uint64_t
+argos_rtt_bucket_low(unsigned b)
+{
+	unsigned msb;
+
+	if (b < ARGOS_RTT_SUB)
+		return b;
+	b += ARGOS_RTT_SUB;
+	msb = b / ARGOS_RTT_SUB;
+	return ((uint64_t)ARGOS_RTT_SUB + (b % ARGOS_RTT_SUB)) << (msb - 2);
+}
+
 struct argos_core_stats {
 	uint64_t rx_pkts;
 	uint64_t tx_pkts;
@@ -42,6 +77,7 @@ struct argos_core_stats {
 
 	uint64_t results_lost;        /**< no free batch: must stay 0 */
 	uint64_t drop[ARGOS_DROP_MAX];
+	uint64_t rtt_hist[ARGOS_RTT_BUCKETS];   /**< matched replies by RTT */
 } __attribute__((aligned(64)));
 
 #endif
