@@ -37,6 +37,7 @@
 #include "cp_output.h"
 #include "cp_sched.h"
 #include "cp_stats.h"
+#include "cp_xdp.h"
 
 #define READY_TIMEOUT_S 10
 #define MAX_WORKERS ARGOS_MAX_WORKERS
@@ -400,7 +401,9 @@ main(int argc, char **argv)
 			goto out_port;
 		}
 	}
-	if (dp_lanes_setup(app.lanes, app.n_lanes, msg, sizeof(msg)) != 0) {
+	if (dp_lanes_setup(app.lanes, app.n_lanes, msg, sizeof(msg)) != 0 ||
+	    cp_xdp_configure(&port, app.cfg.ip, app.cfg.src_port,
+			     (uint16_t)(app.cfg.src_port + app.n_lanes - 1), msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "argos: %s\n", msg);
 		goto out_port;
 	}
