@@ -15,10 +15,17 @@
 
 static const char usage[] =
 	"usage: argos [EAL options] -- --ip A.B.C.D/LEN --devices FILE [options]\n"
+	"       argos [EAL options] -- --ip A.B.C.D/LEN --devices-cidr CIDR [options]\n"
 	"\n"
 	"  --ip A.B.C.D/LEN       the appliance's own address on the port (required)\n"
 	"  --gateway A.B.C.D      next hop for addresses off the --ip subnet\n"
 	"  --devices FILE         CSV devices file (see argos(1)) (required)\n"
+	"  --devices-cidr CIDR    benchmark mode: one device per address of CIDR,\n"
+	"                         polled back to back (see --duration)\n"
+	"  --community C          SNMP community of the --devices-cidr devices (public)\n"
+	"  --ping-only            only ping; --snmp-only: only poll SNMP\n"
+	"  --duration S           stop after S seconds (finishing the polls in flight)\n"
+	"  --summary-json FILE    write the run's figures as JSON at exit\n"
 	"  --oids OID[,OID...]    poll these instead of the built-in if-mib profile;\n"
 	"                         OIDs ending in .0 are fetched with GET, others walked\n"
 	"  --once                 poll every device once, then exit\n"
@@ -36,7 +43,8 @@ static const char usage[] =
 enum {
 	OPT_IP = 256, OPT_GATEWAY, OPT_DEVICES, OPT_OIDS, OPT_ONCE, OPT_OUTPUT,
 	OPT_STATS, OPT_PING_COUNT, OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_PORT,
-	OPT_MAX_INFLIGHT, OPT_SRC_PORT,
+	OPT_MAX_INFLIGHT, OPT_SRC_PORT, OPT_DEVICES_CIDR, OPT_COMMUNITY, OPT_PING_ONLY,
+	OPT_SNMP_ONLY, OPT_DURATION, OPT_SUMMARY_JSON,
 };
 
 static const struct option options[] = {
@@ -53,6 +61,12 @@ static const struct option options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
 	{ "src-port", required_argument, NULL, OPT_SRC_PORT },
+	{ "devices-cidr", required_argument, NULL, OPT_DEVICES_CIDR },
+	{ "community", required_argument, NULL, OPT_COMMUNITY },
+	{ "ping-only", no_argument, NULL, OPT_PING_ONLY },
+	{ "snmp-only", no_argument, NULL, OPT_SNMP_ONLY },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
 	{ "version", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -207,6 +221,26 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 				return -1;
 			c->src_port = (uint16_t)v;
 			break;
+		case OPT_DEVICES_CIDR:
+			c->devices_cidr = optarg;
+			break;
+		case OPT_COMMUNITY:
+			c->community = optarg;
+			break;
+		case OPT_PING_ONLY:
+			c->ping_only = 1;
+			break;
+		case OPT_SNMP_ONLY:
+			c->snmp_only = 1;
+			break;
+		case OPT_DURATION:
+			if (number("--duration", optarg, 1, 30 * 86400, &v))
+				return -1;
+			c->duration_s = (uint32_t)v;
+			break;
+		case OPT_SUMMARY_JSON:
+			c->summary_json = optarg;
+			break;
 		case 'v':
 			printf("argos %s\n", ARGOS_VERSION);
 			return 1;
@@ -224,10 +258,22 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 		fprintf(stderr, "argos: --ip A.B.C.D/LEN is required: the address argos owns on the port\n");
 		return -1;
 	}
-	if (c->devices_path == NULL) {
-		fprintf(stderr, "argos: --devices FILE is required\n");
+	if ((c->devices_path == NULL) == (c->devices_cidr == NULL)) {
+		fprintf(stderr, "argos: give one device source: --devices FILE or "
+			"--devices-cidr CIDR\n");
 		return -1;
 	}
+	if (c->community && c->devices_cidr == NULL)
+		return bad("--community", c->community, "only for --devices-cidr devices "
+			   "(a devices file has a snmp_community column)");
+	if (c->community == NULL)
+		c->community = "public";
+	if (c->ping_only && c->snmp_only) {
+		fprintf(stderr, "argos: --ping-only and --snmp-only exclude each other\n");
+		return -1;
+	}
+	if (c->ping_only && c->ping_count == 0)
+		return bad("--ping-count", "0", "--ping-only needs at least one probe");
 	if (c->gateway && ((c->gateway ^ c->ip) & c->netmask) != 0)
 		return bad("--gateway", inet_ntoa(*(struct in_addr *)&c->gateway),
 			   "not inside the --ip subnet");

@@ -14,6 +14,11 @@ struct cp_config {
 	uint8_t prefix_len;
 	uint32_t gateway;          /* network order, 0: none */
 	const char *devices_path;
+	const char *devices_cidr;  /* benchmark mode: one device per address */
+	const char *community;     /* of the --devices-cidr devices */
+	int ping_only, snmp_only;
+	uint32_t duration_s;       /* 0: until --once ends or a signal */
+	const char *summary_json;  /* written at exit */
 	const char *output_path;   /* NULL: results are counted, not written */
 	struct argos_profile profile;
 	const char *profile_name;  /* "if-mib" or "--oids" */

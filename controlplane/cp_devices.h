@@ -43,4 +43,14 @@ struct cp_device {
 int cp_devices_load(const char *path, struct cp_device **devs, size_t *n,
 		    char *err, size_t errlen);
 
+/**
+ * Make the synthetic device list of benchmark mode: one SNMPv2c device
+ * per host address of cidr (the network and broadcast addresses are
+ * left out below /31), named by its address, with community and the
+ * file's defaults, and polling_frequency 0 (polled back to back).
+ * @return 0, or -1 with err saying what is wrong with the flag.
+ */
+int cp_devices_cidr(const char *cidr, const char *community, struct cp_device **devs,
+		    size_t *n, char *err, size_t errlen);
+
 #endif

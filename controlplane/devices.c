@@ -382,3 +382,64 @@ err:
 	free(v);
 	return -1;
 }
+
+int
+cp_devices_cidr(const char *cidr, const char *community, struct cp_device **devs, size_t *n,
+		char *err, size_t errlen)
+{
+	char buf[32], *slash, *end;
+	struct in_addr a;
+	unsigned long len;
+	uint32_t base, count, first;
+	struct cp_device *d;
+
+	if (strlen(cidr) >= sizeof(buf) || (slash = strchr(strcpy(buf, cidr), '/')) == NULL) {
+		snprintf(err, errlen, "--devices-cidr '%s': want A.B.C.D/LEN, e.g. 198.18.0.0/16",
+			 cidr);
+		return -1;
+	}
+	*slash = '\0';
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, buf, &a) != 1 || slash[1] < '0' || slash[1] > '9' ||
+	    *end != '\0' || errno || len < 12 || len > 32) {
+		snprintf(err, errlen, "--devices-cidr '%s': want A.B.C.D/LEN with LEN from 12 "
+			 "(1M devices) to 32", cidr);
+		return -1;
+	}
+	if (strlen(community) > ARGOS_COMMUNITY_MAX) {
+		snprintf(err, errlen, "--community: longer than %d bytes", ARGOS_COMMUNITY_MAX);
+		return -1;
+	}
+	count = len == 32 ? 1u : 1u << (32 - len);
+	base = ntohl(a.s_addr) & (len == 32 ? ~0u : ~(count - 1));
+	first = 0;
+	if (len < 31) {        /* the network and broadcast addresses are not devices */
+		first = 1;
+		count -= 2;
+	}
+	d = calloc(count, sizeof(*d));
+	if (d == NULL) {
+		snprintf(err, errlen, "--devices-cidr '%s': out of memory for %u devices", cidr,
+			 count);
+		return -1;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		struct in_addr ip = { .s_addr = htonl(base + first + i) };
+
+		inet_ntop(AF_INET, &ip, d[i].hostname, sizeof(d[i].hostname));
+		snprintf(d[i].id, sizeof(d[i].id), "%u", i + 1);
+		d[i].ip = ip.s_addr;
+		strcpy(d[i].community, community);
+		d[i].snmp_version = 1;
+		d[i].snmp_port = 161;
+		d[i].snmp_timeout_ms = 1000;
+		d[i].snmp_retries = 2;
+		d[i].snmp_max_repetitions = 25;
+		d[i].polling_frequency = 0;    /* back to back */
+		d[i].ping_frequency = 0;
+	}
+	*devs = d;
+	*n = count;
+	return 0;
+}

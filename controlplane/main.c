@@ -298,12 +298,19 @@ lane_create(struct cp_app *app, unsigned w, const struct argos_port_info *port)
 	return lane;
 }
 
+/* Every device is due at start.  A device file's ping_frequency 0
+ * means never pinged; the synthetic devices of --devices-cidr are
+ * pinged back to back, like their SNMP polls. */
 static void
 schedule_all(struct cp_app *app, uint64_t now)
 {
+	const struct cp_config *c = &app->cfg;
+
 	for (size_t i = 0; i < app->n_devs; i++) {
-		cp_sched_push(&app->sched, now, (uint32_t)i, ARGOS_JOB_SNMP);
-		if (app->cfg.ping_count > 0 && (app->cfg.once || app->devs[i].ping_frequency > 0))
+		if (!c->ping_only)
+			cp_sched_push(&app->sched, now, (uint32_t)i, ARGOS_JOB_SNMP);
+		if (c->ping_count > 0 && !c->snmp_only &&
+		    (c->once || c->devices_cidr || app->devs[i].ping_frequency > 0))
 			cp_sched_push(&app->sched, now, (uint32_t)i, ARGOS_JOB_PING);
 	}
 }
@@ -338,7 +345,7 @@ main(int argc, char **argv)
 	static struct cp_app app;
 	struct argos_port_info port;
 	char msg[512], devs[256];
-	uint64_t seed, start_ms = 0, next_stats_ms, max_job_ms = 0;
+	uint64_t seed, start_ms = 0, end_ms, run_end_ms, next_stats_ms, max_job_ms = 0;
 	unsigned lcore, w = 0;
 	int ret, rc = 1;
 
@@ -363,7 +370,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	if (cp_devices_load(app.cfg.devices_path, &app.devs, &app.n_devs, msg, sizeof(msg)) != 0) {
+	if (app.cfg.devices_cidr ?
+	    cp_devices_cidr(app.cfg.devices_cidr, app.cfg.community, &app.devs, &app.n_devs, msg,
+			    sizeof(msg)) :
+	    cp_devices_load(app.cfg.devices_path, &app.devs, &app.n_devs, msg, sizeof(msg))) {
 		fprintf(stderr, "argos: %s\n", msg);
 		goto out;
 	}
@@ -482,12 +492,15 @@ main(int argc, char **argv)
 	start_ms = mono_ms();
 	next_stats_ms = app.cfg.stats_period ? start_ms + app.cfg.stats_period * 1000 : UINT64_MAX;
 	schedule_all(&app, start_ms);
+	end_ms = app.cfg.duration_s ? start_ms + app.cfg.duration_s * 1000ull : UINT64_MAX;
 	while (!signals_seen) {
 		uint64_t now = mono_ms();
 		unsigned work = drain_results(&app);
 
 		send_due(&app, now);
 		if (app.cfg.once && app.sched.n == 0 && app.jobs_ended == app.jobs_sent)
+			break;
+		if (now >= end_ms)
 			break;
 		if (now >= next_stats_ms) {
 			cp_stats_print(app.statf, app.lanes, app.n_lanes, app.views, rte_rdtsc(),
@@ -502,15 +515,27 @@ main(int argc, char **argv)
 	rc = 0;
 
 out_stop:
+	run_end_ms = mono_ms();
 	/* After a failed start there is nothing in flight to wait for. */
 	shutdown_lanes(&app, rc != 0 ? 0 : max_job_ms + app.cfg.ping_interval_ms * ARGOS_PING_MAX +
 					   app.cfg.ping_timeout_ms + 1000);
 	if (app.out)
 		fflush(app.out);
 	if (rc == 0) {
-		cp_stats_summary(app.statf, app.lanes, app.n_lanes,
-				 (double)(mono_ms() - start_ms) / 1000.0, app.polls_ok,
+		struct cp_run_figures fig = {
+			.seconds = (double)(run_end_ms - start_ms) / 1000.0, .devices = app.n_devs,
+			.polls_ok = app.polls_ok, .polls_failed = app.polls_failed,
+			.pings_done = app.pings_done, .ring_full = app.ring_full,
+		};
+
+		cp_stats_summary(app.statf, app.lanes, app.n_lanes, fig.seconds, app.polls_ok,
 				 app.polls_failed, app.pings_done, app.ring_full);
+		if (app.cfg.summary_json &&
+		    cp_stats_json(app.cfg.summary_json, app.lanes, app.n_lanes, &fig) != 0) {
+			fprintf(stderr, "argos: --summary-json %s: %s\n", app.cfg.summary_json,
+				strerror(errno));
+			rc = 1;
+		}
 		for (w = 0; w < app.n_lanes; w++)
 			if (app.lanes[w]->stats.results_lost) {
 				fprintf(stderr, "argos: results were lost: the control plane did "

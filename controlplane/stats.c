@@ -66,21 +66,88 @@ cp_stats_print(FILE *f, struct argos_lane *const *lanes, unsigned n,
 }
 
 void
+cp_stats_total(struct argos_lane *const *lanes, unsigned n, struct argos_core_stats *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned w = 0; w < n; w++) {
+		struct argos_core_stats s;
+		uint64_t *a = (uint64_t *)t, *b = (uint64_t *)&s;
+
+		snapshot(&lanes[w]->stats, &s);
+		for (size_t i = 0; i < sizeof(s) / sizeof(uint64_t); i++)
+			a[i] += b[i];
+	}
+}
+
+uint64_t
+cp_stats_rtt_percentile(const struct argos_core_stats *t, double p)
+{
+	uint64_t total = 0, seen = 0, want;
+
+	for (unsigned b = 0; b < ARGOS_RTT_BUCKETS; b++)
+		total += t->rtt_hist[b];
+	if (total == 0)
+		return 0;
+	want = (uint64_t)(p * (double)total + 0.5);
+	if (want == 0)
+		want = 1;
+	for (unsigned b = 0; b < ARGOS_RTT_BUCKETS; b++) {
+		seen += t->rtt_hist[b];
+		if (seen >= want)    /* the bucket's middle: within half its width */
+			return b + 1 < ARGOS_RTT_BUCKETS ?
+			       (argos_rtt_bucket_low(b) + argos_rtt_bucket_low(b + 1)) / 2 :
+			       argos_rtt_bucket_low(b);
+	}
+	return argos_rtt_bucket_low(ARGOS_RTT_BUCKETS - 1);
+}
+
+int
+cp_stats_json(const char *path, struct argos_lane *const *lanes, unsigned n,
+	      const struct cp_run_figures *r)
+{
+	struct argos_core_stats t;
+	uint64_t asked, matched, drops = 0;
+	double s = r->seconds > 0 ? r->seconds : 1e-9;
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	cp_stats_total(lanes, n, &t);
+	asked = t.snmp_requests + t.snmp_retries + t.ping_sent;
+	matched = t.snmp_matched + t.ping_matched;
+	for (int i = 0; i < ARGOS_DROP_MAX; i++)
+		drops += t.drop[i];
+	fprintf(f, "{\n"
+		"  \"workers\": %u,\n  \"devices\": %zu,\n  \"seconds\": %.3f,\n"
+		"  \"icmp_probes_per_s\": %.1f,\n  \"snmp_polls_per_s\": %.1f,\n"
+		"  \"matched_ratio\": %.6f,\n  \"tx_pps\": %.1f,\n  \"rx_pps\": %.1f,\n"
+		"  \"rtt_p50_us\": %" PRIu64 ",\n  \"rtt_p99_us\": %" PRIu64 ",\n"
+		"  \"snmp_polls_ok\": %" PRIu64 ",\n  \"snmp_polls_failed\": %" PRIu64 ",\n"
+		"  \"ping_jobs\": %" PRIu64 ",\n  \"ping_sent\": %" PRIu64 ",\n"
+		"  \"ping_matched\": %" PRIu64 ",\n  \"snmp_requests\": %" PRIu64 ",\n"
+		"  \"snmp_retries\": %" PRIu64 ",\n  \"snmp_matched\": %" PRIu64 ",\n"
+		"  \"snmp_timeouts\": %" PRIu64 ",\n  \"snmp_varbinds\": %" PRIu64 ",\n"
+		"  \"tx_packets\": %" PRIu64 ",\n  \"rx_packets\": %" PRIu64 ",\n"
+		"  \"tx_dropped\": %" PRIu64 ",\n  \"replies_dropped\": %" PRIu64 ",\n"
+		"  \"job_ring_full\": %" PRIu64 ",\n  \"results_lost\": %" PRIu64 "\n}\n",
+		n, r->devices, r->seconds, (double)t.ping_sent / s, (double)r->polls_ok / s,
+		asked ? (double)matched / (double)asked : 0.0, (double)t.tx_pkts / s,
+		(double)t.rx_pkts / s, cp_stats_rtt_percentile(&t, 0.50),
+		cp_stats_rtt_percentile(&t, 0.99), r->polls_ok, r->polls_failed, r->pings_done,
+		t.ping_sent, t.ping_matched, t.snmp_requests, t.snmp_retries, t.snmp_matched,
+		t.snmp_timeouts, t.snmp_varbinds, t.tx_pkts, t.rx_pkts, t.tx_dropped, drops,
+		r->ring_full, t.results_lost);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+void
 cp_stats_summary(FILE *f, struct argos_lane *const *lanes, unsigned n, double seconds,
 		 uint64_t polls_ok, uint64_t polls_failed, uint64_t pings_done,
 		 uint64_t ring_full)
 {
 	struct argos_core_stats t;
 
-	memset(&t, 0, sizeof(t));
-	for (unsigned w = 0; w < n; w++) {
-		struct argos_core_stats s;
-		uint64_t *a = (uint64_t *)&t, *b = (uint64_t *)&s;
-
-		snapshot(&lanes[w]->stats, &s);
-		for (size_t i = 0; i < sizeof(s) / sizeof(uint64_t); i++)
-			a[i] += b[i];
-	}
+	cp_stats_total(lanes, n, &t);
 	fprintf(f, "\n  ================ argos summary: %u worker(s), %.1f s ================\n",
 		n, seconds);
 	fprintf(f, "  SNMP polls: %" PRIu64 " ok, %" PRIu64 " failed; ping jobs: %" PRIu64
@@ -98,6 +165,8 @@ cp_stats_summary(FILE *f, struct argos_lane *const *lanes, unsigned n, double se
 		" Failed: %" PRIu64 "\n", t.arp_requests, t.arp_replies, t.arp_answered,
 		t.arp_failed);
 	drops(f, &t);
+	fprintf(f, "  RTT p50: %" PRIu64 " us          RTT p99: %" PRIu64 " us\n",
+		cp_stats_rtt_percentile(&t, 0.50), cp_stats_rtt_percentile(&t, 0.99));
 	fputs("  ==================================================================\n", f);
 	fflush(f);
 }
