@@ -37,6 +37,9 @@ static const char usage[] =
 	"  --port N               ethdev port id (default 0)\n"
 	"  --max-inflight N       SNMP and ping jobs in flight per core (default 8192)\n"
 	"  --src-port N           UDP source port of SNMP requests (default 40161)\n"
+	"  -w, --load-avg-window S  average each core's load over S seconds (30)\n"
+	"  --max-load-delta X     move a device off its core when that core's load\n"
+	"                         exceeds the least loaded core's by more than X (0.1)\n"
 	"  -v, --version          print the version and exit\n"
 	"  -h, --help             print this help and exit\n";
 
@@ -44,7 +47,7 @@ enum {
 	OPT_IP = 256, OPT_GATEWAY, OPT_DEVICES, OPT_OIDS, OPT_ONCE, OPT_OUTPUT,
 	OPT_STATS, OPT_PING_COUNT, OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_PORT,
 	OPT_MAX_INFLIGHT, OPT_SRC_PORT, OPT_DEVICES_CIDR, OPT_COMMUNITY, OPT_PING_ONLY,
-	OPT_SNMP_ONLY, OPT_DURATION, OPT_SUMMARY_JSON,
+	OPT_SNMP_ONLY, OPT_DURATION, OPT_SUMMARY_JSON, OPT_MAX_LOAD_DELTA,
 };
 
 static const struct option options[] = {
@@ -67,6 +70,8 @@ static const struct option options[] = {
 	{ "snmp-only", no_argument, NULL, OPT_SNMP_ONLY },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
+	{ "load-avg-window", required_argument, NULL, 'w' },
+	{ "max-load-delta", required_argument, NULL, OPT_MAX_LOAD_DELTA },
 	{ "version", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -142,11 +147,13 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 	c->ping_timeout_ms = 1000;
 	c->max_inflight = 8192;
 	c->src_port = 40161;
+	c->load_avg_window = 30;
+	c->max_load_delta = 0.1;
 	cp_profile_if_mib(&c->profile);
 	c->profile_name = "if-mib";
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "hv", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hvw:", options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_IP: {
 			char buf[32], *slash;
@@ -241,6 +248,22 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 		case OPT_SUMMARY_JSON:
 			c->summary_json = optarg;
 			break;
+		case 'w':
+			if (number("--load-avg-window", optarg, 1, 300, &v))
+				return -1;
+			c->load_avg_window = (uint32_t)v;
+			break;
+		case OPT_MAX_LOAD_DELTA: {
+			char *end;
+
+			errno = 0;
+			c->max_load_delta = strtod(optarg, &end);
+			if (errno || end == optarg || *end != '\0' || !(c->max_load_delta >= 0) ||
+			    c->max_load_delta > 1)
+				return bad("--max-load-delta", optarg, "want a load gap from 0 to 1, "
+					   "e.g. 0.1");
+			break;
+		}
 		case 'v':
 			printf("argos %s\n", ARGOS_VERSION);
 			return 1;

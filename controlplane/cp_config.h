@@ -19,6 +19,8 @@ struct cp_config {
 	int ping_only, snmp_only;
 	uint32_t duration_s;       /* 0: until --once ends or a signal */
 	const char *summary_json;  /* written at exit */
+	uint32_t load_avg_window;  /* seconds of core load averaged */
+	double max_load_delta;     /* load gap that moves a device */
 	const char *output_path;   /* NULL: results are counted, not written */
 	struct argos_profile profile;
 	const char *profile_name;  /* "if-mib" or "--oids" */

@@ -32,6 +32,7 @@
 #include <rte_ring.h>
 
 #include "argos_lane.h"
+#include "cp_assign.h"
 #include "cp_config.h"
 #include "cp_devices.h"
 #include "cp_output.h"
@@ -47,6 +48,9 @@ struct cp_app {
 	struct cp_device *devs;
 	size_t n_devs;
 	uint64_t *next_due;          /* per device and kind: the poll grid */
+	uint8_t *core_of;            /* per device: its worker, CP_ASSIGN_NONE at first */
+	struct cp_assign assign;
+	uint64_t next_load_ms;       /* next load sample */
 	struct argos_lane *lanes[MAX_WORKERS];
 	unsigned n_lanes;
 	struct cp_stats_view views[MAX_WORKERS];
@@ -166,6 +170,25 @@ freq_s(const struct cp_device *d, uint8_t kind)
 	return kind == ARGOS_JOB_SNMP ? d->polling_frequency : d->ping_frequency;
 }
 
+/* Sample each core's load, (queued + in flight) / capacity, once a
+ * second for the sticky assignment. */
+static void
+sample_load(struct cp_app *app, uint64_t now)
+{
+	double load[MAX_WORKERS];
+
+	if (now < app->next_load_ms)
+		return;
+	app->next_load_ms = now + 1000;
+	for (unsigned w = 0; w < app->n_lanes; w++) {
+		const struct argos_lane *l = app->lanes[w];
+
+		load[w] = (double)(rte_ring_count(l->jobs) + l->stats.inflight) /
+			  (2.0 * l->max_sessions);   /* SNMP and ping sessions */
+	}
+	cp_assign_sample(&app->assign, load);
+}
+
 /* Send every job that is due.  A full ring leaves the rest for later. */
 static void
 send_due(struct cp_app *app, uint64_t now)
@@ -174,14 +197,16 @@ send_due(struct cp_app *app, uint64_t now)
 
 	while ((e = cp_sched_peek(&app->sched)) != NULL && e->at_ms <= now) {
 		struct argos_job job;
-		struct argos_lane *lane = app->lanes[e->device % app->n_lanes];
+		unsigned core = cp_assign_core(&app->assign, app->core_of[e->device]);
+		struct argos_lane *lane = app->lanes[core];
 		uint64_t *next = &app->next_due[e->device * 2 + (e->kind == ARGOS_JOB_PING)];
 
 		make_job(app, e->device, e->kind, &job);
 		if (rte_ring_sp_enqueue_elem(lane->jobs, &job, sizeof(job)) != 0) {
-			app->ring_full++;
+			app->ring_full++;   /* counted; the job stays due and is sent later */
 			return;
 		}
+		app->core_of[e->device] = (uint8_t)core;
 		app->jobs_sent++;
 		/* Keep the grid: the next poll is one period after this one
 		 * was due, not after it ended. */
@@ -431,7 +456,13 @@ main(int argc, char **argv)
 	app.statf = app.out == stdout ? stderr : stdout;
 
 	app.next_due = calloc(app.n_devs * 2, sizeof(*app.next_due));
-	if (app.next_due == NULL || cp_sched_init(&app.sched, app.n_devs * 2) != 0) {
+	app.core_of = malloc(app.n_devs);
+	if (app.core_of)
+		memset(app.core_of, CP_ASSIGN_NONE, app.n_devs);
+	if (app.next_due == NULL || app.core_of == NULL ||
+	    cp_sched_init(&app.sched, app.n_devs * 2) != 0 ||
+	    cp_assign_init(&app.assign, app.n_lanes, app.cfg.load_avg_window,
+			   app.cfg.max_load_delta) != 0) {
 		fprintf(stderr, "argos: out of memory for %zu devices\n", app.n_devs);
 		goto out_port;
 	}
@@ -497,6 +528,7 @@ main(int argc, char **argv)
 		uint64_t now = mono_ms();
 		unsigned work = drain_results(&app);
 
+		sample_load(&app, now);
 		send_due(&app, now);
 		if (app.cfg.once && app.sched.n == 0 && app.jobs_ended == app.jobs_sent)
 			break;
