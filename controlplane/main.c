@@ -31,37 +31,10 @@
 #include <rte_random.h>
 #include <rte_ring.h>
 
-#include "argos_lane.h"
-#include "cp_assign.h"
-#include "cp_config.h"
-#include "cp_devices.h"
-#include "cp_output.h"
-#include "cp_sched.h"
-#include "cp_stats.h"
+#include "cp_app.h"
 #include "cp_xdp.h"
 
 #define READY_TIMEOUT_S 10
-#define MAX_WORKERS ARGOS_MAX_WORKERS
-
-struct cp_app {
-	struct cp_config cfg;
-	struct cp_device *devs;
-	size_t n_devs;
-	uint64_t *next_due;          /* per device and kind: the poll grid */
-	uint8_t *core_of;            /* per device: its worker, CP_ASSIGN_NONE at first */
-	struct cp_assign assign;
-	uint64_t next_load_ms;       /* next load sample */
-	struct argos_lane *lanes[MAX_WORKERS];
-	unsigned n_lanes;
-	struct cp_stats_view views[MAX_WORKERS];
-	struct cp_sched sched;
-	struct cp_clock clk;
-	FILE *out;
-	FILE *statf;
-	uint64_t polls_ok, polls_failed, pings_done, ring_full;
-	uint64_t jobs_sent, jobs_ended;
-	uint64_t bad_records;
-};
 
 static volatile sig_atomic_t signals_seen;
 
@@ -72,8 +45,8 @@ on_signal(int sig)
 	signals_seen++;
 }
 
-static uint64_t
-mono_ms(void)
+uint64_t
+cp_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -220,14 +193,19 @@ job_ended(struct cp_app *app, const struct argos_rec_done *d, uint64_t now)
 {
 	uint64_t next;
 
+	struct cp_dev_state *st = &app->state[d->h.device];
+
 	app->jobs_ended++;
 	if (d->job_kind == ARGOS_JOB_SNMP) {
 		if (d->ok)
-			app->polls_ok++;
+			app->polls_ok++, st->polls_ok++;
 		else
-			app->polls_failed++;
+			app->polls_failed++, st->polls_failed++;
+		st->last_ok = d->ok;
+		st->last_done_ms = now;
+		st->last_duration_ms = (uint32_t)((d->h.tsc - d->start_tsc) * 1000 / app->clk.hz);
 	} else {
-		app->pings_done++;
+		app->pings_done++, st->pings++;
 	}
 	if (app->cfg.once || signals_seen)
 		return;
@@ -241,7 +219,7 @@ static unsigned
 drain_results(struct cp_app *app)
 {
 	unsigned handled = 0;
-	uint64_t now = mono_ms();
+	uint64_t now = cp_mono_ms();
 
 	for (unsigned w = 0; w < app->n_lanes; w++) {
 		struct argos_lane *lane = app->lanes[w];
@@ -344,7 +322,7 @@ schedule_all(struct cp_app *app, uint64_t now)
 static void
 shutdown_lanes(struct cp_app *app, uint64_t grace_ms)
 {
-	uint64_t deadline = mono_ms() + grace_ms;
+	uint64_t deadline = cp_mono_ms() + grace_ms;
 
 	for (unsigned w = 0; w < app->n_lanes; w++)
 		app->lanes[w]->drain = 1;
@@ -354,7 +332,7 @@ shutdown_lanes(struct cp_app *app, uint64_t grace_ms)
 		drain_results(app);
 		for (unsigned w = 0; w < app->n_lanes; w++)
 			idle += app->lanes[w]->idle;
-		if (idle == app->n_lanes || mono_ms() > deadline || signals_seen > 1)
+		if (idle == app->n_lanes || cp_mono_ms() > deadline || signals_seen > 1)
 			break;
 		usleep(1000);
 	}
@@ -457,9 +435,10 @@ main(int argc, char **argv)
 
 	app.next_due = calloc(app.n_devs * 2, sizeof(*app.next_due));
 	app.core_of = malloc(app.n_devs);
+	app.state = calloc(app.n_devs, sizeof(*app.state));
 	if (app.core_of)
 		memset(app.core_of, CP_ASSIGN_NONE, app.n_devs);
-	if (app.next_due == NULL || app.core_of == NULL ||
+	if (app.next_due == NULL || app.core_of == NULL || app.state == NULL ||
 	    cp_sched_init(&app.sched, app.n_devs * 2) != 0 ||
 	    cp_assign_init(&app.assign, app.n_lanes, app.cfg.load_avg_window,
 			   app.cfg.max_load_delta) != 0) {
@@ -477,6 +456,18 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
+	app.clk.hz = rte_get_tsc_hz();
+	{	/* the wall clock of TSC stamps */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		app.clk.tsc0 = rte_rdtsc();
+		app.clk.unix_ns0 = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	if (cp_telemetry_register(&app) != 0)
+		fprintf(stderr, "argos: DPDK telemetry commands not registered; "
+			"/argos/* will not answer\n");
+
 	w = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (w == app.n_lanes)
@@ -484,28 +475,20 @@ main(int argc, char **argv)
 		rte_eal_remote_launch(dp_worker_main, app.lanes[w], lcore);
 		w++;
 	}
-	for (uint64_t until = mono_ms() + READY_TIMEOUT_S * 1000; ;) {
+	for (uint64_t until = cp_mono_ms() + READY_TIMEOUT_S * 1000; ;) {
 		unsigned ready = 0;
 
 		for (w = 0; w < app.n_lanes; w++)
 			ready += app.lanes[w]->ready;
 		if (ready == app.n_lanes)
 			break;
-		if (mono_ms() > until || worker_returned()) {
+		if (cp_mono_ms() > until || worker_returned()) {
 			fprintf(stderr, "argos: worker did not start (see the dataplane message above)\n");
 			goto out_stop;
 		}
 		usleep(1000);
 	}
 
-	app.clk.hz = rte_get_tsc_hz();
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		app.clk.tsc0 = rte_rdtsc();
-		app.clk.unix_ns0 = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	}
 	{
 		struct in_addr ip = { .s_addr = app.cfg.ip }, gw = { .s_addr = app.cfg.gateway };
 		char ipb[16], gwb[16];
@@ -520,12 +503,12 @@ main(int argc, char **argv)
 			port.tx_udp_cksum ? "offloaded" : "in software");
 	}
 
-	start_ms = mono_ms();
+	start_ms = cp_mono_ms();
 	next_stats_ms = app.cfg.stats_period ? start_ms + app.cfg.stats_period * 1000 : UINT64_MAX;
 	schedule_all(&app, start_ms);
 	end_ms = app.cfg.duration_s ? start_ms + app.cfg.duration_s * 1000ull : UINT64_MAX;
 	while (!signals_seen) {
-		uint64_t now = mono_ms();
+		uint64_t now = cp_mono_ms();
 		unsigned work = drain_results(&app);
 
 		sample_load(&app, now);
@@ -547,7 +530,7 @@ main(int argc, char **argv)
 	rc = 0;
 
 out_stop:
-	run_end_ms = mono_ms();
+	run_end_ms = cp_mono_ms();
 	/* After a failed start there is nothing in flight to wait for. */
 	shutdown_lanes(&app, rc != 0 ? 0 : max_job_ms + app.cfg.ping_interval_ms * ARGOS_PING_MAX +
 					   app.cfg.ping_timeout_ms + 1000);

@@ -1,0 +1,65 @@
+/*
+ * cp_app.h - the control plane's state, owned by the main lcore.
+ *
+ * One struct holds what the main loop works with: the options, the
+ * devices and their schedule, the lanes to the worker cores, and the
+ * run's counters.  Other control-plane threads (DPDK telemetry, the
+ * HTTP server) only read counters from it, never pointers that the
+ * main lcore may replace.
+ */
+#ifndef ARGOS_CP_APP_H
+#define ARGOS_CP_APP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "argos_lane.h"
+#include "cp_assign.h"
+#include "cp_config.h"
+#include "cp_devices.h"
+#include "cp_output.h"
+#include "cp_sched.h"
+#include "cp_stats.h"
+
+#define MAX_WORKERS ARGOS_MAX_WORKERS
+
+/** What the control plane last saw of one device. */
+struct cp_dev_state {
+	uint64_t polls_ok, polls_failed, pings;
+	uint64_t last_done_ms;       /* monotonic, 0: never */
+	uint32_t last_duration_ms;
+	uint8_t last_ok;
+};
+
+struct cp_app {
+	struct cp_config cfg;
+	struct cp_device *devs;
+	size_t n_devs;
+	struct cp_dev_state *state;  /* per device */
+	uint64_t *next_due;          /* per device and kind: the poll grid */
+	uint8_t *core_of;            /* per device: its worker, CP_ASSIGN_NONE at first */
+	struct cp_assign assign;
+	uint64_t next_load_ms;       /* next load sample */
+	struct argos_lane *lanes[MAX_WORKERS];
+	unsigned n_lanes;
+	struct cp_stats_view views[MAX_WORKERS];
+	struct cp_sched sched;
+	struct cp_clock clk;
+	FILE *out;
+	FILE *statf;
+	uint64_t polls_ok, polls_failed, pings_done, ring_full;
+	uint64_t jobs_sent, jobs_ended;
+	uint64_t bad_records;
+};
+
+/** Milliseconds of CLOCK_MONOTONIC. */
+uint64_t cp_mono_ms(void);
+
+/**
+ * Register argos's DPDK telemetry commands (/argos/stats, /argos/cores,
+ * /argos/device,ID), answered from app for dpdk-telemetry.py.
+ * @return 0, or a negative errno when a command could not be added.
+ */
+int cp_telemetry_register(const struct cp_app *app);
+
+#endif
