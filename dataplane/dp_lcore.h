@@ -14,7 +14,9 @@
 
 #include <rte_common.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "argos_lane.h"
 #include "arp_cache.h"
@@ -39,7 +41,12 @@ struct dp_lcore {
 	uint64_t now_tsc;            /* read once per loop */
 	uint64_t now_tick;           /* now_tsc in timer ticks */
 	uint64_t tsc_per_tick;
+	uint64_t tsc_per_us;         /* for the RTT histogram */
 	uint64_t tsc_hz;
+
+	uint16_t snmp_sport;         /* this core's UDP source port, host order */
+	uint8_t worker_bits;         /* bits of an ICMP id that name the worker */
+	struct rte_ring *redirect;   /* frames other cores passed to this one, or NULL */
 
 	struct tw_wheel wheel;       /* timers of every session */
 	struct arp_cache arp;
@@ -66,6 +73,13 @@ dp_ms_ticks(uint32_t ms)
 	return ((uint64_t)ms * 1000 + DP_TICK_US - 1) / DP_TICK_US;
 }
 
+/** Count one matched reply in the RTT histogram; cycles is its RTT. */
+static inline void
+dp_rtt_count(struct dp_lcore *lc, uint64_t cycles)
+{
+	lc->st->rtt_hist[argos_rtt_bucket(cycles / lc->tsc_per_us)]++;
+}
+
 /** The mbuf pool dp_port_init() made for port, or NULL (dp_port.c). */
 struct rte_mempool *dp_port_pool(uint16_t port);
 
@@ -85,8 +99,10 @@ uint32_t dp_next_hop(const struct dp_lcore *lc, uint32_t ip);
 enum arp_verdict dp_resolve(struct dp_lcore *lc, uint32_t next_hop,
 			    struct rte_ether_addr *mac);
 
-/** Handle an ARP frame (answer requests for us, learn answers). */
-void dp_arp_input(struct dp_lcore *lc, struct rte_mbuf *m);
+/** Handle an ARP frame: learn answers, answer requests for us, and,
+ *  unless another core passed it here (from_peer), share it with the
+ *  other cores.  Consumes m. */
+void dp_arp_input(struct dp_lcore *lc, struct rte_mbuf *m, int from_peer);
 
 /** Re-ask, age and drop neighbours (a few times a second). */
 void dp_arp_maintain(struct dp_lcore *lc);
@@ -94,6 +110,25 @@ void dp_arp_maintain(struct dp_lcore *lc);
 /** Answer an ICMP echo request addressed to us, reusing m. @return 1
  *  when m was consumed. */
 int dp_icmp_echo_answer(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/* --- several cores on one port (dp_steer.c) --- */
+
+/**
+ * The worker that owns a received reply: the one whose UDP port it is
+ * addressed to, or whose id an echo reply carries.
+ * @return the worker, or -1 when the frame names no worker of the
+ *         port (the modules then count why they drop it).
+ */
+int dp_reply_owner(const struct dp_lcore *lc, const struct rte_ipv4_hdr *ip,
+		   const uint8_t *l4, uint32_t l4_len);
+
+/** Pass m to worker owner through its redirect ring (MP enqueue).
+ *  Consumes m; a full ring drops it, counted in redirect_full. */
+void dp_redirect(struct dp_lcore *lc, unsigned owner, struct rte_mbuf *m);
+
+/** Pass a copy of an ARP frame for us to every other worker, so each
+ *  cache learns the answers to its own questions.  Does not consume m. */
+void dp_arp_share(struct dp_lcore *lc, const struct rte_mbuf *m);
 
 /* --- frames (dp_net.c) --- */
 

@@ -84,7 +84,7 @@ dp_arp_maintain(struct dp_lcore *lc)
 }
 
 void
-dp_arp_input(struct dp_lcore *lc, struct rte_mbuf *m)
+dp_arp_input(struct dp_lcore *lc, struct rte_mbuf *m, int from_peer)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *arp;
@@ -104,6 +104,10 @@ dp_arp_input(struct dp_lcore *lc, struct rte_mbuf *m)
 	if (arp_cache_learn(&lc->arp, arp->arp_data.arp_sip,
 			    arp->arp_data.arp_sha.addr_bytes, lc->now_tick))
 		lc->st->arp_replies++;
+	if (from_peer)
+		goto free;   /* the core that received it answers and counts it */
+	if (lc->redirect != NULL && arp->arp_data.arp_tip == our)
+		dp_arp_share(lc, m);
 
 	if (arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) ||
 	    arp->arp_data.arp_tip != our) {

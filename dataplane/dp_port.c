@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_mbuf.h>
 
 #include "dp_lcore.h"
@@ -19,6 +21,54 @@
 #define NB_TXD 1024
 #define NB_MBUF 16383      /* 2^n - 1: the mempool's best size */
 #define MBUF_CACHE 256
+/* A memif peer answers a connection within milliseconds; several
+ * workers need it to offer as many queues, which only a link that
+ * comes up proves. */
+#define MEMIF_LINK_WAIT_MS 3000
+
+static int
+is_af_packet(const struct rte_eth_dev_info *dev)
+{
+	return dev->driver_name != NULL && strcmp(dev->driver_name, "net_af_packet") == 0;
+}
+
+static int
+is_memif(const struct rte_eth_dev_info *dev)
+{
+	return dev->driver_name != NULL && strcmp(dev->driver_name, "net_memif") == 0;
+}
+
+/* 1 when the port's link comes up within ms milliseconds (at init). */
+static int
+link_up_within(uint16_t port, unsigned ms)
+{
+	struct rte_eth_link link;
+
+	for (unsigned t = 0; t <= ms; t += 100) {
+		if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status)
+			return 1;
+		rte_delay_ms(100);
+	}
+	return 0;
+}
+
+/* What an operator does about a port whose queues do not match the
+ * worker lcores, in words for the error message. */
+static const char *
+queue_advice(const struct rte_eth_dev_info *dev, uint16_t nb_queues)
+{
+	static char buf[160];
+
+	if (is_af_packet(dev))
+		snprintf(buf, sizeof(buf), "give the vdev qpairs=%u "
+			 "(--vdev net_af_packet0,iface=IF,qpairs=%u), or as many worker lcores "
+			 "as it has pairs", nb_queues, nb_queues);
+	else
+		snprintf(buf, sizeof(buf), "give the EAL at most %u worker lcores "
+			 "(one main lcore plus one per queue pair), or use a port with more "
+			 "queues", RTE_MIN(dev->max_rx_queues, dev->max_tx_queues));
+	return buf;
+}
 
 /* The port's mbuf pool is found by name by the cores that use it. */
 static void
@@ -62,9 +112,19 @@ dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info,
 		return rc;
 	}
 	if (nb_queues > dev.max_rx_queues || nb_queues > dev.max_tx_queues) {
-		snprintf(msg, msglen, "port %u (%s) has %u RX / %u TX queues, %u wanted: "
-			 "use fewer worker lcores or a vdev with more queues", port, info->name,
-			 dev.max_rx_queues, dev.max_tx_queues, nb_queues);
+		snprintf(msg, msglen, "port %u (%s) has %u RX / %u TX queues, but %u worker "
+			 "lcores want one pair each: %s", port, info->name, dev.max_rx_queues,
+			 dev.max_tx_queues, nb_queues, queue_advice(&dev, nb_queues));
+		return -EINVAL;
+	}
+	/* af_packet opens all its sockets at probe, in one fanout group:
+	 * the kernel spreads frames over every one, polled or not, so a
+	 * queue without a core would swallow replies. */
+	if (is_af_packet(&dev) && dev.max_rx_queues != nb_queues) {
+		snprintf(msg, msglen, "port %u (%s) has %u queue pairs, but %u worker lcores "
+			 "poll it: replies spread over every pair, so the unpolled ones would "
+			 "be lost: %s", port, info->name, dev.max_rx_queues, nb_queues,
+			 queue_advice(&dev, nb_queues));
 		return -EINVAL;
 	}
 
@@ -106,6 +166,15 @@ dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info,
 			 info->name, rte_strerror(-rc));
 		return rc;
 	}
+	if (is_memif(&dev) && nb_queues > 1 && !link_up_within(port, MEMIF_LINK_WAIT_MS)) {
+		snprintf(msg, msglen, "port %u (%s): the memif link is still down after %u ms: "
+			 "with %u worker lcores the peer must be connected and offer %u queue "
+			 "pairs (a peer with fewer refuses the connection): start the peer "
+			 "first, with %u queue pairs, or run argos with one worker lcore", port,
+			 info->name, MEMIF_LINK_WAIT_MS, nb_queues, nb_queues, nb_queues);
+		rte_eth_dev_stop(port);
+		return -ENOLINK;
+	}
 	/* Replies come to our MAC, ARP to broadcast; promiscuous mode
 	 * would only add work.  Some vdevs cannot change it: not fatal. */
 	rte_eth_promiscuous_disable(port);
@@ -119,6 +188,13 @@ dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info,
 void
 dp_port_close(uint16_t port)
 {
+	struct rte_flow_error err;
+
+	if (!rte_eth_dev_is_valid_port(port))
+		return;
+	/* The steering rules of dp_lanes_setup(), if any: on net_tap they
+	 * are TC filters, which would outlive the process otherwise. */
+	rte_flow_flush(port, &err);
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
 }

@@ -4,15 +4,18 @@
  * One screen, always in this order (DPDK's l3fwd):
  *
  *   read the TSC; receive a burst; classify each frame and hand it to
- *   ARP, to a probe module, or to the ping answerer; advance the timer
- *   wheel (retries, timeouts, next pings); take new jobs from the ring
- *   while sessions are free; send what was queued; hand over results.
+ *   ARP, to a probe module, or to the ping answerer, or pass it to the
+ *   core that owns it; take the frames other cores passed to this one;
+ *   advance the timer wheel (retries, timeouts, next pings); take new
+ *   jobs from the ring while sessions are free; send what was queued;
+ *   hand over results.
  *
  * Everything the loop touches was allocated by dp_worker_setup()
  * before it started.  In the loop: no allocation but mbufs from the
  * pool, no syscall, no lock, no log line.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <rte_arp.h>
@@ -27,6 +30,7 @@
 #include <rte_prefetch.h>
 #include <rte_udp.h>
 
+#include "dp_ids.h"
 #include "dp_lcore.h"
 #include "probe.h"
 
@@ -99,9 +103,10 @@ checksums_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t i
 	return 0;
 }
 
-/* One received frame.  Consumes m. */
+/* One received frame, from the NIC or (from_peer) passed by the core
+ * that received it.  Consumes m. */
 static void
-classify(struct dp_lcore *lc, struct rte_mbuf *m)
+classify(struct dp_lcore *lc, struct rte_mbuf *m, int from_peer)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip;
@@ -113,7 +118,7 @@ classify(struct dp_lcore *lc, struct rte_mbuf *m)
 	if (m->data_len < sizeof(*eth) || m->nb_segs != 1)
 		goto strange;
 	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
-		dp_arp_input(lc, m);
+		dp_arp_input(lc, m, from_peer);
 		return;
 	}
 	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
@@ -132,12 +137,22 @@ classify(struct dp_lcore *lc, struct rte_mbuf *m)
 	    (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
 						    RTE_IPV4_HDR_OFFSET_MASK)))
 		goto strange;
+	l4 = (const uint8_t *)ip + ihl;
+	l4_len = tot - ihl;
+	/* Another core's reply goes to it before any work is spent on it:
+	 * the owner verifies checksums and counts drops. */
+	if (lc->redirect != NULL && !from_peer) {
+		int owner = dp_reply_owner(lc, ip, l4, l4_len);
+
+		if (owner >= 0 && owner != lc->lane->worker) {
+			dp_redirect(lc, (unsigned)owner, m);
+			return;
+		}
+	}
 	if (checksums_ok(m, ip, ihl) != 0) {
 		lc->st->drop[ARGOS_DROP_BAD_CHECKSUM]++;
 		goto free;
 	}
-	l4 = (const uint8_t *)ip + ihl;
-	l4_len = tot - ihl;
 
 	switch (ip->next_proto_id) {
 	case IPPROTO_UDP:
@@ -202,6 +217,28 @@ take_jobs(struct dp_lcore *lc)
 	}
 }
 
+/*
+ * After the loop, with several workers: free what peers passed too
+ * late, and say how replies found their core.  "RTT samples" equals
+ * "matched" when every matched reply was counted in the histogram.
+ */
+static void
+worker_exit_report(struct dp_lcore *lc)
+{
+	const struct argos_core_stats *st = lc->st;
+	struct rte_mbuf *m;
+	uint64_t rtt = 0;
+
+	while (rte_ring_sc_dequeue(lc->redirect, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	for (unsigned b = 0; b < ARGOS_RTT_BUCKETS; b++)
+		rtt += st->rtt_hist[b];
+	RTE_LOG(NOTICE, ARGOS, "dataplane: worker %u: redirected %" PRIu64 ", redirect-full %"
+		PRIu64 ", arp-shared %" PRIu64 "; matched %" PRIu64 ", RTT samples %" PRIu64 "\n",
+		lc->lane->worker, st->redirected, st->redirect_full, st->arp_shared,
+		st->snmp_matched + st->ping_matched, rtt);
+}
+
 static int
 dp_worker_setup(struct dp_lcore *lc, struct argos_lane *lane)
 {
@@ -215,6 +252,10 @@ dp_worker_setup(struct dp_lcore *lc, struct argos_lane *lane)
 	lc->st = &lane->stats;
 	lc->tsc_hz = lane->tsc_hz;
 	lc->tsc_per_tick = lane->tsc_hz / (1000000 / DP_TICK_US);
+	lc->tsc_per_us = lane->tsc_hz / 1000000 ? lane->tsc_hz / 1000000 : 1;
+	lc->snmp_sport = (uint16_t)(lane->net.snmp_sport + lane->worker);
+	lc->worker_bits = (uint8_t)dp_worker_bits(lane->n_workers);
+	lc->redirect = lane->n_workers > 1 ? lane->redirect[lane->worker] : NULL;
 	lc->now_tsc = rte_rdtsc();
 	lc->now_tick = lc->now_tsc / lc->tsc_per_tick;
 
@@ -273,6 +314,11 @@ dp_worker_main(void *arg)
 	}
 	batch_age_tsc = lane->tsc_hz / 1000000 * BATCH_MAX_AGE_US;
 	next_arp_tick = lc->now_tick + ARP_MAINTAIN_MS;
+	if (lane->n_workers > 1)
+		RTE_LOG(NOTICE, ARGOS, "dataplane: worker %u on lcore %u: queue %u, UDP source "
+			"port %u, replies from other queues by %s (SNMP) and %s (ICMP)\n",
+			lane->worker, rte_lcore_id(), lane->queue, lc->snmp_sport,
+			argos_steer_name(lane->steer_udp), argos_steer_name(lane->steer_icmp));
 	lane->ready = 1;
 
 	while (!lane->quit) {
@@ -286,7 +332,13 @@ dp_worker_main(void *arg)
 		for (uint16_t i = 0; i < n; i++) {
 			if (i + 3 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(rx[i + 3], void *));
-			classify(lc, rx[i]);
+			classify(lc, rx[i], 0);
+		}
+		if (lc->redirect != NULL) {
+			n = (uint16_t)rte_ring_sc_dequeue_burst(lc->redirect, (void **)rx, DP_BURST,
+								NULL);
+			for (uint16_t i = 0; i < n; i++)
+				classify(lc, rx[i], 1);
 		}
 
 		if (lc->now_tick != lc->wheel.now)
@@ -309,5 +361,7 @@ dp_worker_main(void *arg)
 	}
 	dp_tx_flush(lc);
 	dp_results_flush(lc);
+	if (lc->redirect != NULL)
+		worker_exit_report(lc);
 	return 0;
 }

@@ -2,8 +2,10 @@
  * probe_icmp.c - the ICMP echo probe module: ping_count probes per
  * device, spaced by ping_interval_ms, RTT from the TSC.
  *
- * The echo id names the session (its index, XORed with a per-core
- * random key so that ids do not repeat across restarts), and the
+ * The echo id names the core and the session (dp_ids.h: the session
+ * index and the worker, XORed with a random key drawn at start-up and
+ * shared by the cores of the port, so that ids do not repeat across
+ * restarts and any core can tell whose reply it holds), and the
  * sequence numbers of a job start at a random base.  A reply is
  * matched by id, source address and sequence, with no lookup; each
  * probe counts once, and any second reply to it is a duplicate.
@@ -20,11 +22,11 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 
+#include "dp_ids.h"
 #include "dp_lcore.h"
 #include "probe.h"
 
 #define ICMP_PAYLOAD 56         /* ping(8)'s default, so MTU issues look alike */
-#define ICMP_MAX_SESSIONS 65536 /* the echo id is 16 bits */
 #define ARP_RECHECK_MS 10
 
 enum icmp_sess_state {
@@ -67,8 +69,9 @@ icmp_init(struct dp_lcore *lc, uint32_t max_sessions)
 	struct icmp_state *st;
 	int socket = (int)rte_socket_id();
 
-	if (max_sessions > ICMP_MAX_SESSIONS)
-		max_sessions = ICMP_MAX_SESSIONS;
+	/* The echo id is 16 bits, shared between session and worker. */
+	if (max_sessions > dp_icmp_max_sessions(lc->worker_bits))
+		max_sessions = dp_icmp_max_sessions(lc->worker_bits);
 	st = rte_zmalloc_socket("icmp_state", sizeof(*st), RTE_CACHE_LINE_SIZE, socket);
 	if (st == NULL)
 		return -ENOMEM;
@@ -80,7 +83,7 @@ icmp_init(struct dp_lcore *lc, uint32_t max_sessions)
 	for (uint32_t i = 0; i < max_sessions; i++)
 		st->s[i].next_free = i + 1 < max_sessions ? i + 1 : UINT32_MAX;
 	st->free_head = 0;
-	st->id_key = (uint16_t)rte_rand();
+	st->id_key = lc->lane->icmp_id_key;
 	st->ns_per_cycle = 1e9 / (double)lc->tsc_hz;
 	lc->icmp = st;
 	return 0;
@@ -161,7 +164,8 @@ send_probe(struct dp_lcore *lc, uint32_t idx)
 	icmp = (struct rte_icmp_hdr *)l4;
 	icmp->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
 	icmp->icmp_code = 0;
-	icmp->icmp_ident = rte_cpu_to_be_16((uint16_t)(idx ^ st->id_key));
+	icmp->icmp_ident = rte_cpu_to_be_16(dp_icmp_id_make(idx, lc->lane->worker,
+							    lc->worker_bits, st->id_key));
 	icmp->icmp_seq_nb = rte_cpu_to_be_16((uint16_t)(s->seq_base + n));
 	/* A recognisable pattern helps whoever reads a capture. */
 	for (uint32_t i = 0; i < ICMP_PAYLOAD; i++)
@@ -241,15 +245,17 @@ icmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 	const struct rte_icmp_hdr *icmp = (const struct rte_icmp_hdr *)l4;
 	struct icmp_session *s;
 	uint32_t idx;
-	uint16_t n;
+	uint16_t id, n;
 	uint64_t rtt;
 
 	if (l4_len < sizeof(*icmp)) {
 		lc->st->drop[ARGOS_DROP_MALFORMED]++;
 		return;
 	}
-	idx = (uint16_t)(rte_be_to_cpu_16(icmp->icmp_ident) ^ st->id_key);
-	if (idx >= st->n || (s = &st->s[idx])->state < IS_RUN) {
+	id = rte_be_to_cpu_16(icmp->icmp_ident);
+	idx = dp_icmp_id_session(id, lc->worker_bits, st->id_key);
+	if (dp_icmp_id_worker(id, lc->worker_bits, st->id_key) != lc->lane->worker ||
+	    idx >= st->n || (s = &st->s[idx])->state < IS_RUN) {
 		lc->st->drop[ARGOS_DROP_UNKNOWN_REQUEST_ID]++;
 		return;
 	}
@@ -270,6 +276,7 @@ icmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 	s->received++;
 	lc->st->ping_matched++;
 	rtt = lc->now_tsc - s->tx_tsc[n];
+	dp_rtt_count(lc, rtt);
 	s->rtt_sum += rtt;
 	if (rtt < s->rtt_min)
 		s->rtt_min = rtt;

@@ -14,7 +14,10 @@
  * Each step's request is encoded once into the session; every attempt
  * resends the same bytes with the same request-id, so a late reply to
  * an earlier attempt is as good as a reply to the last one.  Then the
- * id is forgotten, and any further reply with it is a duplicate.
+ * id is forgotten, and any further reply with it is a duplicate.  The
+ * id and the UDP source port also name the core that sent the request
+ * (dp_ids.h).  A matched reply's round-trip time counts from the last
+ * attempt sent: which attempt it answers cannot be known.
  *
  * Replies are validated cheaply first (UDP port, SNMP header,
  * request-id, source, community) and dropped by reason; only a matched
@@ -28,6 +31,7 @@
 #include <rte_random.h>
 #include <rte_udp.h>
 
+#include "dp_ids.h"
 #include "dp_lcore.h"
 #include "probe.h"
 #include "snmp_codec.h"
@@ -70,6 +74,7 @@ struct snmp_session {
 	uint32_t errors;
 	uint64_t start_tsc;
 	uint32_t next_free;
+	uint64_t sent_tsc;     /* of the step's last attempt */
 
 	struct argos_oid cursor;   /* walk position */
 	struct snmp_req req;       /* the step's encoded request */
@@ -177,6 +182,7 @@ transmit(struct dp_lcore *lc, uint32_t id)
 	else
 		lc->st->snmp_retries++;
 	dp_timer_arm_ms(lc, id, s->timeout_ms);
+	s->sent_tsc = lc->now_tsc;
 
 	/* A neighbour that vanished since the job started costs this
 	 * attempt only: the timer retries, and ARP is asked again. */
@@ -186,7 +192,7 @@ transmit(struct dp_lcore *lc, uint32_t id)
 	if (m == NULL)
 		return;
 	udp = (struct rte_udp_hdr *)l4;
-	udp->src_port = rte_cpu_to_be_16(lc->lane->net.snmp_sport);
+	udp->src_port = rte_cpu_to_be_16(lc->snmp_sport);
 	udp->dst_port = rte_cpu_to_be_16(s->port);
 	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + s->req.len);
 	memcpy(udp + 1, s->req.buf, s->req.len);
@@ -214,8 +220,9 @@ begin_step(struct dp_lcore *lc, uint32_t id, uint8_t pdu, const struct argos_oid
 		return -1;
 	}
 	do {
-		s->reqid = SNMP_REQID_MIN +
-			   (uint32_t)rte_rand_max(SNMP_REQID_MAX - SNMP_REQID_MIN + 1);
+		s->reqid = dp_reqid_make(SNMP_REQID_MIN + (uint32_t)rte_rand_max(
+						 SNMP_REQID_MAX - SNMP_REQID_MIN + 1),
+					 lc->lane->worker);
 		rc = inflight_insert(&st->inflight, s->reqid, id);
 	} while (rc == -EEXIST);
 	s->attempt = 0;
@@ -545,7 +552,7 @@ snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 		lc->st->drop[ARGOS_DROP_MALFORMED]++;
 		return;
 	}
-	if (udp->dst_port != rte_cpu_to_be_16(lc->lane->net.snmp_sport)) {
+	if (udp->dst_port != rte_cpu_to_be_16(lc->snmp_sport)) {
 		lc->st->drop[ARGOS_DROP_WRONG_PORT]++;
 		return;
 	}
@@ -585,6 +592,7 @@ snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 	}
 
 	lc->st->snmp_matched++;
+	dp_rtt_count(lc, lc->now_tsc - s->sent_tsc);
 	inflight_remove(&st->inflight, s->reqid, 1);
 	tw_cancel(&lc->wheel, (uint32_t)id);
 	if (s->step == STEP_GET) {

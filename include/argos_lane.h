@@ -9,7 +9,11 @@
  *   free     control -> core   struct argos_batch *, empty    (SP/SC)
  *
  * All three are DPDK rings created single-producer/single-consumer,
- * so neither side ever locks.  The lane's flags are written by the
+ * so neither side ever locks.  With several workers on one port, each
+ * core also has a redirect ring (dataplane to dataplane, multi-producer
+ * single-consumer, created by dp_lanes_setup()) through which the other
+ * cores pass it the replies, and the copies of ARP frames, that the
+ * port delivered to them.  The lane's flags are written by the
  * control plane only and read by the core with relaxed loads.
  *
  * Shutdown is in two stages, the masscan way: the control plane sets
@@ -36,8 +40,24 @@ struct argos_net_conf {
 	uint32_t ip;          /**< our address, network order */
 	uint32_t netmask;     /**< network order */
 	uint32_t gateway;     /**< network order, 0 when none */
-	uint16_t snmp_sport;  /**< UDP source port of this core's requests */
+	uint16_t snmp_sport;  /**< UDP source port of worker 0's requests:
+	                           worker w sends from snmp_sport + w */
 };
+
+/** How replies reach the core that owns them (argos_lane.steer_*). */
+enum argos_steer {
+	ARGOS_STEER_NONE = 0,     /**< one worker: every reply is its own */
+	ARGOS_STEER_FLOW,         /**< rte_flow rules queue each core's replies */
+	ARGOS_STEER_REDIRECT,     /**< the receiving core passes them on (ring) */
+};
+
+/** The name of a steering mode, for logs: "none", "flow", "redirect". */
+static inline const char *
+argos_steer_name(uint8_t mode)
+{
+	return mode == ARGOS_STEER_FLOW ? "flow" :
+	       mode == ARGOS_STEER_REDIRECT ? "redirect" : "none";
+}
 
 /** The port as dp_port_init() configured it: the core follows this,
  *  so the offload decision is made in one place. */
@@ -63,6 +83,16 @@ struct argos_lane {
 	uint32_t n_profiles;
 	uint64_t tsc_hz;
 
+	/* set by dp_lanes_setup() before launch, read-only afterwards */
+	uint16_t icmp_id_key;     /**< XORed into ICMP echo ids; the same on every core */
+	uint8_t steer_udp;        /**< enum argos_steer of SNMP replies */
+	uint8_t steer_icmp;       /**< enum argos_steer of echo replies */
+	/** Per worker of the port, indexed by worker: the multi-producer,
+	 *  single-consumer ring of frames other cores received for it
+	 *  (replies it owns, copies of ARP frames).  The same array in
+	 *  every lane; all NULL with one worker. */
+	struct rte_ring *redirect[ARGOS_MAX_WORKERS];
+
 	struct rte_ring *jobs;
 	struct rte_ring *results;
 	struct rte_ring *free_batches;
@@ -87,16 +117,20 @@ struct argos_lane {
 int dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info,
 		 char *msg, size_t msglen);
 
-/** Stop and close the port. */
+/** Stop and close the port, removing its flow rules; nothing when the
+ *  port does not exist. */
 void dp_port_close(uint16_t port);
 
 /**
  * Make the lanes of one port ready to run side by side: steer each
  * reply to the queue of the core that sent its request (rte_flow rules
  * where the port takes them, a software redirect between cores
- * otherwise).  Called once, after every lane exists and before any
- * worker is launched.
- * @return 0, or a negative errno; msg then says what failed.
+ * otherwise), and fill each lane's steer_*, redirect[] and icmp_id_key.
+ * Called once, after every lane exists and before any worker is
+ * launched; rules it made are removed by dp_port_close().
+ * @return 0, or a negative errno (-EINVAL: more workers than
+ *         ARGOS_MAX_WORKERS or a source port range past 65535;
+ *         -ENOMEM: no memory for a ring); msg then says what failed.
  */
 int dp_lanes_setup(struct argos_lane **lanes, unsigned n, char *msg, size_t msglen);
 

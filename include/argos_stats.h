@@ -76,6 +76,14 @@ struct argos_core_stats {
 	uint64_t icmp_echo_answered;  /**< pings to our own address */
 
 	uint64_t results_lost;        /**< no free batch: must stay 0 */
+
+	/* several workers on one port (dataplane/dp_steer.c) */
+	uint64_t redirected;          /**< replies this core received for another
+	                                   core and passed to it */
+	uint64_t redirect_full;       /**< frames dropped: the other core's redirect
+	                                   ring was full (replies and ARP copies) */
+	uint64_t arp_shared;          /**< copies of ARP frames for us passed to the
+	                                   other cores, so every core learns */
 	uint64_t drop[ARGOS_DROP_MAX];
 	uint64_t rtt_hist[ARGOS_RTT_BUCKETS];   /**< matched replies by RTT */
 } __attribute__((aligned(64)));

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# multicore.sh - two worker lcores share one port: argos on
+# net_af_packet with qpairs=2 (the kernel's PACKET_FANOUT spreads flows
+# over both queues, so replies really land on the wrong core) polls four
+# snmpd agents and pings them once; every varbind must equal
+# snmpbulkwalk, with no timeout, no loss and no drop, and replies must
+# really have been passed between the cores.  A port with fewer or more
+# queue pairs than worker lcores (af_packet qpairs=, a memif peer with
+# one queue pair) is refused with a message that says what to do.
+#
+# Its own testbed, so it can run beside the argos0 tests:
+#   host: argosm0 (no address)  <-veth->  argos-m1: eth0 198.18.8.10-13/24,
+#   one snmpd per address.  argos is 198.18.8.2.
+set -uo pipefail
+TEST=multicore
+source "$(dirname "$0")/lib.sh"
+
+NS=argos-m1
+HOST_IF=argosm0
+PREFIX=mqargos
+AGENTS=(198.18.8.10 198.18.8.11 198.18.8.12 198.18.8.13)
+ROOTS="1.3.6.1.2.1.1 1.3.6.1.2.1.2.2.1 1.3.6.1.2.1.31.1.1.1"
+LCORES=${ARGOS_MC_LCORES:-0@0,1@0,2@1}   # main and worker 0 share CPU 0
+
+mc_down() {
+	local f pid
+	for f in "$WORK"/snmpd-*.pid "$WORK/testpmd.pid"; do
+		[ -r "$f" ] || continue
+		pid=$(<"$f")
+		[[ "$pid" =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null
+	done
+	ip netns del "$NS" 2>/dev/null
+	ip link del "$HOST_IF" 2>/dev/null
+	cleanup
+}
+trap mc_down EXIT
+
+need_root_and_argos
+for t in snmpd snmpbulkwalk ethtool python3; do
+	command -v "$t" >/dev/null || die "$t is missing: run scripts/install-deps"
+done
+if ip netns list | grep -q "^$NS\b" || ip link show "$HOST_IF" >/dev/null 2>&1; then
+	die "namespace $NS or link $HOST_IF exists: another multicore run, or a crashed one " \
+		"(remove them with: ip netns del $NS; ip link del $HOST_IF)"
+fi
+
+# --- the testbed --------------------------------------------------------
+ip netns add "$NS" || die "ip netns add $NS failed"
+ip netns exec "$NS" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
+	net.ipv6.conf.default.disable_ipv6=1 net.ipv4.icmp_ratelimit=0
+ip -n "$NS" link set lo up
+ip link add "$HOST_IF" type veth peer name eth0 netns "$NS" || die "cannot create veth $HOST_IF"
+sysctl -q -w "net.ipv6.conf.$HOST_IF.disable_ipv6=1" 2>/dev/null
+ethtool -K "$HOST_IF" tx off rx off >/dev/null 2>&1 || die "ethtool -K $HOST_IF failed"
+ip netns exec "$NS" ethtool -K eth0 tx off rx off >/dev/null 2>&1 || die "ethtool -K eth0 failed in $NS"
+for a in "${AGENTS[@]}"; do ip -n "$NS" addr add "$a/24" dev eth0; done
+ip -n "$NS" link set eth0 up
+ip link set "$HOST_IF" up
+
+for a in "${AGENTS[@]}"; do
+	mkdir -p "$WORK/snmpd-$a"
+	printf 'rocommunity public\nsysName mc-%s\nsysLocation argos multicore test\n' "$a" \
+		>"$WORK/snmpd-$a/snmpd.conf"
+	ip netns exec "$NS" env SNMP_PERSISTENT_DIR="$WORK/snmpd-$a" MIBS= \
+		snmpd -f -Lf "$WORK/snmpd-$a/log" -C -c "$WORK/snmpd-$a/snmpd.conf" -I -smux \
+		"udp:$a:161" </dev/null >/dev/null 2>&1 &
+	echo $! >"$WORK/snmpd-$a.pid"
+done
+for a in "${AGENTS[@]}"; do
+	for _ in $(seq 50); do
+		ip netns exec "$NS" snmpget -v2c -c public -t 0.2 -r 0 "$a" 1.3.6.1.2.1.1.5.0 \
+			>/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ip netns exec "$NS" snmpget -v2c -c public -t 1 -r 0 "$a" 1.3.6.1.2.1.1.5.0 >/dev/null 2>&1 ||
+		die "snmpd on $a does not answer (log: $WORK/snmpd-$a/log)"
+done
+
+{
+	echo "id,hostname,ip_address,snmp_community,snmp_version,snmp_port,snmp_timeout,snmp_retries,snmp_max_repetitions,polling_frequency,ping_frequency"
+	i=0
+	for a in "${AGENTS[@]}"; do
+		i=$((i + 1))
+		echo "m$i,mc-$a,$a,public,2c,161,2,2,10,60,10"
+	done
+} >"$WORK/devices.csv"
+
+walk() {   # walk ADDR OUT: the oracle, from the agents' namespace
+	local r
+	for r in $ROOTS; do
+		ip netns exec "$NS" snmpbulkwalk -v2c -c public -On -Oe -Ot -Ox -t 2 -r 1 "$1" "$r" ||
+			return 1
+	done >"$2"
+}
+
+# run_mc PREFIX-SUFFIX [EAL args...] -- [argos args...]: lib.sh's run_argos,
+# with two worker lcores
+run_mc() {
+	local prefix=$1; shift
+	timeout -k 5 "${ARGOS_TIMEOUT:-90}" "$ARGOS" --lcores="$LCORES" -m 512 \
+		--file-prefix "$prefix" "$@" >"$WORK/$prefix.log" 2>&1
+}
+
+NET=(--ip 198.18.8.2/24 --devices "$WORK/devices.csv")
+
+# --- bad input: queue pairs and worker lcores do not match ---------------
+run_mc "$PREFIX-q1" --vdev "net_af_packet0,iface=$HOST_IF" -- "${NET[@]}" --once
+rc=$?
+check "two workers on a port with one queue pair: argos refuses (rc $rc)" [ "$rc" != 0 ]
+expect "the refusal says to give the vdev qpairs=2" \
+	"the refusal does not tell the operator to give qpairs=2: $(grep argos: "$WORK/$PREFIX-q1.log" | tail -1)" \
+	grep -q "argos: .*has 1 RX / 1 TX queues.*qpairs=2" "$WORK/$PREFIX-q1.log"
+
+timeout -k 5 60 "$ARGOS" -l 0,1 -m 512 --file-prefix "$PREFIX-q3" \
+	--vdev "net_af_packet0,iface=$HOST_IF,qpairs=2" -- "${NET[@]}" --once >"$WORK/$PREFIX-q3.log" 2>&1
+rc=$?
+check "one worker on a port with two queue pairs: argos refuses (rc $rc)" [ "$rc" != 0 ]
+expect "the refusal says that unpolled pairs would lose replies" \
+	"the refusal does not explain the unpolled pair: $(grep argos: "$WORK/$PREFIX-q3.log" | tail -1)" \
+	grep -q "argos: .*2 queue pairs, but 1 worker lcores.*would be lost.*qpairs=1" "$WORK/$PREFIX-q3.log"
+
+# A memif peer with one queue pair refuses a client that wants two: the
+# link never comes up, and argos must say so rather than drop every frame.
+if command -v dpdk-testpmd >/dev/null; then
+	timeout -k 2 40 dpdk-testpmd -l 0,1 -m 256 --file-prefix "$PREFIX-peer" \
+		--vdev "net_memif0,role=server,socket=$WORK/memif.sock" -- --forward-mode=icmpecho \
+		--rxq=1 --txq=1 --auto-start --stats-period 10 </dev/null >"$WORK/testpmd.log" 2>&1 &
+	echo $! >"$WORK/testpmd.pid"
+	for _ in $(seq 100); do [ -S "$WORK/memif.sock" ] && break; sleep 0.1; done
+	run_mc "$PREFIX-memif" --vdev "net_memif0,role=client,socket=$WORK/memif.sock" -- \
+		"${NET[@]}" --once
+	rc=$?
+	kill "$(<"$WORK/testpmd.pid")" 2>/dev/null
+	wait "$(<"$WORK/testpmd.pid")" 2>/dev/null
+	check "two workers on a memif whose peer has one queue pair: argos refuses (rc $rc)" \
+		[ "$rc" != 0 ]
+	expect "the refusal says the peer must offer 2 queue pairs" \
+		"the memif refusal does not say what to do: $(grep argos: "$WORK/$PREFIX-memif.log" | tail -1)" \
+		grep -q "argos: .*memif link is still down.*offer 2 queue pairs" "$WORK/$PREFIX-memif.log"
+else
+	check "dpdk-testpmd (package dpdk-dev) is installed, for the memif peer" false
+fi
+
+# --- two workers poll --------------------------------------------------
+for a in "${AGENTS[@]}"; do walk "$a" "$WORK/$a.before" || die "snmpbulkwalk of $a failed"; done
+run_mc "$PREFIX" --vdev "net_af_packet0,iface=$HOST_IF,qpairs=2" -- "${NET[@]}" --once \
+	--ping-count 3 --stats-period 1 --output "$WORK/out.jsonl"
+rc=$?
+LOG=$WORK/$PREFIX.log
+check "argos with two workers --once exits 0 (got $rc)" [ "$rc" = 0 ]
+[ "$rc" = 0 ] || tail -30 "$LOG"
+for a in "${AGENTS[@]}"; do walk "$a" "$WORK/$a.after" || die "snmpbulkwalk of $a failed"; done
+
+check "the ready line says 2 workers" grep -q "argos: ready: .*2 worker(s)" "$LOG"
+for w in 0 1; do
+	check "worker $w runs on its own queue, with replies redirected in software" \
+		grep -q "dataplane: worker $w on lcore [0-9]*: queue $w, UDP source port $((40161 + w)), replies from other queues by redirect (SNMP) and redirect (ICMP)" "$LOG"
+done
+
+i=0
+for a in "${AGENTS[@]}"; do
+	i=$((i + 1))
+	check "m$i ($a): every varbind equals snmpbulkwalk (OID, type, value)" \
+		python3 "$ROOT/tests/integration/walk_oracle.py" --jsonl "$WORK/out.jsonl" \
+		--device-id "m$i" --walk1 "$WORK/$a.before" --walk2 "$WORK/$a.after"
+done
+
+ping_field() {   # ping_field DEV FIELD
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["kind"] == "ping" and r["device_id"] == sys.argv[2]:
+        print(r[sys.argv[3]])' "$WORK/out.jsonl" "$1" "$2"
+}
+for i in 1 2 3 4; do
+	check "m$i: ping sent 3, loss 0 (sent $(ping_field m$i sent), loss $(ping_field m$i loss_ratio))" \
+		test "$(ping_field m$i loss_ratio)" = 0.0 -a "$(ping_field m$i sent)" = 3
+done
+check "no error records at all" bash -c "! grep -q '\"kind\":\"error\"' '$WORK/out.jsonl'"
+check "the exit summary counts 4 SNMP polls ok, 0 failed" grep -q 'SNMP polls: 4 ok, 0 failed' "$LOG"
+summary=$(sed -n '/argos summary/,$p' "$LOG")
+expect "no SNMP timeouts" "SNMP timeouts: $(grep -o 'Timeouts: [0-9]*' <<<"$summary")" \
+	grep -q 'Timeouts: 0$' <<<"$summary"
+# not-for-us counts other traffic on the wire (a neighbour's ARP, say),
+# not replies: every reason but that one must stay 0.
+expect "no replies dropped (other traffic aside)" "replies were dropped: $(grep 'Dropped replies' <<<"$summary")" \
+	bash -c '! grep "Dropped replies" <<<"$1" | sed "s/not-for-us [0-9]*//" | grep -qE " [1-9][0-9]*(,|$)"' _ "$summary"
+check "no results lost" grep -q 'Results-lost: 0' <<<"$summary"
+
+redirected=0; full=0; shared=0; bad_rtt=0
+for w in 0 1; do
+	line=$(grep "dataplane: worker $w: redirected" "$LOG")
+	[ -n "$line" ] || { bad_rtt=1; continue; }
+	redirected=$((redirected + $(sed -E 's/.*redirected ([0-9]+).*/\1/' <<<"$line")))
+	full=$((full + $(sed -E 's/.*redirect-full ([0-9]+).*/\1/' <<<"$line")))
+	shared=$((shared + $(sed -E 's/.*arp-shared ([0-9]+).*/\1/' <<<"$line")))
+	m=$(sed -E 's/.*matched ([0-9]+).*/\1/' <<<"$line")
+	r=$(sed -E 's/.*RTT samples ([0-9]+).*/\1/' <<<"$line")
+	[ "$m" = "$r" ] && [ "$m" -gt 0 ] || bad_rtt=1
+done
+check "replies that landed on the other core were passed to it (redirected $redirected)" \
+	[ "$redirected" -gt 0 ]
+check "no redirect ring overflowed (redirect-full $full)" [ "$full" = 0 ]
+check "ARP answers were shared between the cores (arp-shared $shared)" [ "$shared" -gt 0 ]
+expect "each worker counted every matched reply once in its RTT histogram" \
+	"a worker's RTT samples differ from its matched replies: $(grep 'RTT samples' "$LOG" | tr '\n' ' ')" \
+	[ "$bad_rtt" = 0 ]
+echo "--- what the two workers said, and the exit summary:"
+grep -E 'dataplane: worker' "$LOG"
+echo "$summary"
+finish
