@@ -1,0 +1,436 @@
+/*
+ * rw_unit.c - checks of the remote-write library and the HTTP server
+ * that need no Prometheus: what is on the wire (decoded with protobuf-c
+ * from remote.proto), batch bounds, the queue's bounds, Retry-After,
+ * names added at run time, label hygiene, the text format, /metrics and
+ * the device API hook.  Prints "ok:"/"FAIL:" lines and "N passed, N failed".
+ */
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <snappy-c.h>
+
+#include "argos_job.h"
+#include "argos_snmp.h"
+#include "cp_http.h"
+#include "remote.pb-c.h"
+#include "rw_internal.h"
+#include "rw_synth.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                                     \
+	do {                                                                                 \
+		if (cond) {                                                                  \
+			passed++;                                                            \
+			printf("ok: " __VA_ARGS__);                                          \
+		} else {                                                                     \
+			failed++;                                                            \
+			printf("FAIL: " __VA_ARGS__);                                        \
+		}                                                                            \
+		printf("\n");                                                                \
+	} while (0)
+
+static const struct cp_clock clk = { .tsc0 = 0, .hz = 1000000000ull, .unix_ns0 = 0 };
+
+static struct rw *
+open_rw(uint32_t max_samples, const char *spill, uint64_t queue_bytes, uint64_t spill_bytes)
+{
+	struct rw_conf c;
+	char err[256];
+	struct rw *rw;
+
+	rw_conf_defaults(&c);
+	c.urls[0] = "http://127.0.0.1:9/api/v1/write";
+	c.n_urls = 1;
+	c.max_samples = max_samples;
+	c.spill_dir = spill;
+	if (queue_bytes)
+		c.queue_bytes = queue_bytes;
+	if (spill_bytes)
+		c.spill_bytes = spill_bytes;
+	rw = rw_open(&c, err, sizeof(err));
+	if (rw == NULL) {
+		printf("FAIL: rw_open: %s\n", err);
+		exit(1);
+	}
+	return rw;
+}
+
+static void
+feed(struct rw *rw, struct synth *s, const struct rw_device *dev)
+{
+	for (size_t off = 0; off < s->len;) {
+		const struct argos_rec_hdr *h = (const void *)(s->buf + off);
+
+		if (rw_record(rw, h, dev, &clk) < 0)
+			printf("FAIL: rw_record refused a well-formed record of kind %u\n", h->kind);
+		off += h->size;
+	}
+}
+
+/* Decode one queued batch (the head) into a WriteRequest. */
+static Prometheus__WriteRequest *
+decode_head(struct rw *rw)
+{
+	struct rw_batch *b = rw->q.head;
+	size_t n;
+	char *raw;
+	Prometheus__WriteRequest *wr;
+
+	if (b == NULL || rw_queue_load(&rw->q, b) < 0 ||
+	    snappy_uncompressed_length((const char *)b->data, b->len, &n) != SNAPPY_OK)
+		return NULL;
+	raw = malloc(n);
+	if (snappy_uncompress((const char *)b->data, b->len, raw, &n) != SNAPPY_OK) {
+		free(raw);
+		return NULL;
+	}
+	wr = prometheus__write_request__unpack(NULL, n, (const uint8_t *)raw);
+	free(raw);
+	return wr;
+}
+
+static const char *
+label(const Prometheus__TimeSeries *ts, const char *name)
+{
+	for (size_t i = 0; i < ts->n_labels; i++)
+		if (strcmp(ts->labels[i]->name, name) == 0)
+			return ts->labels[i]->value;
+	return NULL;
+}
+
+static const Prometheus__TimeSeries *
+find(const Prometheus__WriteRequest *wr, const char *name, const char *k, const char *v)
+{
+	for (size_t i = 0; i < wr->n_timeseries; i++) {
+		const Prometheus__TimeSeries *ts = wr->timeseries[i];
+		const char *n = label(ts, "__name__"), *x = k ? label(ts, k) : NULL;
+
+		if (n && strcmp(n, name) == 0 && (k == NULL || (x && strcmp(x, v) == 0)))
+			return ts;
+	}
+	return NULL;
+}
+
+static int
+valid_name(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return 0;
+	for (s++; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}
+
+static void
+test_wire(void)
+{
+	struct rw *rw = open_rw(100000, NULL, 0, 0);
+	struct rw_label tags[] = { { "instance", "spoof" }, { "__bad", "x" }, { "zone", "z1" },
+				   { "empty", "" } };
+	struct rw_device dev = { "r1", tags, 4 };
+	struct synth s = { 0 };
+	uint32_t cisco[] = { 1, 3, 6, 1, 4, 1, 9, 9, 13, 1, 3, 1, 3, 7 };
+	uint32_t descr[] = { 1, 3, 6, 1, 2, 1, 2, 2, 1, 2, 9 };
+	uint32_t inoct[] = { 1, 3, 6, 1, 2, 1, 2, 2, 1, 10, 9 };
+	uint32_t unknown[] = { 1, 3, 6, 1, 4, 1, 99999, 1, 0 };
+	uint8_t bad_utf8[] = { 'a', 0xff, 'b' };
+	Prometheus__WriteRequest *wr;
+	int sorted = 1, names_ok = 1, one_sample = 1;
+
+	CHECK(rw_name_add(rw, "1.3.6.1.4.1.9.9.13.1.3.1.3", "ciscoEnvMonTemperatureStatusValue",
+			  RW_GAUGE, "ciscoEnvMonTemperatureStatusIndex") == 0,
+	      "a name can be added at run time");
+	CHECK(rw_name_add(rw, "1.3.x", "bad", RW_GAUGE, NULL) == -EINVAL,
+	      "a malformed OID prefix is refused with -EINVAL");
+	synth_ifmib_poll(&s, 3, 5000000000ull, 2, 1ull << 40, "");
+	synth_num(&s, 3, 6000000000ull, cisco, 14, SNMP_T_GAUGE32, 42);
+	synth_str(&s, 3, 6000000001ull, descr, 11, bad_utf8, 3);
+	synth_num(&s, 3, 6000000002ull, inoct, 11, SNMP_T_COUNTER32, 7);
+	synth_num(&s, 3, 6000000003ull, unknown, 9, SNMP_T_INTEGER, 1);
+	synth_done(&s, 3, 7000000000ull, ARGOS_JOB_SNMP, 1, 100, 5000000000ull);
+	synth_ping(&s, 3, 8000000000ull, 3, 0, 0, 0, 0);
+	feed(rw, &s, &dev);
+	rw_send_intake(rw, 1);
+	wr = decode_head(rw);
+	CHECK(wr != NULL, "protobuf-c decodes the snappy body as a WriteRequest (remote.proto)");
+	if (wr == NULL)
+		goto out;
+	for (size_t i = 0; i < wr->n_timeseries; i++) {
+		const Prometheus__TimeSeries *ts = wr->timeseries[i];
+
+		one_sample &= ts->n_samples == 1;
+		sorted &= ts->n_labels > 0 && strcmp(ts->labels[0]->name, "__name__") == 0;
+		for (size_t k = 0; k < ts->n_labels; k++) {
+			names_ok &= valid_name(ts->labels[k]->name) || k == 0;
+			names_ok &= ts->labels[k]->value[0] != '\0';
+			if (k > 1)
+				sorted &= strcmp(ts->labels[k - 1]->name, ts->labels[k]->name) < 0;
+		}
+	}
+	CHECK(sorted, "labels are sorted by name, __name__ first, no duplicates");
+	CHECK(names_ok, "label names are valid and no label value is empty");
+	CHECK(one_sample, "each TimeSeries has one sample");
+	const Prometheus__TimeSeries *ts = find(wr, "ifHCInOctets", "ifIndex", "2");
+	CHECK(ts && ts->samples[0]->value == (double)((1ull << 40) + 2000),
+	      "ifHCInOctets of ifIndex 2 carries the Counter64 value");
+	CHECK(ts && strcmp(label(ts, "ifName"), "eth2") == 0 && strcmp(label(ts, "ifAlias"), "uplink 2") == 0,
+	      "ifName and ifAlias of the row label it");
+	CHECK(ts && strcmp(label(ts, "instance"), "r1") == 0 && strcmp(label(ts, "zone"), "z1") == 0 &&
+	      label(ts, "__bad") == NULL && label(ts, "empty") == NULL,
+	      "a device tag cannot replace instance; __ tags and empty tags are dropped");
+	CHECK(ts && ts->samples[0]->timestamp >= 5000 && ts->samples[0]->timestamp < 6000,
+	      "the timestamp is the reply's arrival in ms (%lld)",
+	      ts ? (long long)ts->samples[0]->timestamp : 0LL);
+	ts = find(wr, "ciscoEnvMonTemperatureStatusValue", "ciscoEnvMonTemperatureStatusIndex", "7");
+	CHECK(ts && ts->samples[0]->value == 42, "a run-time name is exported with its index label");
+	ts = find(wr, "ifInOctets", "ifIndex", "9");
+	CHECK(ts && strcmp(label(ts, "ifDescr"), "0x61FF62") == 0,
+	      "a string that is not UTF-8 becomes 0x and hex (%s)", ts ? label(ts, "ifDescr") : "none");
+	CHECK(find(wr, "sysUpTime", NULL, NULL) && find(wr, "argos_poll_up", NULL, NULL),
+	      "sysUpTime and argos_poll_up are sent");
+	int dur = 0;
+
+	for (size_t i = 0; i < wr->n_timeseries; i++)
+		dur |= strcmp(label(wr->timeseries[i], "__name__"), "argos_poll_duration_seconds") == 0 &&
+		       fabs(wr->timeseries[i]->samples[0]->value - 2.0) < 1e-9;
+	CHECK(dur, "argos_poll_duration_seconds is DONE's time less the job's start");
+	ts = find(wr, "ping_loss_ratio", NULL, NULL);
+	CHECK(ts && ts->samples[0]->value == 1.0 && !find(wr, "ping_avg_duration_seconds", NULL, NULL),
+	      "a ping with no reply is loss 1 and has no RTT series");
+	struct rw_stats st;
+
+	rw_stats(rw, &st);
+	CHECK(st.varbinds_unnamed == 1, "a varbind with no name is counted, not sent");
+	prometheus__write_request__free_unpacked(wr, NULL);
+out:
+	synth_free(&s);
+	rw_close(rw);
+}
+
+static void
+test_batch_bound(void)
+{
+	struct rw *rw = open_rw(50, NULL, 0, 0);
+	struct rw_device dev = { "r1", NULL, 0 };
+	struct synth s = { 0 };
+	int ok = 1, n = 0;
+
+	synth_ifmib_poll(&s, 0, 1000000000ull, 8, 0, "");
+	feed(rw, &s, &dev);
+	rw_send_intake(rw, 1);
+	for (struct rw_batch *b = rw->q.head; b; b = b->next, n++)
+		ok &= b->samples <= 50 && b->samples > 0;
+	CHECK(ok && n > 5, "batches hold at most max_samples (50): %d batches", n);
+	synth_free(&s);
+	rw_close(rw);
+}
+
+static void
+test_queue_bounds(const char *dir)
+{
+	struct rw_queue q;
+	uint8_t data[1000] = { 1 };
+	uint64_t dropped = 0;
+	char err[256] = "";
+	int files = 0;
+
+	rw_queue_open(&q, NULL, 2500, 0, err, sizeof(err));
+	for (int i = 0; i < 3; i++)
+		rw_queue_push(&q, data, sizeof(data), 10 + (uint32_t)i, &dropped);
+	CHECK(dropped == 10 && q.head && q.head->samples == 11,
+	      "memory only: when the share is full the oldest batch is dropped and counted");
+	rw_queue_close(&q);
+
+	dropped = 0;
+	CHECK(rw_queue_open(&q, dir, 1000, 2100, err, sizeof(err)) == 0, "a spill directory opens: %s",
+	      err);
+	for (int i = 0; i < 4; i++)
+		rw_queue_push(&q, data, sizeof(data), 10 + (uint32_t)i, &dropped);
+	for (struct rw_batch *b = q.head; b; b = b->next)
+		files += b->on_disk;
+	CHECK(q.head && !q.head->on_disk && files == 2 && dropped == 11,
+	      "memory head, disk tail; the oldest file goes when the spill bound is hit");
+	rw_queue_close(&q);
+	CHECK(rw_queue_open(&q, dir, 1000, 1 << 20, err, sizeof(err)) == 0 && q.samples == 10 + 12 + 13 &&
+	      q.head && q.head->samples == 10 && rw_queue_load(&q, q.head) == 0 &&
+	      q.head->len == 1000 && q.head->data[0] == 1,
+	      "after a restart the spilled batches come back in order, memory ones included");
+	while (q.head)
+		rw_queue_pop(&q);
+	rw_queue_close(&q);
+}
+
+static void
+test_retry_after(void)
+{
+	int64_t t = 1445412480000LL;   /* Wed, 21 Oct 2015 07:28:00 GMT */
+
+	CHECK(rw_retry_after_ms("2", 0) == 2000 && rw_retry_after_ms(" 120\r\n", 0) == 120000,
+	      "Retry-After in seconds");
+	CHECK(rw_retry_after_ms(" Wed, 21 Oct 2015 07:28:05 GMT\r\n", t) == 5000,
+	      "Retry-After as an HTTP date");
+	CHECK(rw_retry_after_ms("soon", 0) < 0 && rw_retry_after_ms("", 0) < 0 &&
+	      rw_retry_after_ms("-1", 0) < 0 && rw_retry_after_ms("5x", 0) < 0,
+	      "a malformed Retry-After is ignored");
+}
+
+static void
+test_open_errors(void)
+{
+	struct rw_conf c;
+	char err[256] = "";
+
+	rw_conf_defaults(&c);
+	CHECK(rw_open(&c, err, sizeof(err)) == NULL, "no URL: refused (%s)", err);
+	c.urls[0] = "ftp://127.0.0.1/x";
+	c.n_urls = 1;
+	CHECK(rw_open(&c, err, sizeof(err)) == NULL && strstr(err, "http or https"),
+	      "an ftp URL: refused (%s)", err);
+	c.urls[0] = "http://127.0.0.1:9/api/v1/write";
+	c.basic_user = "u";
+	c.password_file = "/nonexistent/pw";
+	CHECK(rw_open(&c, err, sizeof(err)) == NULL && strstr(err, "/nonexistent/pw"),
+	      "an unreadable password file: refused, naming the file (%s)", err);
+}
+
+static void
+test_metrics_text(void)
+{
+	struct cp_metrics m;
+	struct cp_label l[] = { { "core", "1" }, { "why", "a\"b\\c\nd" } };
+
+	cp_metrics_init(&m);
+	cp_metrics_help(&m, "argos_x_total", "counter", "X with a \\ and\na newline.");
+	cp_metrics_u64(&m, "argos_x_total", l, 2, 18446744073709551615ull);
+	cp_metrics_double(&m, "argos_y", NULL, 0, NAN);
+	CHECK(strcmp(m.buf, "# HELP argos_x_total X with a \\\\ and\\na newline.\n"
+			    "# TYPE argos_x_total counter\n"
+			    "argos_x_total{core=\"1\",why=\"a\\\"b\\\\c\\nd\"} 18446744073709551615\n"
+			    "argos_y NaN\n") == 0,
+	      "text format 0.0.4: HELP, TYPE, escaped label values, exact integers, NaN");
+	cp_metrics_free(&m);
+}
+
+static size_t
+collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct rw_buf *b = arg;
+
+	rw_buf_reserve(b, size * n + 1);
+	memcpy(b->p + b->len, p, size * n);
+	b->len += size * n;
+	b->p[b->len] = '\0';
+	return size * n;
+}
+
+static long
+get(int port, const char *path, const char *post, struct rw_buf *body)
+{
+	char url[128];
+	CURL *e = curl_easy_init();
+	long code = 0;
+
+	body->len = 0;
+	rw_buf_reserve(body, 1);
+	body->p[0] = '\0';
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, body);
+	if (post)
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, post);
+	if (curl_easy_perform(e) == CURLE_OK)
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(e);
+	return code;
+}
+
+static int
+echo_api(void *ctx, const char *method, const char *path, const char *body, size_t len,
+	 char **resp, size_t *resp_len, int *status)
+{
+	(void)ctx;
+	*resp = malloc(256);
+	*resp_len = (size_t)snprintf(*resp, 256, "{\"m\":\"%s\",\"p\":\"%s\",\"n\":%zu,\"b\":\"%s\"}",
+				     method, path, len, body);
+	*status = 200;
+	return 0;
+}
+
+static void
+test_http(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char addr[64], err[256] = "";
+	struct rw_buf body = { 0 };
+	struct cp_http *h, *h2;
+	int port;
+
+	bind(fd, (struct sockaddr *)&a, sizeof(a));
+	getsockname(fd, (struct sockaddr *)&a, &al);
+	port = ntohs(a.sin_port);
+	close(fd);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	h = cp_http_start(addr, err, sizeof(err));
+	CHECK(h != NULL, "the HTTP server listens on %s %s", addr, err);
+	if (h == NULL)
+		return;
+	h2 = cp_http_start(addr, err, sizeof(err));
+	CHECK(h2 == NULL && strstr(err, "in use"), "a busy address is refused: %s", err);
+	CHECK(cp_http_start("nonsense", err, sizeof(err)) == NULL && strstr(err, "not an address"),
+	      "a malformed address is refused: %s", err);
+	cp_http_set_metrics(h, "argos_up 1\n", 11);
+	CHECK(get(port, "/metrics", NULL, &body) == 200 && strcmp((char *)body.p, "argos_up 1\n") == 0,
+	      "/metrics serves the latest text");
+	cp_http_set_metrics(h, "argos_up 2\n", 11);
+	CHECK(get(port, "/metrics", NULL, &body) == 200 && strcmp((char *)body.p, "argos_up 2\n") == 0,
+	      "/metrics follows cp_http_set_metrics");
+	CHECK(get(port, "/d/list", NULL, &body) == 404 && strstr((char *)body.p, "\"error\""),
+	      "without a handler /d/list is 404 with a JSON error");
+	CHECK(get(port, "/other", NULL, &body) == 404, "an unknown path is 404");
+	cp_http_set_device_api(h, echo_api, NULL);
+	CHECK(get(port, "/d/create", "{\"id\":\"x\"}", &body) == 200 &&
+	      strcmp((char *)body.p, "{\"m\":\"POST\",\"p\":\"/d/create\",\"n\":10,\"b\":\"{\"id\":\"x\"}\"}") == 0,
+	      "the device API handler gets method, path and body (%s)", (char *)body.p);
+	cp_http_stop(h);
+	rw_buf_free(&body);
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/rw_unit.XXXXXX";
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	test_wire();
+	test_batch_bound();
+	test_queue_bounds(dir);
+	test_retry_after();
+	test_open_errors();
+	test_metrics_text();
+	test_http();
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		printf("note: could not remove %s\n", dir);
+	curl_global_cleanup();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
