@@ -1,0 +1,264 @@
+/*
+ * cp_db.h - argos's Postgres control plane: the schema, the claims of
+ * due devices, the write-back of results, LISTEN/NOTIFY and HA.
+ *
+ * One DB thread (a pthread of the control plane) does all the talking
+ * to Postgres: it claims the due devices every --db-snmp-freq and
+ * --db-ping-freq seconds, writes results back in batches, releases the
+ * leases of dead appliances, LISTENs for changes and keeps an appliances
+ * heartbeat.  An HA thread holds the --lock-id advisory lock.  The main
+ * thread never blocks on Postgres: every call below marked "main
+ * thread" only takes a mutex for a copy and returns.
+ *
+ * Typical use by controlplane/main.c:
+ *
+ *   cp_db_opts_init(&o);  cp_db_opts_set(&o, "dsn", url, msg, len); ...
+ *   if (migrate) return cp_db_migrate(o.dsn, msg, len) ? 1 : 0;
+ *   cp_db_open(&o, &db, msg, len);        exit 1 with msg on failure
+ *   cp_db_start(db);
+ *   loop:
+ *       cp_db_capacity(db, snmp_free, ping_free);
+ *       n = cp_db_take_claims(db, claims, max);   -> jobs
+ *       cp_db_result(db, &r) for each job ended
+ *       cp_db_take_events(db, ev, max)            -> profile reloads, ...
+ *       if (!cp_db_active(db)) start no new job
+ *   cp_db_stop(db, 5000);
+ *
+ * The schema, the claim order and the flags are documented in
+ * docs/argos-db.md.
+ */
+#ifndef ARGOS_CP_DB_H
+#define ARGOS_CP_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "argos_errors.h"
+#include "argos_job.h"
+#include "argos_types.h"
+
+#define CP_DB_HOSTNAME_MAX 256    /* devices.hostname is at most 255 bytes */
+#define CP_DB_LABELS_MAX 416      /* devices.tags is at most 400 bytes of JSON */
+#define CP_DB_ERROR_TEXT_MAX 120  /* longer error texts are cut */
+#define CP_DB_NAME_MAX 64         /* appliance and poller group names */
+
+struct cp_db;
+
+/** Which kind of poll a claim or a result is about. */
+enum cp_db_kind {
+	CP_DB_SNMP = 1,   /* same values as enum argos_job_kind */
+	CP_DB_PING = 2,
+};
+
+/** How argos talks to its database; every field has a flag (cp_db_opts_set). */
+struct cp_db_opts {
+	const char *dsn;              /**< --dsn: libpq URL or key=value string */
+	char appliance[CP_DB_NAME_MAX];    /**< --appliance-name, default the hostname */
+	char poller_group[CP_DB_NAME_MAX]; /**< --poller-group, default "default" */
+	uint32_t snmp_freq_ms;        /**< --db-snmp-freq S (30): claim round; 0 = no SNMP */
+	uint32_t ping_freq_ms;        /**< --db-ping-freq S (10): claim round; 0 = no ping */
+	uint32_t unlock_freq_ms;      /**< --device-unlock-freq S (600): release expired leases */
+	uint32_t lease_s;             /**< --lease S (300): how long a claim may stay unanswered */
+	uint32_t down_retry_s;        /**< --down-retry S (0 = the polling frequency) */
+	uint32_t error_flush_h;       /**< --error-flush-freq H (4): keep error reports; 0 = forever */
+	uint32_t report_flush_h;      /**< --report-flush-freq H (3): keep unanswered reports */
+	int64_t lock_id;              /**< --lock-id N (0 = no HA) */
+	const char *lock_dsn;         /**< --lock-dsn URL, default the --dsn */
+	uint32_t flush_ms;            /**< results are written at least this often (1000) */
+	uint32_t batch_max;           /**< rows per write-back statement at most (20000) */
+	uint32_t cores;               /**< reported in the appliances heartbeat */
+	/** Log sink, called from the DB and HA threads; NULL: stderr. */
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
+};
+
+/** One due device, claimed for this appliance.  Copied, owns nothing. */
+struct cp_db_claim {
+	int64_t device_id;
+	int64_t claimed_at_ms;        /**< unix ms, the database's clock */
+	uint32_t ip;                  /**< IPv4, network byte order */
+	uint32_t timeout_ms;          /**< per SNMP attempt */
+	int32_t profile_id;
+	int32_t priority;
+	uint16_t port;                /**< SNMP agent port, host order */
+	uint16_t max_repetitions;
+	uint8_t kind;                 /**< enum cp_db_kind */
+	uint8_t snmp_version;         /**< 0 = v1, 1 = v2c, as argos_job */
+	uint8_t retries;
+	uint8_t disable_bulk;
+	uint8_t n_labels;             /**< pairs in labels */
+	char hostname[CP_DB_HOSTNAME_MAX];
+	char community[ARGOS_COMMUNITY_MAX];
+	char alt_community[ARGOS_COMMUNITY_MAX]; /**< "" when none */
+	/** The device's tags as n_labels name/value pairs, each string
+	 *  NUL-terminated, one after the other: "site\0par1\0rack\0b3\0". */
+	char labels[CP_DB_LABELS_MAX];
+};
+
+/** How one claimed poll ended, as the main thread reports it. */
+struct cp_db_result {
+	int64_t device_id;
+	int64_t requested_at_ms;      /**< unix ms when the poll started */
+	uint32_t duration_ms;
+	uint8_t kind;                 /**< enum cp_db_kind */
+	uint8_t err;                  /**< enum argos_err, ARGOS_ERR_NONE when ok */
+	char error_text[CP_DB_ERROR_TEXT_MAX]; /**< detail for reports, may be "" */
+};
+
+enum cp_db_event_kind {
+	CP_DB_EV_DEVICE_CHANGED = 1,  /**< id: a device row was created or edited */
+	CP_DB_EV_DEVICE_DELETED,      /**< id: a device row is gone */
+	CP_DB_EV_DEVICES_RESYNC,      /**< many devices changed, or events were missed */
+	CP_DB_EV_PROFILES_CHANGED,    /**< profiles reloaded: read them again */
+	CP_DB_EV_ACTIVE,              /**< HA: this appliance holds the lock now */
+	CP_DB_EV_PASSIVE,             /**< HA: lock lost or not held: start no poll */
+};
+
+struct cp_db_event {
+	uint8_t kind;                 /**< enum cp_db_event_kind */
+	int64_t id;
+	int64_t at_ms;                /**< unix ms when the DB thread heard of it */
+};
+
+/** One metric of a profile, for the exporter: how to name what an OID holds. */
+struct cp_db_metric {
+	char name[64];                /**< e.g. ifHCInOctets */
+	char measure[64];             /**< e.g. ifXTable */
+	struct argos_oid oid;         /**< scalar instance (.0) or table column */
+	uint8_t indexed;              /**< 1: varbinds under oid, one per row */
+	uint8_t export_as_label;      /**< 1: a label of the measure's rows */
+	char index_pattern[64];       /**< regex on the arcs after oid; group 1 = index */
+};
+
+/** Counters for /metrics; totals since cp_db_open unless said otherwise. */
+struct cp_db_stats {
+	uint64_t claim_rounds;
+	uint64_t claimed_rows;
+	uint64_t claim_round_us_last; /**< the last claim statement's round trip */
+	uint64_t claim_round_us_sum;
+	uint64_t writeback_statements;
+	uint64_t written_rows;        /**< results written (devices updated) */
+	uint64_t report_rows;         /**< error rows inserted into reports */
+	uint64_t statements;          /**< every statement sent, of any kind */
+	uint64_t reconnects;
+	uint64_t released_leases;     /**< by the unlocker, any appliance's */
+	uint64_t events;
+	uint64_t events_dropped;      /**< event queue full: a resync was sent */
+	uint64_t results_pending;     /**< now: buffered, not yet written */
+	uint64_t claims_pending;      /**< now: claimed, not yet taken */
+	uint32_t connected;           /**< now: 1 when the DB thread has a session */
+	uint32_t active;              /**< now: cp_db_active() */
+};
+
+/** Fill o with horus's defaults; dsn stays NULL (required). */
+void cp_db_opts_init(struct cp_db_opts *o);
+
+/**
+ * Set one option by its flag name without dashes ("dsn", "lock-id",
+ * "db-snmp-freq", ... as listed in cp_db_usage).  arg is kept, not
+ * copied, for "dsn" and "lock-dsn": it must outlive the opts.
+ * @return 0; -ENOENT when name is not a DB flag; -EINVAL when arg is
+ *         bad, with msg saying why (a password never appears in it).
+ */
+int cp_db_opts_set(struct cp_db_opts *o, const char *name, const char *arg,
+		   char *msg, size_t len);
+
+/** The DB flags' help text, one line each, for argos's usage. */
+extern const char cp_db_usage[];
+
+/**
+ * Write dsn with its password replaced by "***" into out (NUL-terminated,
+ * cut to len).  Works on libpq URLs and key=value strings, parseable or
+ * not; use it for every message that names a DSN.
+ */
+void cp_db_redact_dsn(const char *dsn, char *out, size_t len);
+
+/**
+ * Apply the embedded migrations the database lacks, each in its own
+ * transaction, under an advisory lock, so two appliances migrating at
+ * once are safe.  Blocking; run it before the DB thread exists.
+ * @return 0 (up to date, also when nothing was to do); -1 with msg.
+ */
+int cp_db_migrate(const char *dsn, char *msg, size_t len);
+
+/**
+ * Connect, check that the schema version is the one this binary was
+ * built with (naming --migrate when it is older), and load profiles.
+ * Blocking, at start only.
+ * @return 0 and *out; -1 with msg (bad DSN, unreachable, wrong schema).
+ */
+int cp_db_open(const struct cp_db_opts *o, struct cp_db **out, char *msg, size_t len);
+
+/**
+ * Start the DB thread (and the HA thread with --lock-id).  Claims flow
+ * once the main thread reports capacity and, with HA, the lock is held.
+ * @return 0, or -errno when a thread cannot start.
+ */
+int cp_db_start(struct cp_db *db);
+
+/**
+ * Stop: claim nothing more, write every buffered result (waiting up to
+ * timeout_ms for the database), release this appliance's remaining
+ * leases, close the sessions and free db.  Call after the last
+ * cp_db_result.  NULL is a no-op.
+ * @return 0, or -ETIMEDOUT when results could not all be written (the
+ *         count is logged; those leases expire and are released).
+ */
+int cp_db_stop(struct cp_db *db, uint32_t timeout_ms);
+
+/** Main thread: how many more SNMP and ping jobs the cores can take now. */
+void cp_db_capacity(struct cp_db *db, uint32_t snmp_free, uint32_t ping_free);
+
+/**
+ * Main thread: move up to max claims into out, oldest first.  Returns 0
+ * while the appliance is passive.  Each claim must end with exactly one
+ * cp_db_result.
+ */
+size_t cp_db_take_claims(struct cp_db *db, struct cp_db_claim *out, size_t max);
+
+/**
+ * Main thread: hand one ended poll to the DB thread for write-back.
+ * Never blocks on the database: results are buffered (bounded by the
+ * claims outstanding) and written in batches.
+ * @return 0; -EINVAL for a kind or err out of range.
+ */
+int cp_db_result(struct cp_db *db, const struct cp_db_result *r);
+
+/** Main thread: move up to max pending events into out. */
+size_t cp_db_take_events(struct cp_db *db, struct cp_db_event *out, size_t max);
+
+/** Main thread, every loop: 1 when this appliance may poll.  One atomic load. */
+int cp_db_active(const struct cp_db *db);
+
+/**
+ * The OIDs to poll for a profile (scalars end in .0 and are fetched
+ * with GET, others walked), into out.  Any thread.
+ * @return 0; -ENOENT for an unknown profile; -E2BIG when the profile
+ *         has more than ARGOS_PROFILE_MAX_OIDS OIDs (logged at load).
+ */
+int cp_db_profile_oids(struct cp_db *db, int32_t profile_id, struct argos_profile *out);
+
+/**
+ * Copy up to max metric descriptions of a profile into out.  Any thread.
+ * @return the number of metrics the profile has (may exceed max), or
+ *         -ENOENT for an unknown profile.
+ */
+int cp_db_profile_metrics(struct cp_db *db, int32_t profile_id, struct cp_db_metric *out,
+			  size_t max);
+
+/** Copy the counters.  Any thread. */
+void cp_db_get_stats(struct cp_db *db, struct cp_db_stats *out);
+
+/**
+ * The JSON device API, horus's: GET /d/list[?id=N], POST /d/create,
+ * POST /d/update (a JSON object with "id" and the fields to change),
+ * POST /d/delete (body {"id": N} or ?id=N).  Called from the HTTP
+ * thread; it uses its own connection, so it never waits on the DB thread.
+ * *resp is malloc'd JSON (the caller frees it).
+ * @return the HTTP status: 200, 201, 400 (bad JSON or field, with the
+ *         reason), 404, 405, 503 (database unreachable).
+ */
+int cp_db_api(struct cp_db *db, const char *method, const char *path, const char *body,
+	      size_t len, char **resp, size_t *resp_len);
+
+#endif
