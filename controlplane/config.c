@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,13 @@
 static const char usage[] =
 	"usage: argos [EAL options] -- --ip A.B.C.D/LEN --devices FILE [options]\n"
 	"       argos [EAL options] -- --ip A.B.C.D/LEN --devices-cidr CIDR [options]\n"
+	"       argos [EAL options] -- --ip A.B.C.D/LEN --dsn URL [options]\n"
+	"       argos -- --dsn URL --migrate\n"
 	"\n"
 	"  --ip A.B.C.D/LEN       the appliance's own address on the port (required)\n"
 	"  --gateway A.B.C.D      next hop for addresses off the --ip subnet\n"
-	"  --devices FILE         CSV devices file (see argos(1)) (required)\n"
+	"  --devices FILE         CSV devices file (see argos(1)); one device source,\n"
+	"                         --devices, --devices-cidr or --dsn, is required\n"
 	"  --devices-cidr CIDR    benchmark mode: one device per address of CIDR,\n"
 	"                         polled back to back (see --duration)\n"
 	"  --community C          SNMP community of the --devices-cidr devices (public)\n"
@@ -37,6 +41,28 @@ static const char usage[] =
 	"  --port N               ethdev port id (default 0)\n"
 	"  --max-inflight N       SNMP and ping jobs in flight per core (default 8192)\n"
 	"  --src-port N           UDP source port of SNMP requests (default 40161)\n"
+	"\nExport:\n"
+	"  --remote-write URL     send results to this Prometheus remote-write\n"
+	"                         receiver (repeatable, up to 8)\n"
+	"  --job NAME             the job label of exported series (snmp)\n"
+	"  --rw-max-samples N     samples per remote-write request (2000)\n"
+	"  --rw-flush-ms MS       send a batch at the latest MS after its first\n"
+	"                         sample (1000)\n"
+	"  --rw-queue-bytes N     memory kept for batches not yet accepted (64 MiB)\n"
+	"  --rw-spill-dir DIR     write batches beyond that to DIR; resent at start\n"
+	"  --rw-spill-bytes N     disk bound of the spill (1 GiB)\n"
+	"  --rw-ca-file FILE      CA bundle for https receivers\n"
+	"  --rw-basic-user USER   basic auth user; the password is the first line\n"
+	"                         of --rw-password-file FILE\n"
+	"  --rw-bearer-token-file FILE  send the first line as a bearer token\n"
+	"  --listen ADDR:PORT     serve /metrics (Prometheus text) on ADDR:PORT\n"
+	"\nScheduling:\n"
+	"  --max-pps N            start no new poll while the appliance sends more\n"
+	"                         than N packets/s (0: no limit)\n"
+	"  -d, --debug N          log detail, 0 to 3 (0)\n"
+	"  --log DIR              write the log to DIR/argos.log instead of stderr\n"
+	"\nDatabase (horus's schema; see argos-db(7)):\n"
+	"%s"
 	"  -w, --load-avg-window S  average each core's load over S seconds (30)\n"
 	"  --max-load-delta X     move a device off its core when that core's load\n"
 	"                         exceeds the least loaded core's by more than X (0.1)\n"
@@ -48,6 +74,10 @@ enum {
 	OPT_STATS, OPT_PING_COUNT, OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_PORT,
 	OPT_MAX_INFLIGHT, OPT_SRC_PORT, OPT_DEVICES_CIDR, OPT_COMMUNITY, OPT_PING_ONLY,
 	OPT_SNMP_ONLY, OPT_DURATION, OPT_SUMMARY_JSON, OPT_MAX_LOAD_DELTA,
+	OPT_REMOTE_WRITE, OPT_JOB, OPT_RW_MAX_SAMPLES, OPT_RW_FLUSH_MS, OPT_RW_QUEUE_BYTES,
+	OPT_RW_SPILL_DIR, OPT_RW_SPILL_BYTES, OPT_RW_CA_FILE, OPT_RW_BASIC_USER,
+	OPT_RW_PASSWORD_FILE, OPT_RW_BEARER_TOKEN_FILE, OPT_LISTEN, OPT_MAX_PPS, OPT_LOG,
+	OPT_MIGRATE, OPT_DB,
 };
 
 static const struct option options[] = {
@@ -71,6 +101,36 @@ static const struct option options[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
 	{ "load-avg-window", required_argument, NULL, 'w' },
+	{ "remote-write", required_argument, NULL, OPT_REMOTE_WRITE },
+	{ "job", required_argument, NULL, OPT_JOB },
+	{ "rw-max-samples", required_argument, NULL, OPT_RW_MAX_SAMPLES },
+	{ "rw-flush-ms", required_argument, NULL, OPT_RW_FLUSH_MS },
+	{ "rw-queue-bytes", required_argument, NULL, OPT_RW_QUEUE_BYTES },
+	{ "rw-spill-dir", required_argument, NULL, OPT_RW_SPILL_DIR },
+	{ "rw-spill-bytes", required_argument, NULL, OPT_RW_SPILL_BYTES },
+	{ "rw-ca-file", required_argument, NULL, OPT_RW_CA_FILE },
+	{ "rw-basic-user", required_argument, NULL, OPT_RW_BASIC_USER },
+	{ "rw-password-file", required_argument, NULL, OPT_RW_PASSWORD_FILE },
+	{ "rw-bearer-token-file", required_argument, NULL, OPT_RW_BEARER_TOKEN_FILE },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "max-pps", required_argument, NULL, OPT_MAX_PPS },
+	{ "debug", required_argument, NULL, 'd' },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "migrate", no_argument, NULL, OPT_MIGRATE },
+	/* The database's own flags, passed to cp_db_opts_set() by name. */
+	{ "dsn", required_argument, NULL, 'c' },
+	{ "db-ping-freq", required_argument, NULL, 'g' },
+	{ "db-snmp-freq", required_argument, NULL, 'q' },
+	{ "lock-id", required_argument, NULL, 'l' },
+	{ "error-flush-freq", required_argument, NULL, 'r' },
+	{ "device-unlock-freq", required_argument, NULL, 'u' },
+	{ "lock-dsn", required_argument, NULL, OPT_DB },
+	{ "report-flush-freq", required_argument, NULL, OPT_DB },
+	{ "ping-batch-count", required_argument, NULL, OPT_DB },
+	{ "poller-group", required_argument, NULL, OPT_DB },
+	{ "appliance-name", required_argument, NULL, OPT_DB },
+	{ "lease", required_argument, NULL, OPT_DB },
+	{ "down-retry", required_argument, NULL, OPT_DB },
 	{ "max-load-delta", required_argument, NULL, OPT_MAX_LOAD_DELTA },
 	{ "version", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -89,6 +149,16 @@ cp_profile_if_mib(struct argos_profile *p)
 	memset(p, 0, sizeof(*p));
 	for (unsigned i = 0; i < sizeof(oids) / sizeof(oids[0]); i++)
 		argos_oid_parse(oids[i], &p->oids[p->n_oids++]);
+}
+
+/* The long name of a short database flag, as cp_db_opts_set() wants it. */
+static const char *
+short_name(int opt)
+{
+	for (const struct option *o = options; o->name != NULL; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
 }
 
 static int
@@ -139,7 +209,7 @@ int
 cp_config_parse(int argc, char **argv, struct cp_config *c)
 {
 	unsigned long v;
-	int opt;
+	int opt, longindex = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->ping_count = 3;
@@ -151,9 +221,11 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 	c->max_load_delta = 0.1;
 	cp_profile_if_mib(&c->profile);
 	c->profile_name = "if-mib";
+	rw_conf_defaults(&c->rw);
+	cp_db_opts_init(&c->db);
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "hvw:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hvw:d:c:g:q:l:r:u:", options, &longindex)) != -1) {
 		switch (opt) {
 		case OPT_IP: {
 			char buf[32], *slash;
@@ -248,6 +320,81 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 		case OPT_SUMMARY_JSON:
 			c->summary_json = optarg;
 			break;
+		case OPT_REMOTE_WRITE:
+			if (c->rw.n_urls == RW_URLS_MAX)
+				return bad("--remote-write", optarg, "more than 8 receivers");
+			c->rw.urls[c->rw.n_urls++] = optarg;
+			break;
+		case OPT_JOB:
+			if (*optarg == '\0')
+				return bad("--job", optarg, "the job label cannot be empty");
+			c->rw.job = optarg;
+			break;
+		case OPT_RW_MAX_SAMPLES:
+			if (number("--rw-max-samples", optarg, 1, 1000000, &v))
+				return -1;
+			c->rw.max_samples = (uint32_t)v;
+			break;
+		case OPT_RW_FLUSH_MS:
+			if (number("--rw-flush-ms", optarg, 1, 600000, &v))
+				return -1;
+			c->rw.flush_ms = (uint32_t)v;
+			break;
+		case OPT_RW_QUEUE_BYTES:
+			if (number("--rw-queue-bytes", optarg, 1u << 16, ULONG_MAX, &v))
+				return -1;
+			c->rw.queue_bytes = v;
+			break;
+		case OPT_RW_SPILL_DIR:
+			c->rw.spill_dir = optarg;
+			break;
+		case OPT_RW_SPILL_BYTES:
+			if (number("--rw-spill-bytes", optarg, 1u << 16, ULONG_MAX, &v))
+				return -1;
+			c->rw.spill_bytes = v;
+			break;
+		case OPT_RW_CA_FILE:
+			c->rw.ca_file = optarg;
+			break;
+		case OPT_RW_BASIC_USER:
+			c->rw.basic_user = optarg;
+			break;
+		case OPT_RW_PASSWORD_FILE:
+			c->rw.password_file = optarg;
+			break;
+		case OPT_RW_BEARER_TOKEN_FILE:
+			c->rw.bearer_token_file = optarg;
+			break;
+		case OPT_LISTEN:
+			c->listen = optarg;
+			break;
+		case OPT_MAX_PPS:
+			if (number("--max-pps", optarg, 0, 1000000000, &v))
+				return -1;
+			c->max_pps = (uint32_t)v;
+			break;
+		case 'd':
+			if (number("--debug", optarg, 0, 3, &v))
+				return -1;
+			c->debug = (uint8_t)v;
+			break;
+		case OPT_LOG:
+			c->log_dir = optarg;
+			break;
+		case OPT_MIGRATE:
+			c->migrate = 1;
+			break;
+		case 'c': case 'g': case 'q': case 'l': case 'r': case 'u': case OPT_DB: {
+			const char *name = opt == OPT_DB ? options[longindex].name :
+					   short_name(opt);
+			char msg[256];
+
+			if (cp_db_opts_set(&c->db, name, optarg, msg, sizeof(msg)) != 0) {
+				fprintf(stderr, "argos: --%s: %s\n", name, msg);
+				return -1;
+			}
+			break;
+		}
 		case 'w':
 			if (number("--load-avg-window", optarg, 1, 300, &v))
 				return -1;
@@ -268,22 +415,34 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 			printf("argos %s\n", ARGOS_VERSION);
 			return 1;
 		case 'h':
-			fputs(usage, stdout);
+			printf(usage, cp_db_usage);
 			return 1;
 		default:
-			fputs(usage, stderr);
+			fprintf(stderr, "argos: see argos -- --help\n");
 			return -1;
 		}
 	}
 	if (optind < argc)
 		return bad("argument", argv[optind], "unexpected (argos options start with --)");
+	if (c->migrate) {
+		if (c->db.dsn == NULL) {
+			fprintf(stderr, "argos: --migrate needs --dsn URL\n");
+			return -1;
+		}
+		return 0;
+	}
 	if (c->ip == 0) {
 		fprintf(stderr, "argos: --ip A.B.C.D/LEN is required: the address argos owns on the port\n");
 		return -1;
 	}
-	if ((c->devices_path == NULL) == (c->devices_cidr == NULL)) {
-		fprintf(stderr, "argos: give one device source: --devices FILE or "
-			"--devices-cidr CIDR\n");
+	if ((c->devices_path != NULL) + (c->devices_cidr != NULL) + (c->db.dsn != NULL) != 1) {
+		fprintf(stderr, "argos: give one device source: --devices FILE, "
+			"--devices-cidr CIDR or --dsn URL\n");
+		return -1;
+	}
+	if (c->db.dsn && c->once) {
+		fprintf(stderr, "argos: --once polls a devices file or --devices-cidr; with "
+			"--dsn, argos polls what the database says is due until stopped\n");
 		return -1;
 	}
 	if (c->community && c->devices_cidr == NULL)

@@ -23,6 +23,11 @@
 
 #define MAX_WORKERS ARGOS_MAX_WORKERS
 
+struct rw;
+struct cp_http;
+struct cp_dbmode;
+struct cp_metrics;
+
 /** What the control plane last saw of one device. */
 struct cp_dev_state {
 	uint64_t polls_ok, polls_failed, pings;
@@ -50,10 +55,40 @@ struct cp_app {
 	uint64_t polls_ok, polls_failed, pings_done, ring_full;
 	uint64_t jobs_sent, jobs_ended;
 	uint64_t bad_records;
+
+	/* the cores' profile table: entry 0 is --oids or if-mib */
+	struct argos_profile *profiles;
+	unsigned n_profiles;
+
+	struct rw *rw;               /* --remote-write, or NULL */
+	struct cp_http *http;        /* --listen, or NULL */
+	struct cp_dbmode *dbm;       /* --dsn, or NULL */
+
+	/* --max-pps: new polls wait while the last interval's rate is above */
+	uint64_t pps_ms, pps_tx;
+	int pps_hold;
+	uint64_t pps_limited;
+
+	/* /metrics: the counters at the previous rendering, for rates */
+	uint64_t metrics_tsc;
+	struct argos_core_stats metrics_last[MAX_WORKERS];
 };
 
 /** Milliseconds of CLOCK_MONOTONIC. */
 uint64_t cp_mono_ms(void);
+
+/**
+ * Send one result record where it goes: --output, --remote-write, and
+ * in DB mode the poll's outcome.  @return 0, or -1 for a record that
+ * does not parse (counted as bad by the caller).
+ */
+int cp_sink_record(struct cp_app *app, const struct argos_rec_hdr *h);
+
+/** Name, for the exporter, the metrics of DB profile db_id. */
+void cp_export_profile_names(struct cp_app *app, int32_t db_id);
+
+/** Render the appliance's own metrics (cores, rings, DB, export) into m. */
+void cp_metrics_render_app(struct cp_app *app, struct cp_metrics *m);
 
 /**
  * Register argos's DPDK telemetry commands (/argos/stats, /argos/cores,

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "argos_job.h"
+#include "cp_db.h"
+#include "rw.h"
 
 struct cp_config {
 	uint32_t ip;               /* network order */
@@ -19,6 +21,13 @@ struct cp_config {
 	int ping_only, snmp_only;
 	uint32_t duration_s;       /* 0: until --once ends or a signal */
 	const char *summary_json;  /* written at exit */
+	struct rw_conf rw;         /* --remote-write and --rw-*; n_urls 0: off */
+	const char *listen;        /* ADDR:PORT of /metrics, NULL: off */
+	struct cp_db_opts db;      /* --dsn and the database flags; dsn NULL: off */
+	int migrate;               /* --migrate: apply the schema, exit */
+	uint32_t max_pps;          /* 0: no limit */
+	uint8_t debug;
+	const char *log_dir;
 	uint32_t load_avg_window;  /* seconds of core load averaged */
 	double max_load_delta;     /* load gap that moves a device */
 	const char *output_path;   /* NULL: results are counted, not written */

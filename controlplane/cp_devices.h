@@ -17,7 +17,7 @@
 #include "argos_job.h"
 
 #define CP_ID_MAX 64
-#define CP_HOSTNAME_MAX 128
+#define CP_HOSTNAME_MAX 256
 
 struct cp_device {
 	char id[CP_ID_MAX];
@@ -32,6 +32,8 @@ struct cp_device {
 	uint32_t polling_frequency;  /* seconds */
 	uint32_t ping_frequency;     /* seconds, 0: no ping */
 	uint32_t line;               /* where the file defined it */
+	uint16_t profile;            /* index in the cores' profile table, 0: --oids/if-mib */
+	int64_t db_id;               /* DB mode: devices.id */
 };
 
 /**

@@ -1,14 +1,17 @@
 /*
- * main.c - the main lcore: start-up, the DB-less scheduler, results and
+ * main.c - the main lcore: start-up, the scheduler, results and
  * statistics, and the two-stage shutdown.
  *
- *   rte_eal_init -> argos options -> devices file -> port -> lanes ->
- *   one worker launched per worker lcore -> loop:
- *       drain result batches (write JSON Lines, note finished jobs)
+ *   argos options (--migrate ends here) -> rte_eal_init -> devices
+ *   (file, --devices-cidr, or the database's claims) -> port -> lanes ->
+ *   exporters -> one worker launched per worker lcore -> loop:
+ *       drain result batches (JSON Lines, remote-write, DB outcomes)
+ *       DB mode: report capacity, take claims and events
  *       send the jobs that are due through the job rings
- *       print statistics when due
- *   -> on --once completion or SIGINT/SIGTERM: drain (no new jobs, keep
- *      receiving until the jobs in flight end), quit, flush, summary.
+ *       statistics and /metrics when due
+ *   -> on --once completion, --duration or SIGINT/SIGTERM: drain (no new
+ *      jobs, keep receiving until the jobs in flight end), quit, flush
+ *      the exporters and the database, summary.
  *
  * This thread may block and allocate; it never touches a packet.
  */
@@ -32,6 +35,9 @@
 #include <rte_ring.h>
 
 #include "cp_app.h"
+#include "cp_dbmode.h"
+#include "cp_http.h"
+#include "rw.h"
 #include "cp_xdp.h"
 
 #define READY_TIMEOUT_S 10
@@ -122,6 +128,7 @@ make_job(const struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job 
 	j->device = idx;
 	j->ip = d->ip;
 	j->kind = kind;
+	j->profile = d->profile;
 	if (kind == ARGOS_JOB_SNMP) {
 		j->snmp_version = d->snmp_version;
 		j->retries = d->snmp_retries;
@@ -162,12 +169,38 @@ sample_load(struct cp_app *app, uint64_t now)
 	cp_assign_sample(&app->assign, load);
 }
 
+/* --max-pps: every 10 ms, measure what the cores sent; while that
+ * rate is above the limit no new poll starts.  Polls in flight go on
+ * (their retries and walk steps are not held), so a burst may pass the
+ * limit by what the polls in flight send. */
+static void
+pps_check(struct cp_app *app, uint64_t now)
+{
+	uint64_t tx = 0;
+
+	if (app->cfg.max_pps == 0 || now < app->pps_ms + 10)
+		return;
+	for (unsigned w = 0; w < app->n_lanes; w++)
+		tx += app->lanes[w]->stats.tx_pkts;
+	if (app->pps_ms != 0)
+		app->pps_hold = (tx - app->pps_tx) * 1000 > (uint64_t)app->cfg.max_pps *
+							     (now - app->pps_ms);
+	app->pps_ms = now;
+	app->pps_tx = tx;
+}
+
 /* Send every job that is due.  A full ring leaves the rest for later. */
 static void
 send_due(struct cp_app *app, uint64_t now)
 {
 	const struct cp_due *e;
 
+	if (app->dbm != NULL && !cp_dbmode_active(app))
+		return;       /* HA: passive, or the lock was lost */
+	if (app->pps_hold) {
+		app->pps_limited++;
+		return;
+	}
 	while ((e = cp_sched_peek(&app->sched)) != NULL && e->at_ms <= now) {
 		struct argos_job job;
 		unsigned core = cp_assign_core(&app->assign, app->core_of[e->device]);
@@ -207,6 +240,10 @@ job_ended(struct cp_app *app, const struct argos_rec_done *d, uint64_t now)
 	} else {
 		app->pings_done++, st->pings++;
 	}
+	if (app->dbm != NULL) {          /* the database says when it is due again */
+		cp_dbmode_done(app, d);
+		return;
+	}
 	if (app->cfg.once || signals_seen)
 		return;
 	/* A poll that overran its period starts again at once. */
@@ -237,11 +274,10 @@ drain_results(struct cp_app *app)
 					app->bad_records++;
 					break;
 				}
-				if (h->kind == ARGOS_REC_DONE)
-					job_ended(app, (const struct argos_rec_done *)h, now);
-				else if (cp_output_record(app->out, h, &app->devs[h->device],
-							  &app->clk) != 0)
+				if (cp_sink_record(app, h) != 0)
 					app->bad_records++;
+				if (h->kind == ARGOS_REC_DONE)   /* after the sinks saw it */
+					job_ended(app, (const struct argos_rec_done *)h, now);
 				off += h->size;
 			}
 			b->used = 0;
@@ -271,11 +307,8 @@ lane_create(struct cp_app *app, unsigned w, const struct argos_port_info *port)
 	lane->net = (struct argos_net_conf){ .ip = app->cfg.ip, .netmask = app->cfg.netmask,
 					     .gateway = app->cfg.gateway,
 					     .snmp_sport = app->cfg.src_port };
-	lane->profiles = rte_zmalloc_socket("argos_profile", sizeof(app->cfg.profile), 0, socket);
-	if (lane->profiles == NULL)
-		return NULL;
-	memcpy((void *)(uintptr_t)lane->profiles, &app->cfg.profile, sizeof(app->cfg.profile));
-	lane->n_profiles = 1;
+	lane->profiles = app->profiles;
+	lane->n_profiles = ARGOS_MAX_PROFILES;
 	lane->tsc_hz = rte_get_tsc_hz();
 
 	snprintf(name, sizeof(name), "jobs_%u", w);
@@ -342,43 +375,158 @@ shutdown_lanes(struct cp_app *app, uint64_t grace_ms)
 	drain_results(app);
 }
 
+/* The argos options follow the EAL's, after "--".  @return the index
+ * of "--" in argv, or argc when there is none. */
+static int
+dashdash(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--"))
+			return i;
+	return argc;
+}
+
+/* Load the devices file or make the --devices-cidr list, or, in DB
+ * mode, connect to the database.  @return 0, or -1 after saying why. */
+static int
+open_devices(struct cp_app *app)
+{
+	char msg[512];
+	int rc;
+
+	if (app->cfg.db.dsn != NULL)
+		rc = cp_dbmode_open(app, msg, sizeof(msg));
+	else if (app->cfg.devices_cidr != NULL)
+		rc = cp_devices_cidr(app->cfg.devices_cidr, app->cfg.community, &app->devs,
+				     &app->n_devs, msg, sizeof(msg));
+	else
+		rc = cp_devices_load(app->cfg.devices_path, &app->devs, &app->n_devs, msg,
+				     sizeof(msg));
+	if (rc != 0)
+		fprintf(stderr, "argos: %s\n", msg);
+	return rc;
+}
+
+/* The device API of DB mode, served on the HTTP thread. */
+static int
+device_api(void *ctx, const char *method, const char *path, const char *body, size_t len,
+	   char **resp, size_t *resp_len, int *status)
+{
+	struct cp_app *app = ctx;
+
+	*status = cp_db_api(cp_dbmode_db(app), method, path, body, len, resp, resp_len);
+	return *resp != NULL ? 0 : -1;
+}
+
+/* Start --remote-write and --listen.  @return 0, or -1 after saying why. */
+static int
+open_exports(struct cp_app *app)
+{
+	char msg[512];
+
+	if (app->cfg.rw.n_urls > 0) {
+		app->rw = rw_open(&app->cfg.rw, msg, sizeof(msg));
+		if (app->rw == NULL || rw_start(app->rw, msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "argos: --remote-write: %s\n", msg);
+			return -1;
+		}
+	}
+	if (app->cfg.listen != NULL) {
+		app->http = cp_http_start(app->cfg.listen, msg, sizeof(msg));
+		if (app->http == NULL) {
+			fprintf(stderr, "argos: --listen %s: %s\n", app->cfg.listen, msg);
+			return -1;
+		}
+		if (app->dbm != NULL)
+			cp_http_set_device_api(app->http, device_api, app);
+	}
+	return 0;
+}
+
+/* Render /metrics once a second. */
+static void
+publish_metrics(struct cp_app *app, struct cp_metrics *m, uint64_t now, uint64_t *next)
+{
+	if (app->http == NULL || now < *next)
+		return;
+	*next = now + 1000;
+	cp_metrics_render_app(app, m);
+	cp_http_set_metrics(app->http, m->buf, m->len);
+}
+
+/* Flush the exporter: until everything is accepted for --once, for a
+ * short while otherwise (the rest is spilled by rw_close).
+ * @return 0, or 1 when samples were lost or are still pending. */
+static int
+flush_exports(struct cp_app *app)
+{
+	int r;
+
+	if (app->rw == NULL)
+		return 0;
+	r = rw_flush(app->rw, app->cfg.once ? 60000 : 5000);
+	if (r == 1)
+		fprintf(stderr, "argos: --remote-write: samples were refused or dropped "
+			"(see argos_rw_* in /metrics)\n");
+	else if (r != 0)
+		fprintf(stderr, "argos: --remote-write: samples still pending after the wait%s\n",
+			app->cfg.rw.spill_dir ? "; they are spilled and resent at next start" : "");
+	return r == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct cp_app app;
 	struct argos_port_info port;
+	struct cp_metrics metrics;
 	char msg[512], devs[256];
-	uint64_t seed, start_ms = 0, end_ms, run_end_ms, next_stats_ms, max_job_ms = 0;
+	uint64_t seed, start_ms = 0, end_ms, run_end_ms = 0, next_stats_ms, next_metrics_ms = 0;
+	uint64_t max_job_ms = 0;
 	unsigned lcore, w = 0;
-	int ret, rc = 1;
+	int ret, rc = 1, dd = dashdash(argc, argv);
+
+	/* argos's options first: a bad flag, --help and --migrate need
+	 * neither hugepages nor a port. */
+	if (dd == argc && argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+					!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version")))
+		dd = 0;               /* "argos --help" means argos's help */
+	ret = cp_config_parse(argc - dd, argv + dd, &app.cfg);
+	if (ret != 0)
+		return ret == 1 ? 0 : 1;   /* --help and --version succeed */
+	if (app.cfg.log_dir != NULL) {
+		snprintf(msg, sizeof(msg), "%s/argos.log", app.cfg.log_dir);
+		if (freopen(msg, "a", stderr) == NULL) {
+			fprintf(stdout, "argos: --log %s: %s\n", msg, strerror(errno));
+			return 1;
+		}
+		setvbuf(stderr, NULL, _IOLBF, 0);
+	}
+	if (app.cfg.migrate) {
+		if (cp_db_migrate(app.cfg.db.dsn, msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "argos: --migrate: %s\n", msg);
+			return 1;
+		}
+		fprintf(stderr, "argos: --migrate: the schema is up to date\n");
+		return 0;
+	}
+	cp_metrics_init(&metrics);
 
 	eal_devices(argc, argv, devs, sizeof(devs));
-	if (!has_arg(argc, argv, "--no-huge") && !has_arg(argc, argv, "-h") &&
-	    !has_arg(argc, argv, "--help") && hugepages_free() == 0) {
+	if (cp_xdp_precheck(dd, argv, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "argos: %s\n", msg);
+		return 1;
+	}
+	if (!has_arg(argc, argv, "--no-huge") && hugepages_free() == 0) {
 		fprintf(stderr, "argos: no free hugepages (HugePages_Free is 0 in /proc/meminfo): "
 			"run scripts/hugepages first\n");
 		return 1;
 	}
-	ret = rte_eal_init(argc, argv);
+	ret = rte_eal_init(dd, argv);
 	if (ret < 0) {
 		fprintf(stderr, "argos: EAL initialisation failed: %s: too few hugepages? "
 			"run scripts/hugepages; devices given: %s\n", rte_strerror(rte_errno), devs);
 		return 1;
-	}
-	argc -= ret;
-	argv += ret;
-	ret = cp_config_parse(argc, argv, &app.cfg);
-	if (ret != 0) {
-		rc = ret == 1 ? 0 : 1;   /* --help and --version succeed */
-		goto out;
-	}
-
-	if (app.cfg.devices_cidr ?
-	    cp_devices_cidr(app.cfg.devices_cidr, app.cfg.community, &app.devs, &app.n_devs, msg,
-			    sizeof(msg)) :
-	    cp_devices_load(app.cfg.devices_path, &app.devs, &app.n_devs, msg, sizeof(msg))) {
-		fprintf(stderr, "argos: %s\n", msg);
-		goto out;
 	}
 	if (rte_eth_dev_count_avail() == 0) {
 		fprintf(stderr, "argos: no ethdev port: the device did not probe: %s.  "
@@ -391,19 +539,43 @@ main(int argc, char **argv)
 			"give the EAL -l 0,1 (or --lcores=0@0,1@0 on one CPU)\n");
 		goto out;
 	}
-	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		seed = rte_rdtsc();
-	rte_srand(seed);   /* request-ids and ping ids must not be guessable */
-
 	app.n_lanes = rte_lcore_count() - 1;
 	if (app.n_lanes > MAX_WORKERS) {
 		fprintf(stderr, "argos: %u worker lcores given, at most %u are used: "
 			"give the EAL fewer lcores\n", app.n_lanes, MAX_WORKERS);
 		goto out;
 	}
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = rte_rdtsc();
+	rte_srand(seed);   /* request-ids and ping ids must not be guessable */
+
+	app.clk.hz = rte_get_tsc_hz();
+	{	/* the wall clock of TSC stamps */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		app.clk.tsc0 = rte_rdtsc();
+		app.clk.unix_ns0 = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	/* One profile table for every core; entry 0 is --oids or if-mib,
+	 * DB mode adds the database's profiles as it meets them. */
+	app.profiles = rte_zmalloc("argos_profiles", ARGOS_MAX_PROFILES * sizeof(*app.profiles),
+				   RTE_CACHE_LINE_SIZE);
+	if (app.profiles == NULL) {
+		fprintf(stderr, "argos: cannot allocate the profile table (too few hugepages? "
+			"run scripts/hugepages)\n");
+		goto out;
+	}
+	app.profiles[0] = app.cfg.profile;
+	app.n_profiles = 1;
+	if (open_devices(&app) != 0)
+		goto out;
+	if (app.dbm == NULL)     /* DB mode: agents on port 161 only (docs/setup.md) */
+		cp_xdp_set_agent_ports(app.devs, app.n_devs);
+
 	if (dp_port_init(app.cfg.port, (uint16_t)app.n_lanes, &port, msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "argos: %s.  Devices given: %s\n", msg, devs);
-		goto out;
+		goto out_port;   /* it may have started before failing */
 	}
 	for (w = 0; w < app.n_lanes; w++) {
 		app.lanes[w] = lane_create(&app, w, &port);
@@ -445,25 +617,20 @@ main(int argc, char **argv)
 		fprintf(stderr, "argos: out of memory for %zu devices\n", app.n_devs);
 		goto out_port;
 	}
-	for (size_t i = 0; i < app.n_devs; i++) {
+	if (app.dbm != NULL)
+		max_job_ms = 60000;   /* the longest poll a claim may ask for */
+	for (size_t i = 0; app.dbm == NULL && i < app.n_devs; i++) {
 		uint64_t t = (uint64_t)app.devs[i].snmp_timeout_ms * (app.devs[i].snmp_retries + 1);
 
 		if (t > max_job_ms)
 			max_job_ms = t;
 	}
+	if (open_exports(&app) != 0)
+		goto out_port;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-
-	app.clk.hz = rte_get_tsc_hz();
-	{	/* the wall clock of TSC stamps */
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		app.clk.tsc0 = rte_rdtsc();
-		app.clk.unix_ns0 = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	}
 	if (cp_telemetry_register(&app) != 0)
 		fprintf(stderr, "argos: DPDK telemetry commands not registered; "
 			"/argos/* will not answer\n");
@@ -491,27 +658,42 @@ main(int argc, char **argv)
 
 	{
 		struct in_addr ip = { .s_addr = app.cfg.ip }, gw = { .s_addr = app.cfg.gateway };
-		char ipb[16], gwb[16];
+		char ipb[16], gwb[16], src[300];
 
 		inet_ntop(AF_INET, &ip, ipb, sizeof(ipb));
 		inet_ntop(AF_INET, &gw, gwb, sizeof(gwb));
+		if (app.dbm != NULL) {
+			char dsn[256];
+
+			cp_db_redact_dsn(app.cfg.db.dsn, dsn, sizeof(dsn));
+			snprintf(src, sizeof(src), "devices from %s", dsn);
+		} else {
+			snprintf(src, sizeof(src), "%zu devices, profile %s", app.n_devs,
+				 app.cfg.profile_name);
+		}
 		fprintf(stderr, "argos: ready: port %u (%s) mac %02x:%02x:%02x:%02x:%02x:%02x "
-			"ip %s/%u gateway %s, %u worker(s), %zu devices, profile %s, "
-			"checksums %s\n", app.cfg.port, port.name, port.mac[0], port.mac[1],
-			port.mac[2], port.mac[3], port.mac[4], port.mac[5], ipb, app.cfg.prefix_len,
-			app.cfg.gateway ? gwb : "none", app.n_lanes, app.n_devs, app.cfg.profile_name,
-			port.tx_udp_cksum ? "offloaded" : "in software");
+			"ip %s/%u gateway %s, %u worker(s), %s, checksums %s, replies steered by "
+			"%s (udp) and %s (icmp)\n", app.cfg.port, port.name, port.mac[0],
+			port.mac[1], port.mac[2], port.mac[3], port.mac[4], port.mac[5], ipb,
+			app.cfg.prefix_len, app.cfg.gateway ? gwb : "none", app.n_lanes, src,
+			port.tx_udp_cksum ? "offloaded" : "in software",
+			argos_steer_name(app.lanes[0]->steer_udp),
+			argos_steer_name(app.lanes[0]->steer_icmp));
 	}
 
 	start_ms = cp_mono_ms();
 	next_stats_ms = app.cfg.stats_period ? start_ms + app.cfg.stats_period * 1000 : UINT64_MAX;
-	schedule_all(&app, start_ms);
+	if (app.dbm == NULL)
+		schedule_all(&app, start_ms);
 	end_ms = app.cfg.duration_s ? start_ms + app.cfg.duration_s * 1000ull : UINT64_MAX;
 	while (!signals_seen) {
 		uint64_t now = cp_mono_ms();
 		unsigned work = drain_results(&app);
 
+		if (app.dbm != NULL)
+			cp_dbmode_tick(&app, now);
 		sample_load(&app, now);
+		pps_check(&app, now);
 		send_due(&app, now);
 		if (app.cfg.once && app.sched.n == 0 && app.jobs_ended == app.jobs_sent)
 			break;
@@ -522,6 +704,7 @@ main(int argc, char **argv)
 				       app.clk.hz);
 			next_stats_ms += app.cfg.stats_period * 1000;
 		}
+		publish_metrics(&app, &metrics, now, &next_metrics_ms);
 		if (work == 0)
 			usleep(1000);
 	}
@@ -534,15 +717,19 @@ out_stop:
 	/* After a failed start there is nothing in flight to wait for. */
 	shutdown_lanes(&app, rc != 0 ? 0 : max_job_ms + app.cfg.ping_interval_ms * ARGOS_PING_MAX +
 					   app.cfg.ping_timeout_ms + 1000);
+	cp_dbmode_close(&app);
 	if (app.out)
 		fflush(app.out);
 	if (rc == 0) {
 		struct cp_run_figures fig = {
-			.seconds = (double)(run_end_ms - start_ms) / 1000.0, .devices = app.n_devs,
+			.seconds = (double)(run_end_ms - start_ms) / 1000.0,
+			.devices = app.dbm ? 0 : app.n_devs,
 			.polls_ok = app.polls_ok, .polls_failed = app.polls_failed,
 			.pings_done = app.pings_done, .ring_full = app.ring_full,
 		};
 
+		if (flush_exports(&app) != 0)
+			rc = 1;
 		cp_stats_summary(app.statf, app.lanes, app.n_lanes, fig.seconds, app.polls_ok,
 				 app.polls_failed, app.pings_done, app.ring_full);
 		if (app.cfg.summary_json &&
@@ -567,8 +754,12 @@ out_stop:
 		rc = 1;
 	}
 out_port:
+	cp_dbmode_close(&app);
+	cp_http_stop(app.http);
+	rw_close(app.rw);
 	dp_port_close(app.cfg.port);
 out:
+	cp_metrics_free(&metrics);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -57,6 +57,10 @@ cp_stats_print(FILE *f, struct argos_lane *const *lanes, unsigned n,
 		fprintf(f, "  ARP requests: %-10" PRIu64 " Learnt: %-16" PRIu64
 			" Answered: %-8" PRIu64 " Failed: %" PRIu64 "\n",
 			s.arp_requests, s.arp_replies, s.arp_answered, s.arp_failed);
+		if (n > 1)
+			fprintf(f, "  Redirected: %-12" PRIu64 " Redirect-full: %-9" PRIu64
+				" ARP-shared: %" PRIu64 "\n", s.redirected, s.redirect_full,
+				s.arp_shared);
 		drops(f, &s);
 		fputs("  ------------------------------------------------------------------\n", f);
 		v->last = s;
@@ -164,6 +168,9 @@ cp_stats_summary(FILE *f, struct argos_lane *const *lanes, unsigned n, double se
 	fprintf(f, "  ARP requests: %-10" PRIu64 " Learnt: %-16" PRIu64 " Answered: %-8" PRIu64
 		" Failed: %" PRIu64 "\n", t.arp_requests, t.arp_replies, t.arp_answered,
 		t.arp_failed);
+	if (n > 1)
+		fprintf(f, "  Redirected: %-12" PRIu64 " Redirect-full: %-9" PRIu64 " ARP-shared: %"
+			PRIu64 "\n", t.redirected, t.redirect_full, t.arp_shared);
 	drops(f, &t);
 	fprintf(f, "  RTT p50: %" PRIu64 " us          RTT p99: %" PRIu64 " us\n",
 		cp_stats_rtt_percentile(&t, 0.50), cp_stats_rtt_percentile(&t, 0.99));

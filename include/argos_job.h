@@ -17,6 +17,7 @@
 #define ARGOS_COMMUNITY_MAX 64   /* longer communities are refused at load */
 #define ARGOS_PING_MAX 16        /* probes per ping job */
 #define ARGOS_PROFILE_MAX_OIDS 32
+#define ARGOS_MAX_PROFILES 256    /* entries of the cores' profile table */
 
 enum argos_job_kind {
 	ARGOS_JOB_SNMP = 1,   /* GETs and walks of the profile's OIDs */

@@ -1,0 +1,57 @@
+/*
+ * cp_dbmode.h - the main lcore's side of DB mode (--dsn): claimed
+ * devices become jobs, ended jobs become results for the database.
+ *
+ * The DB thread (controlplane/db) claims due devices; here each claim
+ * gets a slot in the control plane's device table (a device keeps its
+ * slot, and so its core, from one poll to the next), its profile gets a
+ * place in the cores' profile table, and the job is scheduled at once.
+ * When the job's DONE record comes back, its outcome goes to the DB
+ * thread, which writes results in batches.
+ */
+#ifndef ARGOS_CP_DBMODE_H
+#define ARGOS_CP_DBMODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "argos_result.h"
+
+struct cp_app;
+
+/** Device slots in DB mode: the most devices one appliance holds. */
+#define CP_DB_SLOTS (1u << 20)
+
+/**
+ * Connect to the database named by app->cfg.db (checking its schema),
+ * allocate the device slots into app->devs and start the DB thread.
+ * @return 0, or -1 with msg saying what failed (the DSN redacted).
+ */
+int cp_dbmode_open(struct cp_app *app, char *msg, size_t len);
+
+/**
+ * Once per loop: report capacity, turn new claims into scheduled jobs,
+ * act on events (deleted devices, changed profiles, HA).
+ */
+void cp_dbmode_tick(struct cp_app *app, uint64_t now_ms);
+
+/** 1 when this appliance may start polls (HA: it holds the lock). */
+int cp_dbmode_active(const struct cp_app *app);
+
+/** An ERROR record of a job in progress: the first one is reported. */
+void cp_dbmode_error(struct cp_app *app, const struct argos_rec_error *e);
+
+/** A job ended: hand its outcome to the DB thread, free what it held. */
+void cp_dbmode_done(struct cp_app *app, const struct argos_rec_done *d);
+
+/** The tags of the device in slot, as *n "name\0value\0" pairs in a
+ *  buffer of CP_DB_LABELS_MAX bytes. */
+const char *cp_dbmode_labels(const struct cp_app *app, uint32_t slot, unsigned *n);
+
+/** The database handle, for its counters and profiles. */
+struct cp_db *cp_dbmode_db(const struct cp_app *app);
+
+/** Write what is buffered, release the leases left, disconnect. */
+void cp_dbmode_close(struct cp_app *app);
+
+#endif

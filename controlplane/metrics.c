@@ -1,0 +1,156 @@
+/*
+ * metrics.c - the appliance's own metrics, in Prometheus text format,
+ * for /metrics (--listen).
+ *
+ * The main lcore renders them about once a second: it is the thread
+ * that owns the control plane's counters, and it reads the cores'
+ * counters the same way the statistics printer does.  The HTTP thread
+ * serves the latest copy.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_ring.h>
+
+#include "cp_app.h"
+#include "cp_db.h"
+#include "cp_dbmode.h"
+#include "cp_http.h"
+#include "rw.h"
+
+#define CORE_COUNTER(field, name, help)                                       \
+	{ offsetof(struct argos_core_stats, field), name, help }
+
+static const struct {
+	size_t off;
+	const char *name;
+	const char *help;
+} core_counters[] = {
+	CORE_COUNTER(tx_pkts, "argos_core_tx_packets_total", "Packets sent by the core."),
+	CORE_COUNTER(rx_pkts, "argos_core_rx_packets_total", "Packets received by the core."),
+	CORE_COUNTER(tx_dropped, "argos_core_tx_dropped_total", "Frames the NIC refused."),
+	CORE_COUNTER(jobs_done, "argos_core_jobs_done_total", "Jobs (polls, pings) ended."),
+	CORE_COUNTER(snmp_requests, "argos_core_snmp_requests_total",
+		     "SNMP requests sent, first attempts."),
+	CORE_COUNTER(snmp_matched, "argos_core_snmp_matched_total",
+		     "SNMP replies matched to a request."),
+	CORE_COUNTER(snmp_retries, "argos_core_snmp_retries_total", "SNMP requests resent."),
+	CORE_COUNTER(snmp_timeouts, "argos_core_snmp_timeouts_total",
+		     "SNMP steps that used up every retry."),
+	CORE_COUNTER(snmp_varbinds, "argos_core_snmp_varbinds_total", "Varbinds received."),
+	CORE_COUNTER(ping_sent, "argos_core_ping_sent_total", "ICMP echo requests sent."),
+	CORE_COUNTER(ping_matched, "argos_core_ping_matched_total",
+		     "ICMP echo replies matched."),
+	CORE_COUNTER(results_lost, "argos_core_results_lost_total",
+		     "Results lost for want of a free batch; must stay 0."),
+};
+
+static void
+render_cores(struct cp_app *app, struct cp_metrics *m, uint64_t now_tsc)
+{
+	char core[MAX_WORKERS][8];
+	struct argos_core_stats s[MAX_WORKERS];
+	double dt = app->metrics_tsc ? (double)(now_tsc - app->metrics_tsc) / app->clk.hz : 0;
+
+	for (unsigned w = 0; w < app->n_lanes; w++) {
+		snprintf(core[w], sizeof(core[w]), "%u", w);
+		s[w] = app->lanes[w]->stats;
+	}
+	for (size_t c = 0; c < sizeof(core_counters) / sizeof(core_counters[0]); c++) {
+		cp_metrics_help(m, core_counters[c].name, "counter", core_counters[c].help);
+		for (unsigned w = 0; w < app->n_lanes; w++)
+			cp_metrics_u64(m, core_counters[c].name,
+				       &(struct cp_label){ "core", core[w] }, 1,
+				       *(const uint64_t *)((const char *)&s[w] + core_counters[c].off));
+	}
+	cp_metrics_help(m, "argos_core_tx_pps", "gauge", "Packets sent per second, last interval.");
+	for (unsigned w = 0; w < app->n_lanes; w++)
+		cp_metrics_double(m, "argos_core_tx_pps", &(struct cp_label){ "core", core[w] }, 1,
+				  dt > 0 ? (double)(s[w].tx_pkts - app->metrics_last[w].tx_pkts) / dt
+					 : 0);
+	cp_metrics_help(m, "argos_core_rx_pps", "gauge",
+			"Packets received per second, last interval.");
+	for (unsigned w = 0; w < app->n_lanes; w++)
+		cp_metrics_double(m, "argos_core_rx_pps", &(struct cp_label){ "core", core[w] }, 1,
+				  dt > 0 ? (double)(s[w].rx_pkts - app->metrics_last[w].rx_pkts) / dt
+					 : 0);
+	cp_metrics_help(m, "argos_core_inflight", "gauge", "Jobs in progress on the core.");
+	for (unsigned w = 0; w < app->n_lanes; w++)
+		cp_metrics_u64(m, "argos_core_inflight", &(struct cp_label){ "core", core[w] }, 1,
+			       s[w].inflight);
+	cp_metrics_help(m, "argos_core_replies_dropped_total", "counter",
+			"Replies dropped by the core, by reason.");
+	for (unsigned w = 0; w < app->n_lanes; w++)
+		for (int r = 0; r < ARGOS_DROP_MAX; r++) {
+			struct cp_label l[2] = { { "core", core[w] }, { "reason", argos_drop_names[r] } };
+
+			cp_metrics_u64(m, "argos_core_replies_dropped_total", l, 2, s[w].drop[r]);
+		}
+	cp_metrics_help(m, "argos_ring_jobs_queued", "gauge",
+			"Jobs waiting in the core's job ring.");
+	for (unsigned w = 0; w < app->n_lanes; w++)
+		cp_metrics_u64(m, "argos_ring_jobs_queued", &(struct cp_label){ "core", core[w] }, 1,
+			       rte_ring_count(app->lanes[w]->jobs));
+	cp_metrics_help(m, "argos_ring_results_queued", "gauge",
+			"Result batches waiting for the control plane.");
+	for (unsigned w = 0; w < app->n_lanes; w++)
+		cp_metrics_u64(m, "argos_ring_results_queued", &(struct cp_label){ "core", core[w] },
+			       1, rte_ring_count(app->lanes[w]->results));
+	for (unsigned w = 0; w < app->n_lanes; w++)
+		app->metrics_last[w] = s[w];
+	app->metrics_tsc = now_tsc;
+}
+
+static void
+render_db(struct cp_app *app, struct cp_metrics *m)
+{
+	struct cp_db_stats d;
+
+	if (app->dbm == NULL || cp_dbmode_db(app) == NULL)
+		return;
+	cp_db_get_stats(cp_dbmode_db(app), &d);
+	cp_metrics_help(m, "argos_db_claim_round_seconds", "gauge",
+			"Round trip of the last claim statement.");
+	cp_metrics_double(m, "argos_db_claim_round_seconds", NULL, 0,
+			  (double)d.claim_round_us_last / 1e6);
+	cp_metrics_help(m, "argos_db_claim_rounds_total", "counter", "Claim statements run.");
+	cp_metrics_u64(m, "argos_db_claim_rounds_total", NULL, 0, d.claim_rounds);
+	cp_metrics_help(m, "argos_db_claimed_devices_total", "counter", "Devices claimed.");
+	cp_metrics_u64(m, "argos_db_claimed_devices_total", NULL, 0, d.claimed_rows);
+	cp_metrics_help(m, "argos_db_statements_total", "counter", "Statements sent to Postgres.");
+	cp_metrics_u64(m, "argos_db_statements_total", NULL, 0, d.statements);
+	cp_metrics_help(m, "argos_db_written_rows_total", "counter", "Results written back.");
+	cp_metrics_u64(m, "argos_db_written_rows_total", NULL, 0, d.written_rows);
+	cp_metrics_help(m, "argos_db_results_pending", "gauge", "Results not yet written.");
+	cp_metrics_u64(m, "argos_db_results_pending", NULL, 0, d.results_pending);
+	cp_metrics_help(m, "argos_db_reconnects_total", "counter", "Reconnections to Postgres.");
+	cp_metrics_u64(m, "argos_db_reconnects_total", NULL, 0, d.reconnects);
+	cp_metrics_help(m, "argos_db_connected", "gauge", "1 while the DB thread has a session.");
+	cp_metrics_u64(m, "argos_db_connected", NULL, 0, d.connected);
+	cp_metrics_help(m, "argos_db_active", "gauge", "1 while this appliance may poll (HA).");
+	cp_metrics_u64(m, "argos_db_active", NULL, 0, d.active);
+}
+
+void
+cp_metrics_render_app(struct cp_app *app, struct cp_metrics *m)
+{
+	cp_metrics_reset(m);
+	cp_metrics_help(m, "argos_snmp_polls_total", "counter", "SNMP polls ended, by outcome.");
+	cp_metrics_u64(m, "argos_snmp_polls_total", &(struct cp_label){ "result", "ok" }, 1,
+		       app->polls_ok);
+	cp_metrics_u64(m, "argos_snmp_polls_total", &(struct cp_label){ "result", "failed" }, 1,
+		       app->polls_failed);
+	cp_metrics_help(m, "argos_ping_jobs_total", "counter", "Ping jobs ended.");
+	cp_metrics_u64(m, "argos_ping_jobs_total", NULL, 0, app->pings_done);
+	cp_metrics_help(m, "argos_ring_full_total", "counter",
+			"Jobs that found their core's ring full (retried later).");
+	cp_metrics_u64(m, "argos_ring_full_total", NULL, 0, app->ring_full);
+	cp_metrics_help(m, "argos_pps_limited_total", "counter",
+			"Loop turns in which --max-pps held new polls back.");
+	cp_metrics_u64(m, "argos_pps_limited_total", NULL, 0, app->pps_limited);
+	render_cores(app, m, rte_rdtsc());
+	render_db(app, m);
+	if (app->rw != NULL)
+		rw_metrics_render(app->rw, m);
+}
