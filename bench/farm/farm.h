@@ -1,0 +1,140 @@
+/*
+ * farm.h - the pieces of argos-farm shared between its files: the
+ * configuration (farm_config.c), the per-lcore context and counters
+ * (farm_worker.c), and the statistics writers (farm_stats.c).
+ *
+ * argos-farm simulates many SNMP/ICMP devices behind one next hop on a
+ * DPDK port; see docs/argos-farm.1.md.  Each lcore owns one RX/TX
+ * queue pair and one struct farm_lcore; nothing is shared between
+ * lcores but the read-only configuration and MIB.
+ */
+#ifndef ARGOS_FARM_H
+#define ARGOS_FARM_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "farm_mib.h"
+#include "farm_snmp.h"
+
+#define FARM_BURST 32
+#define FARM_TX_MAX 512          /* replies queued before a forced flush */
+#define FARM_FIFO_CAP 16384      /* delayed replies held per class and lcore */
+#define FARM_COMMUNITY_MAX 255
+
+/** Everything the command line sets.  Read-only once the lcores run. */
+struct farm_config {
+	uint32_t ip;                 /* the farm's own address, host order */
+	uint8_t prefix_len;
+	uint32_t dev_net, dev_mask;  /* --devices, host order */
+	uint8_t dev_len;
+	uint32_t n_if;
+	char community[FARM_COMMUNITY_MAX + 1];
+	size_t community_len;
+	double loss_pct, dead_pct, dup_pct, slow_pct;
+	uint64_t loss_thr, dup_thr;  /* per-request draws: r32 < thr, thr <= 2^32 */
+	uint32_t dead_ppm, slow_ppm; /* per-device hashes: h % 10^6 < ppm */
+	uint32_t delay_us, slow_delay_us;
+	uint32_t stats_period;       /* seconds, 0: only at exit */
+	const char *stats_json;      /* written at exit, NULL: not */
+	uint32_t duration;           /* seconds, 0: until a signal */
+	uint32_t idle_sleep_us;      /* sleep when idle, 0: never (busy poll) */
+	uint16_t port;
+};
+
+/**
+ * Parse the farm's options (what follows EAL's "--").
+ * @return 0, 1 when --help was printed, -1 after printing what is wrong.
+ */
+int farm_config_parse(int argc, char **argv, struct farm_config *c);
+
+/* Counters of one lcore; names in farm_ctr_names (farm_stats.c). */
+enum farm_ctr {
+	FC_RX, FC_TX, FC_TX_DROPPED,
+	FC_REQ_ARP, FC_REQ_ICMP, FC_REQ_GET, FC_REQ_GETNEXT, FC_REQ_GETBULK,
+	FC_REP_ARP, FC_REP_ICMP, FC_REP_SNMP, FC_REP_TOOBIG, FC_REP_VARBINDS,
+	FC_DUPLICATES, FC_DELAYED,
+	FC_DROP_FIRST,
+	FC_DROP_LOSS = FC_DROP_FIRST, FC_DROP_DEAD, FC_DROP_COMMUNITY, FC_DROP_MALFORMED,
+	FC_DROP_UNSUPPORTED, FC_DROP_CHECKSUM, FC_DROP_NOT_FOR_US, FC_DROP_UNHANDLED,
+	FC_DROP_QUEUE_FULL, FC_DROP_TOO_BIG,
+	FC_MAX
+};
+
+extern const char *const farm_ctr_names[FC_MAX];
+
+/* A reply waiting for its time. */
+struct farm_held {
+	struct rte_mbuf *m;
+	uint64_t due_tsc;
+};
+
+/* A FIFO of held replies: one delay per FIFO, so due times only grow. */
+struct farm_fifo {
+	struct farm_held *e;         /* FARM_FIFO_CAP entries, NULL: class unused */
+	uint32_t head, tail;         /* free-running; tail - head = held */
+	uint64_t delay_tsc;
+};
+
+/** One lcore's context, owned by that lcore alone. */
+struct farm_lcore {
+	uint64_t ctr[FC_MAX];        /* written by this lcore only */
+	const struct farm_config *cfg;
+	const struct farm_mib *mib;
+	struct farm_snmp_ctx snmp;
+	struct rte_mempool *pool;
+	struct rte_ether_addr mac;
+	uint16_t port, queue;
+	unsigned lcore;
+	uint8_t is_main;
+	volatile uint8_t ready;
+	uint64_t rng;
+	uint64_t hz;
+	uint64_t base_tsc;           /* base_tsc is the instant base_unix_ns */
+	uint64_t base_unix_ns;
+	struct farm_fifo fifo[2];    /* 0: --delay-us, 1: --slow devices */
+	struct rte_mbuf *tx[FARM_TX_MAX];
+	uint32_t n_tx;
+	uint8_t scratch[FARM_SNMP_SCRATCH];
+} __rte_cache_aligned;
+
+/** Set by the signal handler or --duration; every lcore loop checks it. */
+extern volatile int farm_quit;
+
+/**
+ * The loop of one lcore: receive, answer, release held replies, send.
+ * On the main lcore it also prints the periodic statistics and ends
+ * the run after --duration.  Returns 0 when farm_quit is set.
+ */
+int farm_worker_main(void *arg);
+
+/** Print testpmd-style statistics of all lcores (and the port). */
+void farm_stats_print(FILE *f, struct farm_lcore *const *lc, unsigned n, uint16_t port,
+		      double seconds, int final);
+
+/**
+ * Write the statistics as one JSON object to path.
+ * @return 0, or -errno when the file cannot be written.
+ */
+int farm_stats_json(const char *path, struct farm_lcore *const *lc, unsigned n,
+		    uint16_t port, double seconds);
+
+/* The per-device choices of --dead and --slow (see the man page). */
+#define FARM_SALT_DEAD (1ull << 40)
+#define FARM_SALT_SLOW (2ull << 40)
+
+static inline int
+farm_device_is(uint32_t ip, uint64_t salt, uint32_t ppm)
+{
+	return ppm && farm_mix64((uint64_t)ip | salt) % 1000000 < ppm;
+}
+
+/** The lcore contexts, indexed by queue, for the main lcore's stats. */
+extern struct farm_lcore *farm_lcores[RTE_MAX_LCORE];
+extern unsigned farm_n_lcores;
+
+#endif

@@ -1,0 +1,237 @@
+/*
+ * farm_config.c - argos-farm's command line.  Every option is checked
+ * here, at start, and a bad one stops the farm with a message that
+ * names it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "farm.h"
+
+static const char usage[] =
+	"usage: argos-farm [EAL options] -- --ip A.B.C.D/LEN --devices A.B.C.D/LEN [options]\n"
+	"\n"
+	"  --ip A.B.C.D/LEN       the farm's own address: it answers ARP for it (required)\n"
+	"  --devices A.B.C.D/LEN  one simulated device per address, /12 or longer (required)\n"
+	"  --interfaces K         rows of ifTable and ifXTable, 1..4096 (default 24)\n"
+	"  --community C          the community every device accepts (default public)\n"
+	"  --loss PCT             drop this share of requests (default 0)\n"
+	"  --delay-us N           answer N microseconds after the request (default 0)\n"
+	"  --dead PCT             this share of devices never answers (default 0)\n"
+	"  --duplicate PCT        send this share of replies twice (default 0)\n"
+	"  --slow PCT             this share of devices answers after --slow-delay-us\n"
+	"  --slow-delay-us N      delay of slow devices (default 10 x --delay-us, or 200000)\n"
+	"  --stats-period S       print statistics every S seconds (default 0: at exit only)\n"
+	"  --stats-json FILE      write the statistics as JSON to FILE at exit\n"
+	"  --duration S           exit after S seconds (default 0: at SIGINT/SIGTERM)\n"
+	"  --idle-sleep-us N      sleep N us after 64 empty polls in a row (default 0: never;\n"
+	"                         for testbeds where the farm shares a CPU)\n"
+	"  --port N               ethdev port id (default 0)\n"
+	"  -h, --help             print this help and exit\n";
+
+enum {
+	OPT_IP = 256, OPT_DEVICES, OPT_INTERFACES, OPT_COMMUNITY, OPT_LOSS, OPT_DELAY,
+	OPT_DEAD, OPT_DUP, OPT_SLOW, OPT_SLOW_DELAY, OPT_STATS, OPT_STATS_JSON,
+	OPT_DURATION, OPT_IDLE_SLEEP, OPT_PORT,
+};
+
+static const struct option options[] = {
+	{ "ip", required_argument, NULL, OPT_IP },
+	{ "devices", required_argument, NULL, OPT_DEVICES },
+	{ "interfaces", required_argument, NULL, OPT_INTERFACES },
+	{ "community", required_argument, NULL, OPT_COMMUNITY },
+	{ "loss", required_argument, NULL, OPT_LOSS },
+	{ "delay-us", required_argument, NULL, OPT_DELAY },
+	{ "dead", required_argument, NULL, OPT_DEAD },
+	{ "duplicate", required_argument, NULL, OPT_DUP },
+	{ "slow", required_argument, NULL, OPT_SLOW },
+	{ "slow-delay-us", required_argument, NULL, OPT_SLOW_DELAY },
+	{ "stats-period", required_argument, NULL, OPT_STATS },
+	{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "idle-sleep-us", required_argument, NULL, OPT_IDLE_SLEEP },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+bad(const char *flag, const char *arg, const char *why)
+{
+	fprintf(stderr, "argos-farm: %s '%s': %s\n", flag, arg, why);
+	return -1;
+}
+
+static int
+number(const char *flag, const char *s, unsigned long min, unsigned long max,
+       unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || errno || *end != '\0' || *out < min || *out > max) {
+		fprintf(stderr, "argos-farm: %s '%s': want a whole number from %lu to %lu\n",
+			flag, s, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+percent(const char *flag, const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (*s < '0' || *s > '9' || errno || *end != '\0' || !(*out >= 0 && *out <= 100))
+		return bad(flag, s, "want a percentage from 0 to 100, decimals allowed (0.5)");
+	return 0;
+}
+
+/* "A.B.C.D/LEN" into a host-order address and prefix length. */
+static int
+cidr(const char *flag, const char *s, unsigned min_len, uint32_t *ip, uint8_t *len)
+{
+	char buf[32], *slash;
+	struct in_addr a;
+	unsigned long v;
+
+	if (strlen(s) >= sizeof(buf) || !(slash = strchr(strcpy(buf, s), '/')))
+		return bad(flag, s, "want A.B.C.D/LEN, e.g. 198.19.0.0/17");
+	*slash = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return bad(flag, s, "not an IPv4 address");
+	if (number(flag, slash + 1, min_len, 32, &v))
+		return -1;
+	*ip = ntohl(a.s_addr);
+	*len = (uint8_t)v;
+	return 0;
+}
+
+static inline uint32_t
+mask_of(uint8_t len)
+{
+	return len == 0 ? 0 : 0xffffffffu << (32 - len);
+}
+
+int
+farm_config_parse(int argc, char **argv, struct farm_config *c)
+{
+	unsigned long v;
+	int opt, have_dev = 0, have_slow_delay = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->n_if = 24;
+	strcpy(c->community, "public");
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_IP:
+			if (cidr("--ip", optarg, 1, &c->ip, &c->prefix_len))
+				return -1;
+			break;
+		case OPT_DEVICES:
+			/* /12 is the 1M devices the farm is sized for. */
+			if (cidr("--devices", optarg, 12, &c->dev_net, &c->dev_len))
+				return -1;
+			c->dev_mask = mask_of(c->dev_len);
+			if (c->dev_net & ~c->dev_mask)
+				return bad("--devices", optarg, "host bits are set: give the network address");
+			have_dev = 1;
+			break;
+		case OPT_INTERFACES:
+			if (number("--interfaces", optarg, 1, FARM_IF_MAX, &v))
+				return -1;
+			c->n_if = (uint32_t)v;
+			break;
+		case OPT_COMMUNITY:
+			if (strlen(optarg) > FARM_COMMUNITY_MAX)
+				return bad("--community", optarg, "longer than 255 bytes");
+			strcpy(c->community, optarg);
+			break;
+		case OPT_LOSS:
+			if (percent("--loss", optarg, &c->loss_pct))
+				return -1;
+			break;
+		case OPT_DELAY:
+			if (number("--delay-us", optarg, 0, 10000000, &v))
+				return -1;
+			c->delay_us = (uint32_t)v;
+			break;
+		case OPT_DEAD:
+			if (percent("--dead", optarg, &c->dead_pct))
+				return -1;
+			break;
+		case OPT_DUP:
+			if (percent("--duplicate", optarg, &c->dup_pct))
+				return -1;
+			break;
+		case OPT_SLOW:
+			if (percent("--slow", optarg, &c->slow_pct))
+				return -1;
+			break;
+		case OPT_SLOW_DELAY:
+			if (number("--slow-delay-us", optarg, 0, 10000000, &v))
+				return -1;
+			c->slow_delay_us = (uint32_t)v;
+			have_slow_delay = 1;
+			break;
+		case OPT_STATS:
+			if (number("--stats-period", optarg, 0, 86400, &v))
+				return -1;
+			c->stats_period = (uint32_t)v;
+			break;
+		case OPT_STATS_JSON:
+			c->stats_json = optarg;
+			break;
+		case OPT_DURATION:
+			if (number("--duration", optarg, 0, 86400 * 365, &v))
+				return -1;
+			c->duration = (uint32_t)v;
+			break;
+		case OPT_IDLE_SLEEP:
+			if (number("--idle-sleep-us", optarg, 0, 100000, &v))
+				return -1;
+			c->idle_sleep_us = (uint32_t)v;
+			break;
+		case OPT_PORT:
+			if (number("--port", optarg, 0, 65535, &v))
+				return -1;
+			c->port = (uint16_t)v;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		default:
+			fputs(usage, stderr);
+			return -1;
+		}
+	}
+	if (optind < argc)
+		return bad("argument", argv[optind], "unexpected (farm options start with --)");
+	if (c->ip == 0) {
+		fprintf(stderr, "argos-farm: --ip A.B.C.D/LEN is required: the address the farm "
+			"answers ARP for, the next hop of its devices\n");
+		return -1;
+	}
+	if (!have_dev) {
+		fprintf(stderr, "argos-farm: --devices A.B.C.D/LEN is required: the addresses "
+			"of the simulated devices\n");
+		return -1;
+	}
+	c->community_len = strlen(c->community);
+	if (!have_slow_delay)
+		c->slow_delay_us = c->delay_us ? 10 * c->delay_us : 200000;
+	c->loss_thr = (uint64_t)(c->loss_pct / 100 * 4294967296.0);
+	c->dup_thr = (uint64_t)(c->dup_pct / 100 * 4294967296.0);
+	c->dead_ppm = (uint32_t)lround(c->dead_pct * 10000);
+	c->slow_ppm = (uint32_t)lround(c->slow_pct * 10000);
+	return 0;
+}

@@ -1,0 +1,218 @@
+/*
+ * farm_main.c - argos-farm: a DPDK device simulator that answers ARP
+ * for its own address and ICMP echo and SNMP v1/v2c for up to 1M
+ * simulated devices behind it (see docs/argos-farm.1.md).
+ *
+ *   rte_eal_init -> options -> MIB -> port (one queue pair per lcore)
+ *   -> one context per lcore -> every lcore runs farm_worker_main ->
+ *   SIGINT/SIGTERM or --duration -> statistics -> port closed.
+ *
+ * Failure at start is loud and names what to fix; nothing fails later.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "farm.h"
+
+#define NB_RXD 1024
+#define NB_TXD 1024
+#define MBUF_CACHE 256
+
+struct farm_lcore *farm_lcores[RTE_MAX_LCORE];
+unsigned farm_n_lcores;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	farm_quit = 1;
+}
+
+/* The smallest 2^n - 1 (a mempool's best size) that holds n mbufs. */
+static unsigned
+pool_size(unsigned n)
+{
+	unsigned s = 1;
+
+	while (s - 1 < n)
+		s <<= 1;
+	return s - 1;
+}
+
+/*
+ * Configure and start port with nq RX/TX queue pairs.  Delayed replies
+ * sit in mbufs, so the pool grows with the FIFOs in use.
+ */
+static struct rte_mempool *
+port_init(const struct farm_config *c, uint16_t nq)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info dev;
+	struct rte_mempool *pool;
+	uint16_t nb_rxd = NB_RXD, nb_txd = NB_TXD;
+	unsigned per_q = NB_RXD + NB_TXD + 2 * FARM_TX_MAX + MBUF_CACHE;
+	int socket, rc;
+
+	if (!rte_eth_dev_is_valid_port(c->port))
+		rte_exit(EXIT_FAILURE, "argos-farm: port %u does not exist (%u ports probed): "
+			 "give a device with --vdev or -a\n", c->port, rte_eth_dev_count_avail());
+	rc = rte_eth_dev_info_get(c->port, &dev);
+	if (rc != 0)
+		rte_exit(EXIT_FAILURE, "argos-farm: port %u: cannot read device info: %s\n",
+			 c->port, rte_strerror(-rc));
+	if (nq > dev.max_rx_queues || nq > dev.max_tx_queues)
+		rte_exit(EXIT_FAILURE, "argos-farm: port %u (%s) has %u RX / %u TX queues, %u "
+			 "lcores want one each: use fewer lcores or more queues (af_packet: "
+			 "qpairs=N)\n", c->port, dev.driver_name, dev.max_rx_queues,
+			 dev.max_tx_queues, nq);
+	if (c->delay_us)
+		per_q += FARM_FIFO_CAP;
+	if (c->slow_ppm)
+		per_q += FARM_FIFO_CAP;
+	socket = rte_eth_dev_socket_id(c->port);
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	pool = rte_pktmbuf_pool_create("farm_pool", pool_size(per_q * nq), MBUF_CACHE, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (pool == NULL)
+		rte_exit(EXIT_FAILURE, "argos-farm: cannot create the mbuf pool (%u mbufs): %s "
+			 "(too few hugepages, or -m too small?)\n", pool_size(per_q * nq),
+			 rte_strerror(rte_errno));
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_configure(c->port, nq, nq, &conf);
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(c->port, &nb_rxd, &nb_txd);
+	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(c->port, q, nb_rxd, socket, NULL, pool);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(c->port, q, nb_txd, socket, NULL);
+	}
+	if (rc == 0)
+		rc = rte_eth_dev_start(c->port);
+	if (rc != 0)
+		rte_exit(EXIT_FAILURE, "argos-farm: port %u (%s): configure/start failed: %s\n",
+			 c->port, dev.driver_name, rte_strerror(-rc));
+	/* Requests come to our MAC, ARP to broadcast; some vdevs cannot
+	 * change promiscuity, which is not fatal. */
+	rte_eth_promiscuous_disable(c->port);
+	return pool;
+}
+
+static struct farm_lcore *
+lcore_new(const struct farm_config *c, const struct farm_mib *mib,
+	  struct rte_mempool *pool, unsigned lcore, uint16_t q)
+{
+	struct farm_lcore *lc;
+	struct timespec ts;
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+
+	lc = rte_zmalloc_socket("farm_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE, socket);
+	if (lc == NULL)
+		rte_exit(EXIT_FAILURE, "argos-farm: lcore %u: out of hugepage memory\n", lcore);
+	lc->cfg = c;
+	lc->mib = mib;
+	lc->snmp = (struct farm_snmp_ctx){ mib, (const uint8_t *)c->community,
+					   c->community_len };
+	lc->pool = pool;
+	rte_eth_macaddr_get(c->port, &lc->mac);
+	lc->port = c->port;
+	lc->queue = q;
+	lc->lcore = lcore;
+	lc->rng = rte_rand() | 1;
+	lc->hz = rte_get_tsc_hz();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	lc->base_tsc = rte_rdtsc();
+	lc->base_unix_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	for (int k = 0; k < 2; k++) {
+		uint32_t us = k ? c->slow_delay_us : c->delay_us;
+
+		if (k ? c->slow_ppm == 0 : c->delay_us == 0)
+			continue;
+		lc->fifo[k].e = rte_zmalloc_socket("farm_fifo", sizeof(struct farm_held) *
+						   FARM_FIFO_CAP, RTE_CACHE_LINE_SIZE, socket);
+		if (lc->fifo[k].e == NULL)
+			rte_exit(EXIT_FAILURE, "argos-farm: lcore %u: out of hugepage memory "
+				 "for the delay queue\n", lcore);
+		lc->fifo[k].delay_tsc = lc->hz / 1000000 * us;
+	}
+	return lc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct farm_config cfg;
+	static struct farm_mib mib;
+	struct rte_mempool *pool;
+	struct rte_ether_addr mac;
+	char macs[RTE_ETHER_ADDR_FMT_SIZE];
+	unsigned lcore, q = 0;
+	uint64_t t0;
+	double seconds;
+	int ret;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "argos-farm: EAL init failed: %s\n", rte_strerror(rte_errno));
+	ret = farm_config_parse(argc - ret, argv + ret, &cfg);
+	if (ret != 0) {
+		rte_eal_cleanup();
+		return ret > 0 ? 0 : 2;
+	}
+	if (farm_mib_init(&mib, cfg.n_if) != 0)
+		rte_exit(EXIT_FAILURE, "argos-farm: the MIB table is out of order (a bug)\n");
+
+	farm_n_lcores = rte_lcore_count();
+	pool = port_init(&cfg, (uint16_t)farm_n_lcores);
+	farm_lcores[q] = lcore_new(&cfg, &mib, pool, rte_get_main_lcore(), (uint16_t)q);
+	farm_lcores[q++]->is_main = 1;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		farm_lcores[q] = lcore_new(&cfg, &mib, pool, lcore, (uint16_t)q);
+		q++;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	q = 1;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		rte_eal_remote_launch(farm_worker_main, farm_lcores[q++], lcore);
+
+	rte_eth_macaddr_get(cfg.port, &mac);
+	rte_ether_format_addr(macs, sizeof(macs), &mac);
+	fprintf(stderr, "argos-farm: ready: port %u mac %s ip %u.%u.%u.%u/%u devices "
+		"%u.%u.%u.%u/%u (%u) interfaces %u queues %u loss %g%% dead %g%% "
+		"duplicate %g%% slow %g%% delay %u us slow-delay %u us\n",
+		cfg.port, macs, cfg.ip >> 24, (cfg.ip >> 16) & 255, (cfg.ip >> 8) & 255,
+		cfg.ip & 255, cfg.prefix_len, cfg.dev_net >> 24, (cfg.dev_net >> 16) & 255,
+		(cfg.dev_net >> 8) & 255, cfg.dev_net & 255,
+		cfg.dev_len, ~cfg.dev_mask + 1, cfg.n_if, farm_n_lcores, cfg.loss_pct, cfg.dead_pct,
+		cfg.dup_pct, cfg.slow_pct, cfg.delay_us, cfg.slow_ppm ? cfg.slow_delay_us : 0);
+
+	t0 = rte_rdtsc();
+	farm_worker_main(farm_lcores[0]);
+	rte_eal_mp_wait_lcore();
+	seconds = (double)(rte_rdtsc() - t0) / rte_get_tsc_hz();
+
+	farm_stats_print(stdout, farm_lcores, farm_n_lcores, cfg.port, seconds, 1);
+	if (cfg.stats_json) {
+		ret = farm_stats_json(cfg.stats_json, farm_lcores, farm_n_lcores, cfg.port, seconds);
+		if (ret != 0)
+			fprintf(stderr, "argos-farm: cannot write --stats-json %s: %s\n",
+				cfg.stats_json, strerror(-ret));
+	}
+	rte_eth_dev_stop(cfg.port);
+	rte_eth_dev_close(cfg.port);
+	rte_eal_cleanup();
+	return 0;
+}

@@ -1,0 +1,511 @@
+/*
+ * farm_snmp.c - request reader and response writer of the farm's
+ * agent (see farm_snmp.h).
+ *
+ * Reading: every TLV header is checked to lie inside the bytes held
+ * before its contents are looked at, and each constructed value must be
+ * filled exactly by what it contains.  A first pass checks the whole
+ * varbind list, so that nothing is answered for a request that turns
+ * out malformed halfway.
+ *
+ * Writing: varbinds go forward into the scratch buffer from
+ * FARM_SNMP_RESERVE on; when the list is complete, the headers (whose
+ * lengths are then known) are written just before it.  Why: a response
+ * is built once, with no second copy and no length patching.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "argos_snmp.h"
+#include "farm_snmp.h"
+
+#define T_SEQUENCE 0x30
+#define OID_MAX 128
+
+struct tlv {
+	const uint8_t *p;      /* the tag */
+	const uint8_t *c;      /* the contents */
+	size_t clen;
+	size_t len;            /* header + contents */
+};
+
+/* Read the TLV at p (left bytes held). @return 0, or -1 if it overruns. */
+static int
+tlv_read(const uint8_t *p, size_t left, struct tlv *t)
+{
+	size_t hlen, clen;
+
+	if (left < 2 || (p[0] & 0x1f) == 0x1f)
+		return -1;
+	if (p[1] < 0x80) {
+		hlen = 2;
+		clen = p[1];
+	} else {
+		size_t n = p[1] & 0x7f;
+
+		if (n == 0 || n > 4 || left < 2 + n)
+			return -1;
+		clen = 0;
+		for (size_t i = 0; i < n; i++)
+			clen = clen << 8 | p[2 + i];
+		hlen = 2 + n;
+	}
+	if (clen > left - hlen)
+		return -1;
+	t->p = p;
+	t->c = p + hlen;
+	t->clen = clen;
+	t->len = hlen + clen;
+	return 0;
+}
+
+/* An INTEGER of 1..4 content bytes, sign-extended. @return 0 or -1. */
+static int
+int_read(const struct tlv *t, int32_t *v)
+{
+	uint32_t u;
+
+	if (t->p[0] != SNMP_T_INTEGER || t->clen < 1 || t->clen > 4)
+		return -1;
+	u = (t->c[0] & 0x80) ? 0xffffffffu : 0;
+	for (size_t i = 0; i < t->clen; i++)
+		u = u << 8 | t->c[i];
+	*v = (int32_t)u;
+	return 0;
+}
+
+/*
+ * Decode an OBJECT IDENTIFIER's contents into sub[] (OID_MAX arcs).
+ * Refused: empty, a sub-identifier padded with 0x80, one above 2^32-1,
+ * an unfinished last one, more than OID_MAX arcs.  @return 0 or -1.
+ */
+static int
+oid_decode(const uint8_t *c, size_t n, uint32_t *sub, uint32_t *len)
+{
+	uint32_t k = 0;
+	size_t i = 0;
+
+	if (n == 0 || (c[n - 1] & 0x80))
+		return -1;
+	while (i < n) {
+		uint64_t v = 0;
+
+		if (c[i] == 0x80)
+			return -1;
+		do {
+			v = v << 7 | (c[i] & 0x7f);
+			if (v > 0xffffffffull + 80)
+				return -1;
+		} while (c[i++] & 0x80);
+		if (k == 0) {
+			uint32_t first = v < 40 ? 0 : v < 80 ? 1 : 2;
+
+			sub[k++] = first;
+			v -= first * 40;
+		}
+		if (v > 0xffffffffull || k >= OID_MAX)
+			return -1;
+		sub[k++] = (uint32_t)v;
+	}
+	*len = k;
+	return 0;
+}
+
+/* The parts of a request the response is made from. */
+struct req {
+	int32_t version;
+	struct tlv community;
+	uint8_t pdu;
+	struct tlv reqid;          /* copied raw into the response */
+	int32_t f1, f2;            /* error fields, or non-repeaters / max-repetitions */
+	struct tlv vbl;
+	uint32_t n_vb;
+};
+
+/*
+ * Check a varbind list whole: SEQUENCE { OID, any value } items that
+ * fill it exactly.  @return the number of varbinds, or -1.
+ */
+static int
+vbl_check(const struct tlv *vbl)
+{
+	const uint8_t *p = vbl->c;
+	size_t left = vbl->clen;
+	uint32_t sub[OID_MAX], len;
+	int n = 0;
+
+	while (left > 0) {
+		struct tlv vb, name, val;
+
+		if (tlv_read(p, left, &vb) || vb.p[0] != T_SEQUENCE ||
+		    tlv_read(vb.c, vb.clen, &name) || name.p[0] != SNMP_T_OID ||
+		    oid_decode(name.c, name.clen, sub, &len) ||
+		    tlv_read(name.c + name.clen, vb.clen - name.len, &val) ||
+		    name.len + val.len != vb.clen || ++n > FARM_REQ_VB_MAX)
+			return -1;
+		p += vb.len;
+		left -= vb.len;
+	}
+	return n;
+}
+
+static int
+req_read(const uint8_t *b, size_t len, struct req *r, struct farm_snmp_out *out)
+{
+	struct tlv msg, ver, pdu, f1, f2;
+	const uint8_t *p, *end;
+	int n;
+
+	if (tlv_read(b, len, &msg) || msg.p[0] != T_SEQUENCE || msg.len != len)
+		return -EBADMSG;
+	p = msg.c;
+	end = msg.c + msg.clen;
+	if (tlv_read(p, (size_t)(end - p), &ver) || int_read(&ver, &r->version) ||
+	    (r->version != 0 && r->version != 1))
+		return -EBADMSG;
+	p += ver.len;
+	if (tlv_read(p, (size_t)(end - p), &r->community) ||
+	    r->community.p[0] != SNMP_T_OCTETSTR || r->community.clen > 255)
+		return -EBADMSG;
+	p += r->community.len;
+	if (tlv_read(p, (size_t)(end - p), &pdu) || pdu.c + pdu.clen != end)
+		return -EBADMSG;
+	r->pdu = pdu.p[0];
+	out->pdu_type = r->pdu;
+	if ((r->pdu & 0xe0) != 0xa0)
+		return -EBADMSG;
+	p = pdu.c;
+	end = pdu.c + pdu.clen;
+	if (tlv_read(p, (size_t)(end - p), &r->reqid) || int_read(&r->reqid, &r->f1))
+		return -EBADMSG;
+	p += r->reqid.len;
+	if (tlv_read(p, (size_t)(end - p), &f1) || int_read(&f1, &r->f1))
+		return -EBADMSG;
+	p += f1.len;
+	if (tlv_read(p, (size_t)(end - p), &f2) || int_read(&f2, &r->f2))
+		return -EBADMSG;
+	p += f2.len;
+	if (tlv_read(p, (size_t)(end - p), &r->vbl) || r->vbl.p[0] != T_SEQUENCE ||
+	    r->vbl.c + r->vbl.clen != end)
+		return -EBADMSG;
+	n = vbl_check(&r->vbl);
+	if (n < 0)
+		return -EBADMSG;
+	r->n_vb = (uint32_t)n;
+	return 0;
+}
+
+static inline size_t
+hdr_len(size_t clen)
+{
+	return clen < 128 ? 2 : clen < 256 ? 3 : 4;
+}
+
+/* Bytes of the minimal two's-complement encoding of v (v >= 0). */
+static inline size_t
+int_clen(uint32_t v)
+{
+	return v < 0x80 ? 1 : v < 0x8000 ? 2 : v < 0x800000 ? 3 : 4;
+}
+
+static size_t
+put_hdr(uint8_t *p, uint8_t tag, size_t clen)
+{
+	p[0] = tag;
+	if (clen < 128) {
+		p[1] = (uint8_t)clen;
+		return 2;
+	}
+	if (clen < 256) {
+		p[1] = 0x81;
+		p[2] = (uint8_t)clen;
+		return 3;
+	}
+	p[1] = 0x82;
+	p[2] = (uint8_t)(clen >> 8);
+	p[3] = (uint8_t)clen;
+	return 4;
+}
+
+static size_t
+put_int(uint8_t *p, uint32_t v)
+{
+	size_t n = int_clen(v);
+
+	p[0] = SNMP_T_INTEGER;
+	p[1] = (uint8_t)n;
+	for (size_t i = 0; i < n; i++)
+		p[2 + i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+	return n + 2;
+}
+
+/* The response being written. */
+struct resp {
+	const struct req *r;
+	uint8_t *vbl;              /* scratch + FARM_SNMP_RESERVE */
+	size_t vbl_len;
+	size_t room;               /* bytes the scratch still has after vbl */
+	uint32_t n_vb;
+	uint32_t err, idx;
+};
+
+/* The whole message's size with a varbind list of vbl_len bytes. */
+static size_t
+msg_size(const struct resp *s, size_t vbl_len)
+{
+	size_t pdu = s->r->reqid.len + 2 + int_clen(s->err) + 2 + int_clen(s->idx) +
+		     hdr_len(vbl_len) + vbl_len;
+	size_t msg = 3 + s->r->community.len + hdr_len(pdu) + pdu;
+
+	return hdr_len(msg) + msg;
+}
+
+/*
+ * Keep the varbind of n bytes just written at vbl + vbl_len if the
+ * message still fits.  @return 0 kept, -1 it did not fit.
+ */
+static int
+commit(struct resp *s, size_t n)
+{
+	if (n == 0 || msg_size(s, s->vbl_len + n) > FARM_UDP_MAX)
+		return -1;
+	s->vbl_len += n;
+	s->room -= n;
+	s->n_vb++;
+	return 0;
+}
+
+/* A varbind of a raw name and an empty exception value (0x80..0x82). */
+static size_t
+put_exception(uint8_t *p, size_t room, const struct tlv *name, uint8_t tag)
+{
+	size_t clen = name->len + 2, h = hdr_len(clen);
+
+	if (h + clen > room)
+		return 0;
+	put_hdr(p, T_SEQUENCE, clen);
+	memcpy(p + h, name->p, name->len);
+	p[h + name->len] = tag;
+	p[h + name->len + 1] = 0;
+	return h + clen;
+}
+
+/* A walk over a request's varbind list, already checked by vbl_check(). */
+struct vb_iter {
+	const uint8_t *p;
+	size_t left;
+};
+
+/* The name TLV of the next varbind, decoded into sub/len as well. */
+static void
+next_name(struct vb_iter *it, struct tlv *name, uint32_t *sub, uint32_t *len)
+{
+	struct tlv vb;
+
+	tlv_read(it->p, it->left, &vb);
+	tlv_read(vb.c, vb.clen, name);
+	oid_decode(name->c, name->clen, sub, len);
+	it->p += vb.len;
+	it->left -= vb.len;
+}
+
+/* v1 errors: the request's varbinds echoed, with error-status and -index. */
+static int
+echo_request(struct resp *s, uint32_t err, uint32_t idx)
+{
+	s->err = err;
+	s->idx = idx;
+	s->vbl_len = 0;
+	s->n_vb = s->r->n_vb;
+	if (msg_size(s, s->r->vbl.clen) > FARM_UDP_MAX)
+		return -EMSGSIZE;
+	memcpy(s->vbl, s->r->vbl.c, s->r->vbl.clen);
+	s->vbl_len = s->r->vbl.clen;
+	return 0;
+}
+
+/* v2c tooBig: error-index 0 and an empty list (RFC 3416 4.2.1). */
+static int
+too_big(struct resp *s)
+{
+	if (s->r->version == 0)
+		return echo_request(s, FARM_ERR_TOOBIG, 0);
+	s->err = FARM_ERR_TOOBIG;
+	s->idx = 0;
+	s->vbl_len = 0;
+	s->n_vb = 0;
+	return 0;
+}
+
+/* GET and GETNEXT, v1 and v2c. */
+static int
+get_or_next(struct resp *s, const struct farm_snmp_ctx *ctx, uint32_t ip, uint64_t t)
+{
+	struct vb_iter it = { s->r->vbl.c, s->r->vbl.clen };
+	int v1 = s->r->version == 0;
+
+	for (uint32_t i = 0; i < s->r->n_vb; i++) {
+		uint32_t sub[OID_MAX], len;
+		struct farm_pos pos;
+		struct tlv name;
+		uint8_t *w = s->vbl + s->vbl_len;
+		size_t n;
+		int rc;
+
+		next_name(&it, &name, sub, &len);
+		if (s->r->pdu == FARM_PDU_GET) {
+			rc = farm_mib_get(ctx->mib, sub, len, v1, &pos);
+			if (rc != FARM_MIB_FOUND && v1)
+				return echo_request(s, FARM_ERR_NOSUCHNAME, i + 1);
+			n = rc == FARM_MIB_FOUND ?
+			    farm_mib_varbind(ctx->mib, &pos, ip, t, w, s->room) :
+			    put_exception(w, s->room, &name, rc == FARM_MIB_NOSUCHOBJECT ?
+					  SNMP_T_NOSUCHOBJECT : SNMP_T_NOSUCHINSTANCE);
+		} else {
+			rc = farm_mib_next(ctx->mib, sub, len, v1, &pos);
+			if (rc != 0 && v1)
+				return echo_request(s, FARM_ERR_NOSUCHNAME, i + 1);
+			n = rc == 0 ? farm_mib_varbind(ctx->mib, &pos, ip, t, w, s->room) :
+			    put_exception(w, s->room, &name, SNMP_T_ENDOFMIBVIEW);
+		}
+		if (commit(s, n) != 0)
+			return too_big(s);
+	}
+	return 0;
+}
+
+/* Where one repeater of a GETBULK stands. */
+struct rep {
+	struct farm_pos pos;
+	uint8_t state;             /* 0 walking, 1 ended after pos, 2 ended at name */
+	struct tlv name;
+};
+
+/*
+ * GETBULK (RFC 3416 4.2.3): non-repeaters as GETNEXT, then up to
+ * max-repetitions rounds over the repeaters; the list is cut at the
+ * first varbind that does not fit, and ends early once every repeater
+ * has reached the end of the MIB.
+ */
+static int
+get_bulk(struct resp *s, const struct farm_snmp_ctx *ctx, uint32_t ip, uint64_t t)
+{
+	struct vb_iter it = { s->r->vbl.c, s->r->vbl.clen };
+	uint32_t nonrep = s->r->f1 < 0 ? 0 : (uint32_t)s->r->f1;
+	uint32_t maxrep = s->r->f2 < 0 ? 0 : (uint32_t)s->r->f2;
+	struct rep reps[FARM_REQ_VB_MAX];
+	uint32_t n_rep, ended = 0;
+
+	if (nonrep > s->r->n_vb)
+		nonrep = s->r->n_vb;
+	n_rep = s->r->n_vb - nonrep;
+	for (uint32_t i = 0; i < s->r->n_vb; i++) {
+		uint32_t sub[OID_MAX], len;
+		struct farm_pos pos;
+		struct tlv name;
+		int end;
+
+		next_name(&it, &name, sub, &len);
+		end = farm_mib_next(ctx->mib, sub, len, 0, &pos);
+		if (i >= nonrep) {
+			struct rep *r = &reps[i - nonrep];
+
+			r->pos = pos;
+			r->state = end ? 2 : 0;
+			r->name = name;
+			if (maxrep == 0)
+				continue;
+		}
+		if (commit(s, end ? put_exception(s->vbl + s->vbl_len, s->room, &name,
+						  SNMP_T_ENDOFMIBVIEW) :
+			   farm_mib_varbind(ctx->mib, &pos, ip, t, s->vbl + s->vbl_len,
+					    s->room)) != 0)
+			return 0;
+	}
+	for (uint32_t i = 0; i < n_rep; i++)
+		ended += reps[i].state != 0;
+	for (uint32_t round = 1; round < maxrep && ended < n_rep; round++) {
+		for (uint32_t i = 0; i < n_rep; i++) {
+			struct rep *r = &reps[i];
+			uint8_t *w = s->vbl + s->vbl_len;
+			size_t n;
+
+			if (r->state == 0 && farm_mib_step(ctx->mib, 0, &r->pos) != 0) {
+				r->state = 1;
+				ended++;
+			}
+			if (r->state == 0) {
+				n = farm_mib_varbind(ctx->mib, &r->pos, ip, t, w, s->room);
+			} else if (r->state == 2) {
+				n = put_exception(w, s->room, &r->name, SNMP_T_ENDOFMIBVIEW);
+			} else {
+				uint8_t nm[64];
+				struct tlv name;
+
+				name.p = nm;
+				name.len = farm_mib_name(ctx->mib, &r->pos, nm);
+				n = put_exception(w, s->room, &name, SNMP_T_ENDOFMIBVIEW);
+			}
+			if (commit(s, n) != 0)
+				return 0;
+		}
+	}
+	return 0;
+}
+
+/* Write the headers in front of the finished varbind list. */
+static void
+finish(const struct resp *s, uint8_t *scratch, struct farm_snmp_out *out)
+{
+	size_t total = msg_size(s, s->vbl_len), pdu, msg;
+	uint8_t *p;
+
+	pdu = s->r->reqid.len + 2 + int_clen(s->err) + 2 + int_clen(s->idx) +
+	      hdr_len(s->vbl_len) + s->vbl_len;
+	msg = 3 + s->r->community.len + hdr_len(pdu) + pdu;
+	out->off = FARM_SNMP_RESERVE - (total - s->vbl_len);
+	out->len = total;
+	p = scratch + out->off;
+	p += put_hdr(p, T_SEQUENCE, msg);
+	p += put_int(p, (uint32_t)s->r->version);
+	memcpy(p, s->r->community.p, s->r->community.len);
+	p += s->r->community.len;
+	p += put_hdr(p, FARM_PDU_RESPONSE, pdu);
+	memcpy(p, s->r->reqid.p, s->r->reqid.len);
+	p += s->r->reqid.len;
+	p += put_int(p, s->err);
+	p += put_int(p, s->idx);
+	put_hdr(p, T_SEQUENCE, s->vbl_len);
+	out->error_status = (uint8_t)s->err;
+	out->n_varbinds = s->n_vb;
+}
+
+int
+farm_snmp_answer(const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len,
+		 uint32_t ip, uint64_t t, uint8_t *scratch, struct farm_snmp_out *out)
+{
+	struct req r;
+	struct resp s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = req_read(req, len, &r, out);
+	if (rc != 0)
+		return rc;
+	if (r.community.clen != ctx->community_len ||
+	    memcmp(r.community.c, ctx->community, ctx->community_len) != 0)
+		return -EACCES;
+	if (r.pdu != FARM_PDU_GET && r.pdu != FARM_PDU_GETNEXT &&
+	    (r.pdu != FARM_PDU_GETBULK || r.version == 0))
+		return -ENOTSUP;
+
+	memset(&s, 0, sizeof(s));
+	s.r = &r;
+	s.vbl = scratch + FARM_SNMP_RESERVE;
+	s.room = FARM_SNMP_SCRATCH - FARM_SNMP_RESERVE;
+	rc = r.pdu == FARM_PDU_GETBULK ? get_bulk(&s, ctx, ip, t) : get_or_next(&s, ctx, ip, t);
+	if (rc != 0)
+		return rc;
+	finish(&s, scratch, out);
+	return 0;
+}

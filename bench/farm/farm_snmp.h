@@ -1,0 +1,65 @@
+/*
+ * farm_snmp.h - the SNMP agent of argos-farm: one request in, one
+ * response out, for any simulated device.
+ *
+ * Pure code on byte buffers (no DPDK, no allocation, no syscall), with
+ * its own small bounded BER reader and writer: the request is checked
+ * whole before anything is answered, so a malformed request gets no
+ * reply.  bench/farm/fuzz_farm_request.c fuzzes it.
+ */
+#ifndef ARGOS_FARM_SNMP_H
+#define ARGOS_FARM_SNMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "farm_mib.h"
+
+#define FARM_UDP_MAX 1472           /* largest UDP payload sent (Ethernet MTU) */
+#define FARM_SNMP_RESERVE 320       /* room for the message headers */
+#define FARM_SNMP_SCRATCH (FARM_SNMP_RESERVE + 2048)
+#define FARM_REQ_VB_MAX 256         /* more varbinds cannot fit 1472 bytes */
+
+#define FARM_PDU_GET      0xA0
+#define FARM_PDU_GETNEXT  0xA1
+#define FARM_PDU_RESPONSE 0xA2
+#define FARM_PDU_SET      0xA3
+#define FARM_PDU_GETBULK  0xA5
+
+#define FARM_ERR_TOOBIG     1
+#define FARM_ERR_NOSUCHNAME 2
+
+/** What the agent answers with, and for whom. */
+struct farm_snmp_ctx {
+	const struct farm_mib *mib;
+	const uint8_t *community;
+	size_t community_len;
+};
+
+/** A response, in the caller's scratch buffer, and what it was. */
+struct farm_snmp_out {
+	size_t off;               /**< the message is scratch[off, off + len) */
+	size_t len;
+	uint8_t pdu_type;         /**< of the request */
+	uint8_t error_status;     /**< of the response */
+	uint32_t n_varbinds;      /**< in the response */
+};
+
+/**
+ * Answer one SNMP v1/v2c request to the device at ip (host order) at
+ * time t (seconds since the Unix epoch).  The response is written into
+ * scratch (FARM_SNMP_SCRATCH bytes) and never exceeds FARM_UDP_MAX:
+ * a GETBULK is cut at whole varbinds, a GET or GETNEXT gets tooBig.
+ *
+ * @return 0 with *out filled; -EBADMSG for a malformed request (bad
+ *         BER, lengths beyond len, trailing bytes, a bad OID, version
+ *         other than 0 or 1, more than FARM_REQ_VB_MAX varbinds);
+ *         -EACCES for a wrong community; -ENOTSUP for a well-formed
+ *         PDU the farm does not serve (SET, traps, a v1 GETBULK);
+ *         -EMSGSIZE when not even a tooBig response fits.
+ *         *out->pdu_type is set whenever the PDU header was read.
+ */
+int farm_snmp_answer(const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len,
+		     uint32_t ip, uint64_t t, uint8_t *scratch, struct farm_snmp_out *out);
+
+#endif

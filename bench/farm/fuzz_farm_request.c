@@ -1,0 +1,69 @@
+/*
+ * fuzz_farm_request.c - libFuzzer target for argos-farm's SNMP agent.
+ *
+ * Each input is one UDP payload, answered by farm_snmp_answer() for a
+ * fixed device and time, once with the community "public" and once
+ * with whatever community the input carries (the first byte picks the
+ * interface count, so tables of 1 to 256 rows are walked).
+ * AddressSanitizer catches any read outside the input or write outside
+ * the scratch buffer; the target also checks the agent's promises: a
+ * response lies inside the scratch buffer, never exceeds 1472 bytes,
+ * starts with a SEQUENCE, and is produced only with status 0.
+ *
+ * Build (tests/fuzz/meson.build, with -Dfuzz=true and clang):
+ *   executable('fuzz_farm_request', '../../bench/farm/fuzz_farm_request.c',
+ *              '../../bench/farm/farm_snmp.c', '../../bench/farm/farm_mib.c',
+ *              include_directories: [inc, include_directories('../../bench/farm')],
+ *              c_args: ['-fsanitize=fuzzer'], link_args: ['-fsanitize=fuzzer'])
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "farm_snmp.h"
+
+volatile uint64_t fuzz_sink;
+
+static void
+answer(const struct farm_snmp_ctx *ctx, const uint8_t *data, size_t size)
+{
+	static uint8_t scratch[FARM_SNMP_SCRATCH];
+	struct farm_snmp_out out;
+	int rc;
+
+	rc = farm_snmp_answer(ctx, data, size, 0xc6130005u, 1800000000ull, scratch, &out);
+	if (rc != 0)
+		return;
+	if (out.len == 0 || out.len > FARM_UDP_MAX || out.off + out.len > FARM_SNMP_SCRATCH ||
+	    scratch[out.off] != 0x30)
+		abort();
+	for (size_t i = 0; i < out.len; i++)
+		fuzz_sink += scratch[out.off + i];
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct farm_mib mibs[256];
+	static uint8_t ready[256];
+	struct farm_snmp_ctx ctx;
+	uint8_t n = size ? data[0] : 0;
+
+	if (!ready[n]) {
+		if (farm_mib_init(&mibs[n], (uint32_t)n + 1) != 0)
+			abort();
+		ready[n] = 1;
+	}
+	if (size == 0)
+		return 0;
+	ctx = (struct farm_snmp_ctx){ &mibs[n], (const uint8_t *)"public", 6 };
+	answer(&ctx, data + 1, size - 1);
+	/* The community the input itself carries, so deep paths are reached
+	 * without guessing "public": bytes 7.. of a typical message. */
+	if (size > 9 && data[8] <= size - 9) {
+		ctx.community = data + 9;
+		ctx.community_len = data[8];
+		answer(&ctx, data + 1, size - 1);
+	}
+	return 0;
+}
