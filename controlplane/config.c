@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+
 #include "cp_config.h"
 
 #define ARGOS_VERSION "0.1.0"
@@ -164,24 +166,14 @@ short_name(int opt)
 static int
 bad(const char *flag, const char *arg, const char *why)
 {
-	fprintf(stderr, "argos: %s '%s': %s\n", flag, arg, why);
-	return -1;
+	return cli_bad("argos", flag, arg, why);
 }
 
 static int
 number(const char *flag, const char *s, unsigned long min, unsigned long max,
        unsigned long *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (*s < '0' || *s > '9' || errno || *end != '\0' || *out < min || *out > max) {
-		fprintf(stderr, "argos: %s '%s': want a whole number from %lu to %lu\n",
-			flag, s, min, max);
-		return -1;
-	}
-	return 0;
+	return cli_number("argos", flag, s, min, max, out);
 }
 
 static int
