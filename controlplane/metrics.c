@@ -42,8 +42,24 @@ static const struct {
 	CORE_COUNTER(ping_sent, "argos_core_ping_sent_total", "ICMP echo requests sent."),
 	CORE_COUNTER(ping_matched, "argos_core_ping_matched_total",
 		     "ICMP echo replies matched."),
+	CORE_COUNTER(redirected, "argos_core_redirected_total",
+		     "Replies passed to the core that owns them (software steering)."),
+	CORE_COUNTER(redirect_full, "argos_core_redirect_full_total",
+		     "Replies dropped: the owner core's redirect ring was full."),
 	CORE_COUNTER(results_lost, "argos_core_results_lost_total",
 		     "Results lost for want of a free batch; must stay 0."),
+};
+
+/* Per-core gauges, in the order render_cores() fills them. */
+static const struct {
+	const char *name;
+	const char *help;
+} core_gauges[] = {
+	{ "argos_core_tx_pps", "Packets sent per second, last interval." },
+	{ "argos_core_rx_pps", "Packets received per second, last interval." },
+	{ "argos_core_inflight", "Jobs in progress on the core." },
+	{ "argos_ring_jobs_queued", "Jobs waiting in the core's job ring." },
+	{ "argos_ring_results_queued", "Result batches waiting for the control plane." },
 };
 
 static void
@@ -51,6 +67,7 @@ render_cores(struct cp_app *app, struct cp_metrics *m, uint64_t now_tsc)
 {
 	char core[MAX_WORKERS][8];
 	struct argos_core_stats s[MAX_WORKERS];
+	double v[5][MAX_WORKERS];
 	double dt = app->metrics_tsc ? (double)(now_tsc - app->metrics_tsc) / app->clk.hz : 0;
 
 	for (unsigned w = 0; w < app->n_lanes; w++) {
@@ -64,21 +81,19 @@ render_cores(struct cp_app *app, struct cp_metrics *m, uint64_t now_tsc)
 				       &(struct cp_label){ "core", core[w] }, 1,
 				       *(const uint64_t *)((const char *)&s[w] + core_counters[c].off));
 	}
-	cp_metrics_help(m, "argos_core_tx_pps", "gauge", "Packets sent per second, last interval.");
-	for (unsigned w = 0; w < app->n_lanes; w++)
-		cp_metrics_double(m, "argos_core_tx_pps", &(struct cp_label){ "core", core[w] }, 1,
-				  dt > 0 ? (double)(s[w].tx_pkts - app->metrics_last[w].tx_pkts) / dt
-					 : 0);
-	cp_metrics_help(m, "argos_core_rx_pps", "gauge",
-			"Packets received per second, last interval.");
-	for (unsigned w = 0; w < app->n_lanes; w++)
-		cp_metrics_double(m, "argos_core_rx_pps", &(struct cp_label){ "core", core[w] }, 1,
-				  dt > 0 ? (double)(s[w].rx_pkts - app->metrics_last[w].rx_pkts) / dt
-					 : 0);
-	cp_metrics_help(m, "argos_core_inflight", "gauge", "Jobs in progress on the core.");
-	for (unsigned w = 0; w < app->n_lanes; w++)
-		cp_metrics_u64(m, "argos_core_inflight", &(struct cp_label){ "core", core[w] }, 1,
-			       s[w].inflight);
+	for (unsigned w = 0; w < app->n_lanes; w++) {
+		v[0][w] = dt > 0 ? (double)(s[w].tx_pkts - app->metrics_last[w].tx_pkts) / dt : 0;
+		v[1][w] = dt > 0 ? (double)(s[w].rx_pkts - app->metrics_last[w].rx_pkts) / dt : 0;
+		v[2][w] = (double)s[w].inflight;
+		v[3][w] = (double)rte_ring_count(app->lanes[w]->jobs);
+		v[4][w] = (double)rte_ring_count(app->lanes[w]->results);
+	}
+	for (size_t g = 0; g < sizeof(core_gauges) / sizeof(core_gauges[0]); g++) {
+		cp_metrics_help(m, core_gauges[g].name, "gauge", core_gauges[g].help);
+		for (unsigned w = 0; w < app->n_lanes; w++)
+			cp_metrics_double(m, core_gauges[g].name, &(struct cp_label){ "core", core[w] },
+					  1, v[g][w]);
+	}
 	cp_metrics_help(m, "argos_core_replies_dropped_total", "counter",
 			"Replies dropped by the core, by reason.");
 	for (unsigned w = 0; w < app->n_lanes; w++)
@@ -87,16 +102,6 @@ render_cores(struct cp_app *app, struct cp_metrics *m, uint64_t now_tsc)
 
 			cp_metrics_u64(m, "argos_core_replies_dropped_total", l, 2, s[w].drop[r]);
 		}
-	cp_metrics_help(m, "argos_ring_jobs_queued", "gauge",
-			"Jobs waiting in the core's job ring.");
-	for (unsigned w = 0; w < app->n_lanes; w++)
-		cp_metrics_u64(m, "argos_ring_jobs_queued", &(struct cp_label){ "core", core[w] }, 1,
-			       rte_ring_count(app->lanes[w]->jobs));
-	cp_metrics_help(m, "argos_ring_results_queued", "gauge",
-			"Result batches waiting for the control plane.");
-	for (unsigned w = 0; w < app->n_lanes; w++)
-		cp_metrics_u64(m, "argos_ring_results_queued", &(struct cp_label){ "core", core[w] },
-			       1, rte_ring_count(app->lanes[w]->results));
 	for (unsigned w = 0; w < app->n_lanes; w++)
 		app->metrics_last[w] = s[w];
 	app->metrics_tsc = now_tsc;
