@@ -126,8 +126,14 @@ cp_db_take_claims(struct cp_db *db, struct cp_db_claim *out, size_t max)
 	pthread_mutex_lock(&db->q_lock);
 	n = db->claims_n < max ? db->claims_n : max;
 	memcpy(out, db->claims + db->claims_head, n * sizeof(*out));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		uint32_t *free_slots = out[i].kind == CP_DB_SNMP ? &db->snmp_free : &db->ping_free;
+
 		db->queued[out[i].kind]--;
+		/* Taken claims use the capacity up until the next report. */
+		if (*free_slots)
+			(*free_slots)--;
+	}
 	db->claims_head += n;
 	db->claims_n -= n;
 	if (db->claims_n == 0)

@@ -204,7 +204,8 @@ main(int argc, char **argv)
 				busy[polls[i++].c.kind]++;
 			}
 		}
-		cp_db_capacity(db, capacity - busy[CP_DB_SNMP], capacity - busy[CP_DB_PING]);
+		cp_db_capacity(db, busy[CP_DB_SNMP] < capacity ? capacity - busy[CP_DB_SNMP] : 0,
+			       busy[CP_DB_PING] < capacity ? capacity - busy[CP_DB_PING] : 0);
 		n = active ? cp_db_take_claims(db, claims, 2 * (size_t)capacity - n_polls) : 0;
 		for (size_t i = 0; i < n; i++) {
 			struct poll *p = &polls[n_polls++];

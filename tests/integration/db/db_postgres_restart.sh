@@ -13,11 +13,11 @@ seed_devices 3000 2
 LOG=$WORK/a1.log
 
 spawn a1 --appliance-name a1 --dsn "$DSN" --db-snmp-freq 0.5 --db-ping-freq 0 --capacity 800 \
-	--poll-ms 50:400 --fail-pct 30 --duration 16 --stop-timeout 20000
+	--poll-ms 300:1500 --fail-pct 30 --duration 16 --stop-timeout 20000
 wait_for_line "$LOG" " done " 10 || die "the appliance never polled: $(tail -3 "$WORK/a1.err")"
 sleep 3
-pg_stop fast
 down=$(date +%s%3N)
+pg_stop fast
 sleep 3
 pg_start
 up=$(date +%s%3N)
