@@ -59,9 +59,10 @@ static const char usage[] =
 	"  --rw-bearer-token-file FILE  send the first line as a bearer token\n"
 	"  --listen ADDR:PORT     serve /metrics (Prometheus text) on ADDR:PORT\n"
 	"\nScheduling:\n"
+	"  --ping-batch-count N   start at most N ping jobs per millisecond (100)\n"
 	"  --max-pps N            start no new poll while the appliance sends more\n"
 	"                         than N packets/s (0: no limit)\n"
-	"  -d, --debug N          log detail, 0 to 3 (0)\n"
+	"  -d, --debug N          log detail, 0 to 3 (0): failed polls, claims, DPDK\n"
 	"  --log DIR              write the log to DIR/argos.log instead of stderr\n"
 	"\nDatabase (horus's schema; see argos-db(7)):\n"
 	"%s"
@@ -79,7 +80,7 @@ enum {
 	OPT_REMOTE_WRITE, OPT_JOB, OPT_RW_MAX_SAMPLES, OPT_RW_FLUSH_MS, OPT_RW_QUEUE_BYTES,
 	OPT_RW_SPILL_DIR, OPT_RW_SPILL_BYTES, OPT_RW_CA_FILE, OPT_RW_BASIC_USER,
 	OPT_RW_PASSWORD_FILE, OPT_RW_BEARER_TOKEN_FILE, OPT_LISTEN, OPT_MAX_PPS, OPT_LOG,
-	OPT_MIGRATE, OPT_DB,
+	OPT_MIGRATE, OPT_DB, OPT_PING_BATCH,
 };
 
 static const struct option options[] = {
@@ -128,7 +129,7 @@ static const struct option options[] = {
 	{ "device-unlock-freq", required_argument, NULL, 'u' },
 	{ "lock-dsn", required_argument, NULL, OPT_DB },
 	{ "report-flush-freq", required_argument, NULL, OPT_DB },
-	{ "ping-batch-count", required_argument, NULL, OPT_DB },
+	{ "ping-batch-count", required_argument, NULL, OPT_PING_BATCH },
 	{ "poller-group", required_argument, NULL, OPT_DB },
 	{ "appliance-name", required_argument, NULL, OPT_DB },
 	{ "lease", required_argument, NULL, OPT_DB },
@@ -210,6 +211,7 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 	c->max_inflight = 8192;
 	c->src_port = 40161;
 	c->load_avg_window = 30;
+	c->ping_batch = 100;
 	c->max_load_delta = 0.1;
 	cp_profile_if_mib(&c->profile);
 	c->profile_name = "if-mib";
@@ -217,6 +219,7 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 	cp_db_opts_init(&c->db);
 
 	optind = 1;
+	opterr = 0;   /* our own messages, which name argos */
 	while ((opt = getopt_long(argc, argv, "hvw:d:c:g:q:l:r:u:", options, &longindex)) != -1) {
 		switch (opt) {
 		case OPT_IP: {
@@ -376,10 +379,15 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 		case OPT_MIGRATE:
 			c->migrate = 1;
 			break;
+		case OPT_PING_BATCH:
+			if (number("--ping-batch-count", optarg, 1, 1000000, &v))
+				return -1;
+			c->ping_batch = (uint32_t)v;
+			break;
 		case 'c': case 'g': case 'q': case 'l': case 'r': case 'u': case OPT_DB: {
 			const char *name = opt == OPT_DB ? options[longindex].name :
 					   short_name(opt);
-			char msg[256];
+			char msg[256] = "not a database option";
 
 			if (cp_db_opts_set(&c->db, name, optarg, msg, sizeof(msg)) != 0) {
 				fprintf(stderr, "argos: --%s: %s\n", name, msg);
@@ -410,7 +418,9 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 			printf(usage, cp_db_usage);
 			return 1;
 		default:
-			fprintf(stderr, "argos: see argos -- --help\n");
+			fprintf(stderr, "argos: %s: %s (see argos -- --help)\n", argv[optind - 1],
+				optopt && strchr("wdcgqlru", optopt) ? "wants a value" :
+				"unknown option, or a value is missing");
 			return -1;
 		}
 	}

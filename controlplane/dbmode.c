@@ -259,9 +259,12 @@ cp_dbmode_tick(struct cp_app *app, uint64_t now)
 		free_ping = m->n_free;
 	cp_db_capacity(m->db, free_snmp, free_ping);
 
-	while ((n = cp_db_take_claims(m->db, m->claims, CLAIMS_PER_TICK)) > 0)
+	while ((n = cp_db_take_claims(m->db, m->claims, CLAIMS_PER_TICK)) > 0) {
+		if (app->cfg.debug >= 2)
+			fprintf(stderr, "argos: db: %zu claim(s) taken\n", n);
 		for (size_t i = 0; i < n; i++)
 			take_claim(app, &m->claims[i], now);
+	}
 
 	while ((n = cp_db_take_events(m->db, ev, 64)) > 0)
 		for (size_t i = 0; i < n; i++) {

@@ -30,6 +30,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
 #include <rte_ring.h>
@@ -194,6 +195,7 @@ static void
 send_due(struct cp_app *app, uint64_t now)
 {
 	const struct cp_due *e;
+	uint32_t pings = 0;
 
 	if (app->dbm != NULL && !cp_dbmode_active(app))
 		return;       /* HA: passive, or the lock was lost */
@@ -203,6 +205,11 @@ send_due(struct cp_app *app, uint64_t now)
 	}
 	while ((e = cp_sched_peek(&app->sched)) != NULL && e->at_ms <= now) {
 		struct argos_job job;
+
+		/* Like horus's fping batches: a burst of due pings starts
+		 * --ping-batch-count per loop turn (about a millisecond). */
+		if (e->kind == ARGOS_JOB_PING && pings++ == app->cfg.ping_batch)
+			return;
 		unsigned core = cp_assign_core(&app->assign, app->core_of[e->device]);
 		struct argos_lane *lane = app->lanes[core];
 		uint64_t *next = &app->next_due[e->device * 2 + (e->kind == ARGOS_JOB_PING)];
@@ -235,6 +242,10 @@ job_ended(struct cp_app *app, const struct argos_rec_done *d, uint64_t now)
 		else
 			app->polls_failed++, st->polls_failed++;
 		st->last_ok = d->ok;
+		if (!d->ok && app->cfg.debug >= 1)
+			fprintf(stderr, "argos: poll failed: device %s (%s), %u error(s)\n",
+				app->devs[d->h.device].id, app->devs[d->h.device].hostname,
+				(unsigned)d->errors);
 		st->last_done_ms = now;
 		st->last_duration_ms = (uint32_t)((d->h.tsc - d->start_tsc) * 1000 / app->clk.hz);
 	} else {
@@ -528,6 +539,8 @@ main(int argc, char **argv)
 			"run scripts/hugepages; devices given: %s\n", rte_strerror(rte_errno), devs);
 		return 1;
 	}
+	if (app.cfg.debug >= 3)
+		rte_log_set_global_level(RTE_LOG_DEBUG);
 	if (rte_eth_dev_count_avail() == 0) {
 		fprintf(stderr, "argos: no ethdev port: the device did not probe: %s.  "
 			"Does the interface exist (ip link show)?  Is the PCI device bound "
