@@ -76,10 +76,6 @@ farm_stop() {
 	kill -TERM "$FARM_PID" 2>/dev/null
 	wait "$FARM_PID" 2>/dev/null
 	FARM_PID=
-# af_packet rings of 8192 frames on both ends: argos opens a poll of 1000
-# devices with ~4000 requests at once, and the default 512-frame rings
-# overflow (the kernel drops; SNMP recovers by retrying, pings do not).
-FARM_FRAMES=8192
 }
 
 farm_cleanup() {

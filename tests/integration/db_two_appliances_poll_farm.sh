@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# db_two_appliances_poll_farm: two argos appliances, one Postgres, 10k
+# devices of the device farm.  Both claim from the same devices table
+# at once; every device must be polled, and none twice (each is due
+# once in the run: polling_frequency is an hour), so the two
+# appliances' poll counts add up to exactly 10k and every row has
+# last_polled_at.  The dataplanes are argos's own, on the farm's link.
+TEST=db_two_appliances_poll_farm
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/db/pg.sh"
+source "$(dirname "$0")/farm/farm_lib.sh"
+need_root_and_argos
+need_farm
+trap 'farm_stop; farm_net_down; pg_cleanup' EXIT
+
+N=10000
+farm_net_up
+farm_start farm --interfaces 1 --idle-sleep-us 50
+pg_up 55441
+"$ARGOS" -- --dsn "$DSN" --migrate >"$WORK/migrate.log" 2>&1 ||
+	{ cat "$WORK/migrate.log" >&2; die "argos --migrate failed"; }
+# 10k farm devices, 198.19.0.1 onwards, due now, then not for an hour.
+psql_q "INSERT INTO devices (hostname, ip_address, snmp_timeout, snmp_retries,
+		polling_frequency, ping_frequency)
+	SELECT 'farm' || g, ('198.19.0.0'::inet + g)::inet, 2, 2, 3600, 0
+	FROM generate_series(1, $N) g" >/dev/null || die "cannot insert the devices"
+
+start_appliance() {   # start_appliance NAME IP LCORES
+	timeout -k 5 120 "$ARGOS" --lcores="$3" --file-prefix "db$1" -m 512 \
+		--vdev "net_af_packet0,iface=$FARM_HOST_IF,framecnt=$FARM_FRAMES" -- \
+		--ip "$2/24" --gateway "$FARM_IP" --dsn "$DSN" --appliance-name "$1" \
+		--db-snmp-freq 1 --db-ping-freq 0 --max-inflight 2048 >"$WORK/$1.log" 2>&1 &
+	CHILDREN+=($!)
+	eval "PID_$1=$!"
+}
+# Both appliances share the host end of the link; each owns its address.
+start_appliance a1 198.19.255.3 0@0,1@1
+start_appliance a2 198.19.255.4 0@0,1@1
+for a in a1 a2; do
+	wait_for_line "$WORK/$a.log" "argos: ready" 30 ||
+		{ cat "$WORK/$a.log" >&2; die "appliance $a did not start"; }
+done
+
+all_polled() {
+	[ "$(psql_q "SELECT count(*) FROM devices WHERE last_polled_at IS NOT NULL")" = "$N" ]
+}
+for ((i = 0; i < 90 * 5; i++)); do all_polled && break; sleep 0.2; done
+done_s=$((i / 5))
+expect "every one of the $N devices was polled (in about $done_s s)" \
+	"only $(psql_q "SELECT count(*) FROM devices WHERE last_polled_at IS NOT NULL") of $N devices were polled in 90 s" all_polled
+sleep 2   # the last results are written back
+kill -TERM $PID_a1 $PID_a2
+wait $PID_a1; rc1=$?
+wait $PID_a2; rc2=$?
+check "both appliances exit 0 on SIGTERM ($rc1, $rc2)" [ $rc1 = 0 -a $rc2 = 0 ]
+
+polls() {   # polls NAME: "ok failed" from the exit summary
+	sed -nE 's/.*SNMP polls: ([0-9]+) ok, ([0-9]+) failed.*/\1 \2/p' "$WORK/$1.log" | tail -1
+}
+read -r ok1 bad1 <<<"$(polls a1)"
+read -r ok2 bad2 <<<"$(polls a2)"
+total=$((${ok1:-0} + ${bad1:-0} + ${ok2:-0} + ${bad2:-0}))
+expect "the two appliances polled $N devices between them, none twice ($ok1+$bad1 and $ok2+$bad2)" \
+	"the appliances ran $total polls for $N devices ($ok1+$bad1 and $ok2+$bad2)" [ "$total" = "$N" ]
+expect "both appliances took a share of the work" "one appliance did everything ($ok1, $ok2)" \
+	[ "${ok1:-0}" -gt 0 -a "${ok2:-0}" -gt 0 ]
+check "no poll failed against the farm" [ "${bad1:-1}" = 0 -a "${bad2:-1}" = 0 ]
+check "no device is left locked" [ "$(psql_q "SELECT count(*) FROM devices WHERE is_polling")" = 0 ]
+finish
