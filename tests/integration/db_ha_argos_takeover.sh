@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# db_ha_argos_takeover: two argos appliances with the same --lock-id.
+# The first is active and polls; the second waits.  kill -9 the active:
+# the passive takes the advisory lock and its first poll follows within
+# a few seconds (the figure is printed).  The devices the dead one held
+# are released when their lease ends (--lease), not lost.
+TEST=db_ha_argos_takeover
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/db/pg.sh"
+source "$(dirname "$0")/farm/farm_lib.sh"
+need_root_and_argos
+need_farm
+trap 'farm_stop; farm_net_down; pg_cleanup' EXIT
+
+N=1000
+farm_net_up
+farm_start farm --interfaces 1 --idle-sleep-us 50
+pg_up 55442
+"$ARGOS" -- --dsn "$DSN" --migrate >"$WORK/migrate.log" 2>&1 ||
+	{ cat "$WORK/migrate.log" >&2; die "argos --migrate failed"; }
+psql_q "INSERT INTO devices (hostname, ip_address, snmp_timeout, snmp_retries,
+		polling_frequency, ping_frequency)
+	SELECT 'farm' || g, ('198.19.0.0'::inet + g)::inet, 1, 1, 2, 0
+	FROM generate_series(1, $N) g" >/dev/null || die "cannot insert the devices"
+
+start_appliance() {   # start_appliance NAME IP
+	timeout -k 5 120 "$ARGOS" --lcores=0@0,1@1 --file-prefix "ha$1" -m 512 \
+		--vdev "net_af_packet0,iface=$FARM_HOST_IF,framecnt=$FARM_FRAMES" -- \
+		--ip "$2/24" --gateway "$FARM_IP" --dsn "$DSN" --appliance-name "$1" \
+		--lock-id 4242 --lease 10 --device-unlock-freq 2 \
+		--db-snmp-freq 1 --db-ping-freq 0 >"$WORK/$1.log" 2>&1 &
+	CHILDREN+=($!)
+	eval "PID_$1=$!"
+}
+start_appliance active 198.19.255.3
+wait_for_line "$WORK/active.log" "argos: ready" 30 || { cat "$WORK/active.log" >&2; die "the first appliance did not start"; }
+for ((i = 0; i < 50; i++)); do
+	[ "$(psql_q "SELECT count(*) FROM devices WHERE last_polled_at IS NOT NULL")" -gt 0 ] && break
+	sleep 0.2
+done
+check "the first appliance is active and polls" \
+	[ "$(psql_q "SELECT count(*) FROM devices WHERE last_polled_at IS NOT NULL")" -gt 0 ]
+start_appliance passive 198.19.255.4
+wait_for_line "$WORK/passive.log" "argos: ready" 30 || { cat "$WORK/passive.log" >&2; die "the second appliance did not start"; }
+sleep 3
+check "the second appliance waits: it has claimed nothing" \
+	[ "$(psql_q "SELECT count(*) FROM devices WHERE claim_owner = 'passive'")" = 0 ]
+
+# The appliance itself, not the timeout(1) wrapper around it.
+argos_pid=$(pgrep -P "$PID_active" -x argos)
+[ -n "$argos_pid" ] || die "cannot find the active argos process"
+kill -9 "$argos_pid"
+t_kill=$(psql_q "SELECT extract(epoch FROM clock_timestamp())")
+took=
+freed=
+for ((i = 0; i < 150; i++)); do
+	if [ -z "$freed" ] && [ "$(psql_q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 0 ]; then
+		freed=$(psql_q "SELECT round((extract(epoch FROM clock_timestamp()) - $t_kill)::numeric, 2)")
+	fi
+	n=$(psql_q "SELECT count(*) FROM devices WHERE claim_owner = 'passive'
+		OR last_polled_at > to_timestamp($t_kill)")
+	if [ "$n" -gt 0 ]; then
+		took=$(psql_q "SELECT round((extract(epoch FROM clock_timestamp()) - $t_kill)::numeric, 2)")
+		break
+	fi
+	sleep 0.1
+done
+expect "after kill -9 of the active, the passive polls within ${took:-?} s" \
+	"the passive did not poll within 15 s of the active's death" [ -n "$took" ]
+echo "$TEST: after kill -9: lock free in ${freed:-?} s, first poll of the survivor in ${took:-none} s"
+# The dead appliance's leases end after 10 s; then every device is
+# polled again by the survivor.
+fresh() {
+	[ "$(psql_q "SELECT count(*) FROM devices WHERE last_polled_at > to_timestamp($t_kill)")" = "$N" ]
+}
+for ((i = 0; i < 40 * 5; i++)); do fresh && break; sleep 0.2; done
+expect "every device is polled again after the takeover, the dead one's too" \
+	"$(psql_q "SELECT count(*) FROM devices WHERE last_polled_at > to_timestamp($t_kill)") of $N devices polled since the takeover" fresh
+kill -TERM $PID_passive
+wait $PID_passive
+check "the survivor exits 0 on SIGTERM" [ $? = 0 ]
+finish
