@@ -28,5 +28,6 @@ const char *const argos_drop_names[ARGOS_DROP_MAX] = {
 	[ARGOS_DROP_MALFORMED] = "malformed",
 	[ARGOS_DROP_NOT_RESPONSE] = "not-response",
 	[ARGOS_DROP_BAD_CHECKSUM] = "bad-checksum",
+	[ARGOS_DROP_BACKPRESSURE] = "backpressure",
 	[ARGOS_DROP_NOT_FOR_US] = "not-for-us",
 };

@@ -46,6 +46,12 @@ static const struct {
 		     "Replies passed to the core that owns them (software steering)."),
 	CORE_COUNTER(redirect_full, "argos_core_redirect_full_total",
 		     "Replies dropped: the owner core's redirect ring was full."),
+	CORE_COUNTER(backpressure_held, "argos_core_backpressure_held_total",
+		     "Loop turns the core started no job: too few free result batches."),
+	CORE_COUNTER(backpressure_deferred, "argos_core_backpressure_deferred_total",
+		     "Job ends put off 1 ms for want of room for their records."),
+	CORE_COUNTER(backpressure_resent, "argos_core_backpressure_resent_total",
+		     "Requests resent because their reply was dropped for back-pressure."),
 	CORE_COUNTER(results_lost, "argos_core_results_lost_total",
 		     "Results lost for want of a free batch; must stay 0."),
 };

@@ -52,6 +52,9 @@ cp_stats_print(FILE *f, struct argos_lane *const *lanes, unsigned n,
 			s.snmp_requests, s.snmp_matched, s.snmp_retries, s.snmp_timeouts);
 		fprintf(f, "  Varbinds: %-14" PRIu64 " Errors: %" PRIu64 "\n",
 			s.snmp_varbinds, s.snmp_errors);
+		fprintf(f, "  Backpressure held: %-9" PRIu64 " Deferred: %-14" PRIu64
+			" Resent: %" PRIu64 "\n", s.backpressure_held, s.backpressure_deferred,
+			s.backpressure_resent);
 		fprintf(f, "  Ping sent: %-13" PRIu64 " Matched: %-15" PRIu64 " Lost: %" PRIu64 "\n",
 			s.ping_sent, s.ping_matched, s.ping_lost);
 		fprintf(f, "  ARP requests: %-10" PRIu64 " Learnt: %-16" PRIu64
@@ -133,14 +136,18 @@ cp_stats_json(const char *path, struct argos_lane *const *lanes, unsigned n,
 		"  \"snmp_timeouts\": %" PRIu64 ",\n  \"snmp_varbinds\": %" PRIu64 ",\n"
 		"  \"tx_packets\": %" PRIu64 ",\n  \"rx_packets\": %" PRIu64 ",\n"
 		"  \"tx_dropped\": %" PRIu64 ",\n  \"replies_dropped\": %" PRIu64 ",\n"
-		"  \"job_ring_full\": %" PRIu64 ",\n  \"results_lost\": %" PRIu64 "\n}\n",
+		"  \"job_ring_full\": %" PRIu64 ",\n  \"results_lost\": %" PRIu64 ",\n"
+		"  \"backpressure_held\": %" PRIu64 ",\n  \"backpressure_deferred\": %" PRIu64 ",\n"
+		"  \"backpressure_resent\": %" PRIu64 ",\n"
+		"  \"replies_dropped_backpressure\": %" PRIu64 "\n}\n",
 		n, r->devices, r->seconds, (double)t.ping_sent / s, (double)r->polls_ok / s,
 		asked ? (double)matched / (double)asked : 0.0, (double)t.tx_pkts / s,
 		(double)t.rx_pkts / s, cp_stats_rtt_percentile(&t, 0.50),
 		cp_stats_rtt_percentile(&t, 0.99), r->polls_ok, r->polls_failed, r->pings_done,
 		t.ping_sent, t.ping_matched, t.snmp_requests, t.snmp_retries, t.snmp_matched,
 		t.snmp_timeouts, t.snmp_varbinds, t.tx_pkts, t.rx_pkts, t.tx_dropped, drops,
-		r->ring_full, t.results_lost);
+		r->ring_full, t.results_lost, t.backpressure_held, t.backpressure_deferred,
+		t.backpressure_resent, t.drop[ARGOS_DROP_BACKPRESSURE]);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -163,6 +170,8 @@ cp_stats_summary(FILE *f, struct argos_lane *const *lanes, unsigned n, double se
 		t.snmp_timeouts);
 	fprintf(f, "  Varbinds: %-14" PRIu64 " Errors: %-16" PRIu64 " Results-lost: %" PRIu64 "\n",
 		t.snmp_varbinds, t.snmp_errors, t.results_lost);
+	fprintf(f, "  Backpressure held: %-9" PRIu64 " Deferred: %-14" PRIu64 " Resent: %" PRIu64
+		"\n", t.backpressure_held, t.backpressure_deferred, t.backpressure_resent);
 	fprintf(f, "  Ping sent: %-13" PRIu64 " Matched: %-15" PRIu64 " Lost: %" PRIu64 "\n",
 		t.ping_sent, t.ping_matched, t.ping_lost);
 	fprintf(f, "  ARP requests: %-10" PRIu64 " Learnt: %-16" PRIu64 " Answered: %-8" PRIu64

@@ -48,6 +48,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ping_sent", t.ping_sent);
 	rte_tel_data_add_dict_u64(d, "ping_matched", t.ping_matched);
 	rte_tel_data_add_dict_u64(d, "results_lost", t.results_lost);
+	rte_tel_data_add_dict_u64(d, "backpressure_held", t.backpressure_held);
+	rte_tel_data_add_dict_u64(d, "backpressure_deferred", t.backpressure_deferred);
+	rte_tel_data_add_dict_u64(d, "backpressure_resent", t.backpressure_resent);
 	rte_tel_data_add_dict_u64(d, "rtt_p50_us", cp_stats_rtt_percentile(&t, 0.50));
 	rte_tel_data_add_dict_u64(d, "rtt_p99_us", cp_stats_rtt_percentile(&t, 0.99));
 	for (int i = 0; i < ARGOS_DROP_MAX; i++) {
@@ -87,6 +90,9 @@ tel_cores(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "snmp_timeouts", s->snmp_timeouts);
 		rte_tel_data_add_dict_u64(c, "ping_matched", s->ping_matched);
 		rte_tel_data_add_dict_u64(c, "results_lost", s->results_lost);
+		rte_tel_data_add_dict_u64(c, "backpressure_held", s->backpressure_held);
+		rte_tel_data_add_dict_u64(c, "backpressure_deferred", s->backpressure_deferred);
+		rte_tel_data_add_dict_u64(c, "backpressure_resent", s->backpressure_resent);
 		snprintf(name, sizeof(name), "%u", w);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}

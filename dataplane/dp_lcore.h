@@ -164,12 +164,57 @@ dp_timer_arm_ms(struct dp_lcore *lc, uint32_t id, uint32_t ms)
 
 /* --- results (dp_results.c) --- */
 
+/*
+ * Back-pressure.  Batches come back from the control plane only as fast
+ * as it writes results out; when it falls behind, the core must not
+ * produce records it has no room for, because a lost DONE record leaves
+ * a device polled forever (and --once waiting forever).  So every path
+ * that writes records first asks dp_results_room() for a bound of what
+ * it may write, and when the answer is no:
+ *
+ *   - take_jobs starts no job while fewer than DP_ADMIT_BATCHES free
+ *     batches are left (backpressure_held);
+ *   - a matched SNMP reply is dropped before it touches the session
+ *     (drop reason "backpressure"): the request is resent at its timeout,
+ *     without using up a retry (backpressure_resent);
+ *   - a timer that ends a job fires again 1 ms later
+ *     (backpressure_deferred).
+ *
+ * results_lost then stays 0 by construction; it is kept as an assertion.
+ */
+
+/** The largest record the core writes: a varbind with a 128-arc name and
+ *  the longest value the codec accepts (probe_snmp.c checks this). */
+#define DP_REC_MAX 4096
+/** Bytes of records a fresh batch surely takes before it is handed over:
+ *  it is flushed only when the next record (<= DP_REC_MAX) does not fit. */
+#define DP_BATCH_SURE (ARGOS_BATCH_BYTES - 8 - DP_REC_MAX)
+/** Free batches a core keeps in reserve for the jobs it has in flight:
+ *  below this it starts no new job. */
+#define DP_ADMIT_BATCHES 8
+/** The largest error record (a 128-arc OID) and a DONE record. */
+#define DP_ERR_REC_MAX RTE_ALIGN_CEIL(sizeof(struct argos_rec_error) + \
+				       ARGOS_OID_MAX * sizeof(uint32_t), 8)
+#define DP_DONE_REC sizeof(struct argos_rec_done)
+
+/**
+ * Whether records adding up to need bytes (each at most DP_REC_MAX) can
+ * be written now without a batch the core does not hold: they fit in
+ * the open batch, or the free ring holds enough batches for them.
+ * Reads the free ring's count (two loads, no lock).
+ */
+int dp_results_room(const struct dp_lcore *lc, uint32_t need);
+
+/** Whether a new job may start: at least DP_ADMIT_BATCHES free batches. */
+int dp_results_admit(const struct dp_lcore *lc);
+
 /**
  * Reserve size bytes (rounded up to 8) for a record in the current
  * batch, flushing it and taking an empty one when it is full.
  * @return the record, header zeroed except kind, size, device and tsc,
- *         or NULL when no empty batch is to be had (counted in
- *         results_lost).
+ *         or NULL when no empty batch is to be had or size is above
+ *         DP_REC_MAX (counted in results_lost; callers asked
+ *         dp_results_room() first, so this does not happen).
  */
 void *dp_rec_alloc(struct dp_lcore *lc, uint16_t kind, uint32_t size, uint32_t device);
 

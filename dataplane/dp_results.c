@@ -4,7 +4,9 @@
  *
  * The core keeps one batch open.  A batch is handed over when it is
  * full, or by the loop once it has waited a millisecond, so results
- * flow steadily without a ring operation per record.
+ * flow steadily without a ring operation per record.  Callers ask
+ * dp_results_room() before they write (back-pressure, dp_lcore.h), so
+ * dp_rec_alloc() always finds a batch.
  */
 #include <string.h>
 
@@ -28,6 +30,25 @@ dp_results_flush(struct dp_lcore *lc)
 	lc->batch = NULL;
 }
 
+int
+dp_results_room(const struct dp_lcore *lc, uint32_t need)
+{
+	const struct argos_batch *b = lc->batch;
+	uint32_t open = b != NULL ? (uint32_t)sizeof(b->data) - b->used : 0;
+
+	if (need <= open)
+		return 1;
+	/* Counting the open batch's room too would need to know how the
+	 * records split at its end; the fresh batches alone are enough. */
+	return rte_ring_count(lc->lane->free_batches) >= (need + DP_BATCH_SURE - 1) / DP_BATCH_SURE;
+}
+
+int
+dp_results_admit(const struct dp_lcore *lc)
+{
+	return rte_ring_count(lc->lane->free_batches) >= DP_ADMIT_BATCHES;
+}
+
 void *
 dp_rec_alloc(struct dp_lcore *lc, uint16_t kind, uint32_t size, uint32_t device)
 {
@@ -35,6 +56,10 @@ dp_rec_alloc(struct dp_lcore *lc, uint16_t kind, uint32_t size, uint32_t device)
 	struct argos_rec_hdr *h;
 
 	size = RTE_ALIGN_CEIL(size, 8);
+	if (size > DP_REC_MAX) {
+		lc->st->results_lost++;
+		return NULL;
+	}
 	if (b != NULL && b->used + size > sizeof(b->data)) {
 		dp_results_flush(lc);
 		b = NULL;

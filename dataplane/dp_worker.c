@@ -188,10 +188,16 @@ free:
 }
 
 /*
- * Take new jobs while both the ring and the modules allow.  A job whose
- * module has no free session is held (one job, in the core's context)
- * until one frees up; the rest wait in the ring, where the control
- * plane sees the backlog.
+ * Take new jobs while the ring, the modules and the result batches
+ * allow.  A job whose module has no free session is held (one job, in
+ * the core's context) until one frees up; the rest wait in the ring,
+ * where the control plane sees the backlog.
+ *
+ * Admission: no job starts while fewer than DP_ADMIT_BATCHES batches are
+ * free (dp_lcore.h).  The reserve is for the jobs already in flight,
+ * whose replies and ends still need room; a new job would only compete
+ * with them.  A turn that held jobs back counts once in
+ * backpressure_held.
  */
 static void
 take_jobs(struct dp_lcore *lc)
@@ -201,6 +207,12 @@ take_jobs(struct dp_lcore *lc)
 	for (unsigned i = 0; i < JOBS_PER_LOOP; i++) {
 		const struct dp_probe *p;
 
+		if (!lc->held && rte_ring_empty(lane->jobs))
+			return;
+		if (!dp_results_admit(lc)) {
+			lc->st->backpressure_held++;
+			return;
+		}
 		if (!lc->held &&
 		    rte_ring_sc_dequeue_elem(lane->jobs, &lc->held_job, sizeof(lc->held_job)) != 0)
 			return;
@@ -215,6 +227,22 @@ take_jobs(struct dp_lcore *lc)
 		lc->st->inflight++;
 		p->start(lc, &lc->held_job);
 	}
+}
+
+/* After the loop: say how often the control plane held the core back,
+ * when it did. */
+static void
+backpressure_report(const struct dp_lcore *lc)
+{
+	const struct argos_core_stats *st = lc->st;
+
+	if (st->backpressure_held || st->backpressure_deferred ||
+	    st->drop[ARGOS_DROP_BACKPRESSURE] || st->results_lost)
+		RTE_LOG(NOTICE, ARGOS, "dataplane: worker %u: back-pressure: held %" PRIu64
+			" turns, dropped %" PRIu64 " replies and resent %" PRIu64 " requests, "
+			"put off job ends %" PRIu64 " times; results lost %" PRIu64 "\n",
+			lc->lane->worker, st->backpressure_held, st->drop[ARGOS_DROP_BACKPRESSURE],
+			st->backpressure_resent, st->backpressure_deferred, st->results_lost);
 }
 
 /*
@@ -361,6 +389,7 @@ dp_worker_main(void *arg)
 	}
 	dp_tx_flush(lc);
 	dp_results_flush(lc);
+	backpressure_report(lc);
 	if (lc->redirect != NULL)
 		worker_exit_report(lc);
 	return 0;

@@ -12,7 +12,9 @@
  *
  * After the last probe the session waits timeout_ms for stragglers,
  * then reports min/avg/max RTT and loss.  It reports early when every
- * probe has been answered.
+ * probe has been answered.  A reply never writes a record itself, so
+ * none is dropped for back-pressure (dp_lcore.h); the report waits,
+ * 1 ms at a time, until the core has room for it.
  */
 #include <errno.h>
 #include <string.h>
@@ -28,6 +30,10 @@
 
 #define ICMP_PAYLOAD 56         /* ping(8)'s default, so MTU issues look alike */
 #define ARP_RECHECK_MS 10
+#define BACKPRESSURE_RETRY_MS 1   /* a job end with no room tries again */
+
+/* What the end of a ping job writes: arp-timeout, PING, DONE. */
+#define ICMP_END_BYTES (DP_ERR_REC_MAX + sizeof(struct argos_rec_ping) + DP_DONE_REC)
 
 enum icmp_sess_state {
 	IS_FREE = 0,
@@ -225,6 +231,12 @@ icmp_timer(struct dp_lcore *lc, uint32_t id)
 	uint32_t idx = id - lc->icmp_timer_base;
 	struct icmp_session *s = &lc->icmp->s[idx];
 
+	/* ARP may fail and LINGER ends the job: both need room. */
+	if (s->state != IS_RUN && !dp_results_room(lc, ICMP_END_BYTES)) {
+		lc->st->backpressure_deferred++;
+		dp_timer_arm_ms(lc, id, BACKPRESSURE_RETRY_MS);
+		return;
+	}
 	switch (s->state) {
 	case IS_ARP:
 		try_first_probe(lc, idx);
@@ -282,8 +294,16 @@ icmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 		s->rtt_min = rtt;
 	if (rtt > s->rtt_max)
 		s->rtt_max = rtt;
-	if (s->received == s->count)
-		finish(lc, idx, 1);
+	if (s->received == s->count) {
+		if (dp_results_room(lc, ICMP_END_BYTES)) {
+			finish(lc, idx, 1);
+		} else {
+			/* Every probe is in (all were sent): the timer ends it. */
+			lc->st->backpressure_deferred++;
+			s->state = IS_LINGER;
+			dp_timer_arm_ms(lc, timer_id(lc, idx), BACKPRESSURE_RETRY_MS);
+		}
+	}
 }
 
 const struct dp_probe dp_probe_icmp = {

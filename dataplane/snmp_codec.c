@@ -47,9 +47,6 @@
 
 #define T_SEQUENCE 0x30   /* ASN_SEQUENCE | ASN_CONSTRUCTOR */
 
-/* Largest OCTET STRING / Opaque accepted: an Ethernet-MTU UDP payload. */
-#define SNMP_VALUE_MAX 1472
-
 /* asn_build_sequence always writes tag, 0x82 and two length bytes. */
 #define SEQ_HDR_LEN 4
 

@@ -43,6 +43,9 @@
 #define SNMP_REQID_MAX 0x7fffffffu
 
 #define SNMP_REQ_MAX 1400    /* room for any request argos builds */
+/** Largest OCTET STRING / Opaque value snmp_vb_next() accepts: an
+ *  Ethernet-MTU UDP payload. */
+#define SNMP_VALUE_MAX 1472
 #define SNMP_MAX_VARBINDS_PER_REQ 16
 
 /** A request, encoded once, sent many times with a patched id. */

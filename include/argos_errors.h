@@ -44,7 +44,11 @@ enum argos_drop {
 	ARGOS_DROP_MALFORMED,         /* no request-id could be read */
 	ARGOS_DROP_NOT_RESPONSE,      /* SNMP PDU other than GetResponse */
 	ARGOS_DROP_BAD_CHECKSUM,
-	ARGOS_DROP_NOT_FOR_US,        /* other L2/L3 traffic on the port */
+	ARGOS_DROP_BACKPRESSURE,      /* matched reply, no room for its records yet:
+	                                 the control plane is behind; the request
+	                                 is sent again at its timeout */
+	ARGOS_DROP_NOT_FOR_US,        /* other L2/L3 traffic on the port; stays last,
+	                                 scripts read it at the end of the line */
 	ARGOS_DROP_MAX
 };
 

@@ -75,7 +75,17 @@ struct argos_core_stats {
 	uint64_t arp_failed;          /**< next hops that never answered */
 	uint64_t icmp_echo_answered;  /**< pings to our own address */
 
-	uint64_t results_lost;        /**< no free batch: must stay 0 */
+	uint64_t results_lost;        /**< no free batch: must stay 0 (an assertion:
+	                                   back-pressure makes it impossible) */
+
+	/* back-pressure: the control plane fell behind (dataplane/dp_results.c) */
+	uint64_t backpressure_held;   /**< loop turns with jobs waiting that started
+	                                   none: too few free result batches */
+	uint64_t backpressure_deferred; /**< times a job's end (its DONE, ERROR or PING
+	                                   records) was put off by 1 ms: no room */
+	uint64_t backpressure_resent; /**< requests sent again because their reply
+	                                   was dropped for back-pressure; they do not
+	                                   use up one of the job's retries */
 
 	/* several workers on one port (dataplane/dp_steer.c) */
 	uint64_t redirected;          /**< replies this core received for another
