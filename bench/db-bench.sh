@@ -11,21 +11,25 @@
 #      backlog left (devices more than 5 s late);
 #   3. the appliance's peak RSS per device.
 #
-# It starts its own Postgres 15 on port 55439 in a temp dir (removed on
-# exit).  The appliance is tests/integration/db/db_appliance: the real
+# It starts its own Postgres 15 on port DB_BENCH_PORT (55439) in a temp
+# dir (removed on exit).  DB_BENCH_BIN runs another db_appliance (an
+# older build, say, to compare two schemas in the same conditions).  The appliance is tests/integration/db/db_appliance: the real
 # cp_db library with a stand-in dataplane that completes each poll
 # after 100-1000 ms.
 #
 # usage: bench/db-bench.sh [BUILD_DIR] (default build-db)
+# env: DB_BENCH_DEVICES (1000000), DB_BENCH_STEADY_S (60), DB_BENCH_PORT,
+#      DB_BENCH_BIN, DB_BENCH_OUT (the file whose db-bench section is
+#      rewritten, docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build-db}
-BIN=$BUILD/tests/integration/db/db_appliance
+BIN=${DB_BENCH_BIN:-$BUILD/tests/integration/db/db_appliance}
 N=${DB_BENCH_DEVICES:-1000000}
 STEADY_S=${DB_BENCH_STEADY_S:-60}
-PORT=55439
+PORT=${DB_BENCH_PORT:-55439}
 PGBIN=/usr/lib/postgresql/15/bin
-OUT=docs/benchmarks.md
+OUT=${DB_BENCH_OUT:-docs/benchmarks.md}
 [ -x "$BIN" ] || { echo "db-bench: $BIN is not built: ninja -C $BUILD"; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "db-bench: run as root (initdb runs as the postgres user)"; exit 1; }
 tmp=$(mktemp -d /tmp/db-bench.XXXXXX)
@@ -61,6 +65,12 @@ q "EXPLAIN (ANALYZE, BUFFERS) WITH due AS (SELECT id FROM devices WHERE poller_g
 # 1. Claim rounds of 20k on 1M due devices.  One round per run: the
 # polls last longer than the run, so the capacity stays full; they are
 # ended and written back at the stop, so each run claims 20k others.
+stat() { q "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = 'argos'"; }
+# Row updates of devices and how many of them were HOT (no index touched).
+upd() { q "SELECT n_tup_upd || ' ' || n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'devices'"; }
+hot_pct() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); u = y[1] - x[1];
+	printf "%d updates, %.0f%% HOT", u, u ? 100 * (y[2] - x[2]) / u : 0 }'; }
+upd0=$(upd)
 rounds=()
 for i in 1 2 3 4 5; do
 	"$BIN" --dsn "$DSN" --appliance-name bench --capacity 20000 --db-snmp-freq 1000 --db-ping-freq 0 \
@@ -72,6 +82,8 @@ for i in 1 2 3 4 5; do
 done
 sorted=$(printf '%s\n' "${rounds[@]}" | sort -n)
 claim_med=$(echo "$sorted" | sed -n 3p); claim_min=$(echo "$sorted" | head -1); claim_max=$(echo "$sorted" | tail -1)
+sleep 1   # the statistics collector reports within 500 ms
+claim_hot=$(hot_pct "$upd0" "$(upd)")
 ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
 echo "db-bench: 20k claim round: median $(ms "$claim_med") ms (min $(ms "$claim_min"), max $(ms "$claim_max"))"
 
@@ -80,13 +92,14 @@ echo "db-bench: 20k claim round: median $(ms "$claim_med") ms (min $(ms "$claim_
 q "UPDATE devices SET snmp_due_at = now() + (id % 60000) * interval '1 millisecond' * 1,
    last_polled_at = now() - interval '60 seconds' + (id % 60000) * interval '1 millisecond'"
 q "VACUUM ANALYZE devices"
-stat() { q "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = 'argos'"; }
 q "SELECT pg_stat_reset()"
 before=$(stat)
+upd0=$(upd)
 "$BIN" --dsn "$DSN" --appliance-name steady --capacity 40000 --db-snmp-freq 1 --db-ping-freq 0 \
 	--poll-ms 100:1000 --fail-pct 1 --duration "$STEADY_S" --log "$tmp/steady.log" 2>>"$tmp/steady.err"
 sleep 1
 after=$(stat)
+steady_hot=$(hot_pct "$upd0" "$(upd)")
 line=$(grep ' stats ' "$tmp/steady.log")
 get() { echo "$line" | awk -v k="$1" '{ for (i = 2; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 polls=$(grep -c ' done ' "$tmp/steady.log" || true)
@@ -110,10 +123,12 @@ section=$(cat <<MD
 | figure | measured | goal |
 |---|---|---|
 | one claim round of 20k devices out of $N due (statement round trip + decoding), 5 runs | median $(ms "$claim_med") ms (min $(ms "$claim_min"), max $(ms "$claim_max")) | <= 100 ms |
+| ... device row updates in those runs (claims, then write-backs at the stop) | $claim_hot | |
 | steady state, $N devices every 60 s, claims every 1 s: statements/s by the appliance | $(per_s "$stmts") | <= 10 |
 | ... polls completed / s | $(per_s "$polls") (expected $(awk -v n="$N" 'BEGIN { printf "%.1f", n / 60 }')) | |
 | ... device rows claimed / s, results written / s, error reports / s | $(per_s "$claimed"), $(per_s "$written"), $(per_s "$reports") | |
 | ... claim round, mean over the run | $claim_avg_ms ms | |
+| ... device row updates (claims and write-backs) | $steady_hot | |
 | ... server side: transactions / s, rows inserted+updated+deleted / s | $srv_tx, $srv_rows | |
 | ... devices more than 5 s late at the end | $late | 0 |
 | appliance peak RSS (library + stand-in, up to 40k polls in flight) | $((rss_kb / 1024)) MiB = $(awk -v k="$rss_kb" -v n="$N" 'BEGIN { printf "%.0f", k * 1024 / n }') bytes per device | |

@@ -41,9 +41,9 @@ expect "the refusal names the database without its password" \
 pg_up 55433
 "$DB_APPLIANCE" --dsn "$DSN" --migrate >/dev/null 2>&1 || die "--migrate failed"
 psql_q "ALTER USER postgres PASSWORD '$SECRET'" >/dev/null
-run_bad wrong_db "postgresql://postgres:$SECRET@/nosuchdb?host=$PGRUN&port=55433"
+run_bad wrong_db "postgresql://postgres:$SECRET@/nosuchdb?host=$PGRUN&port=$PGPORT_USED"
 refused wrong_db "a database that does not exist" "nosuchdb"
-run_bad wrong_lock "postgresql://postgres:$SECRET@/argos?host=$PGRUN&port=55433&password=$SECRET"
+run_bad wrong_lock "postgresql://postgres:$SECRET@/argos?host=$PGRUN&port=$PGPORT_USED&password=$SECRET"
 expect "a good DSN with its password still starts" \
 	"the appliance did not start with a good DSN: $(cat "$WORK/wrong_lock.out")" \
 	[ "$(cat "$WORK/wrong_lock.rc")" = 0 ]

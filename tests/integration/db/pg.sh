@@ -9,8 +9,10 @@ PGPORT_USED=
 PGDATA_DIR=
 CHILDREN=()
 
+# DB_TEST_PORT_SHIFT moves every test's port (pg_up PORT+SHIFT), so two
+# people can run the suite side by side.
 pg_up() {   # pg_up PORT
-	PGPORT_USED=$1
+	PGPORT_USED=$(($1 + ${DB_TEST_PORT_SHIFT:-0}))
 	PGRUN=$WORK/pgrun   # socket, log and data: the postgres user writes here
 	PGDATA_DIR=$PGRUN/data
 	[ -x "$PGBIN/initdb" ] || die "Postgres 15 is not installed ($PGBIN/initdb missing): run scripts/install-deps"
