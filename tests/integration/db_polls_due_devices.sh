@@ -3,8 +3,11 @@
 # the testbed's real snmpd hosts.  argos claims the due devices, polls
 # them on its dataplane core, writes last_polled_at back and the errors
 # into reports; a changed row takes effect without a restart; NOTIFY
-# argos_poll_now polls a device at once; /metrics shows the claim
-# rounds; SIGTERM leaves no device locked.
+# argos_poll_now polls a device at once; results reach a real
+# Prometheus through remote-write with the device's tags as labels;
+# /metrics, the JSON device API and DPDK telemetry answer; a restart of
+# Postgres mid-run is survived; SIGTERM leaves no device locked.  A
+# database that cannot be reached at start is a clear error.
 TEST=db_polls_due_devices
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/db/pg.sh"
@@ -29,10 +32,30 @@ psql_q "INSERT INTO devices (hostname, ip_address, snmp_community, snmp_timeout,
 	       ('dead', '198.18.1.99', 'public', 1, 0, 600, 0, '{}')" >/dev/null ||
 	die "cannot insert the devices"
 
-timeout -k 5 60 "$ARGOS" -l 0,1 --file-prefix dbargos -m 512 \
+# A database that cannot be reached: a clear error, exit 1, no password.
+"$ARGOS" -l 0,1 --file-prefix dbargos -m 512 --vdev net_af_packet0,iface=argos0 -- \
+	--ip 198.18.0.2/24 --dsn "postgresql://postgres:s3cretpw@/argos?host=$WORK/nowhere&port=1" \
+	>"$WORK/nodb.log" 2>&1
+rc=$?
+expect "an unreachable database at start: exit 1 with a message naming it" \
+	"argos exited $rc, saying: $(grep -v '^EAL\|^TELEMETRY' "$WORK/nodb.log" | tail -2 | tr '\n' ' ')" \
+	bash -c "[ $rc = 1 ] && grep -q 'argos:.*postgresql://postgres:\*\*\*@' '$WORK/nodb.log'"
+
+# A real Prometheus receives the results.
+PROM_PORT=19118
+printf 'global:\n  scrape_interval: 1h\n' >"$WORK/prom.yml"
+prometheus --config.file="$WORK/prom.yml" --storage.tsdb.path="$WORK/tsdb" \
+	--web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-remote-write-receiver \
+	>"$WORK/prom.log" 2>&1 &
+CHILDREN+=($!)
+for _ in $(seq 150); do curl -sf "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -sf "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null 2>&1 || die "Prometheus did not become ready"
+
+timeout -k 5 90 "$ARGOS" -l 0,1 --file-prefix dbargos -m 512 \
 	--vdev net_af_packet0,iface=argos0 -- --ip 198.18.0.2/24 --gateway 198.18.0.1 \
 	--dsn "$DSN_PW" --db-snmp-freq 1 --db-ping-freq 1 --device-unlock-freq 5 \
 	--output "$WORK/results.jsonl" --listen 127.0.0.1:$HTTP_PORT \
+	--remote-write "http://127.0.0.1:$PROM_PORT/api/v1/write" --rw-flush-ms 200 \
 	>"$WORK/argos.log" 2>&1 &
 ARGOS_PID=$!
 CHILDREN+=($ARGOS_PID)
@@ -89,9 +112,52 @@ else
 	check "NOTIFY argos_poll_now polls h3 at once" false
 fi
 
+prom_has() {   # prom_has QUERY: at least one series
+	curl -sf "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
+		grep -q '"result":\[{'
+}
+expect "h1's ifHCInOctets reach Prometheus, labelled with its tag site=par1" \
+	"no ifHCInOctets{instance=\"h1\",site=\"par1\"} in Prometheus" \
+	wait_until 10 prom_has 'ifHCInOctets{instance="h1",site="par1",job="snmp",ifName!=""}'
+
+echo /argos/stats | dpdk-telemetry.py -f dbargos >"$WORK/telemetry.json" 2>&1
+check "DPDK telemetry answers /argos/stats" grep -q '"snmp_polls_ok"' "$WORK/telemetry.json"
+
+api() {   # api PATH [JSON]: the device API's answer
+	if [ $# -gt 1 ]; then
+		curl -s -X POST -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$HTTP_PORT$1"
+	else
+		curl -s "http://127.0.0.1:$HTTP_PORT$1"
+	fi
+}
+api /d/create '{"hostname": "h4", "ip_address": "198.18.1.10", "polling_frequency": 600}' >"$WORK/create.json"
+check "/d/create adds a device row" [ "$(psql_q "SELECT count(*) FROM devices WHERE hostname = 'h4'")" = 1 ]
+id4=$(psql_q "SELECT id FROM devices WHERE hostname = 'h4'")
+api /d/update "{\"id\": $id4, \"snmp_community\": \"other\"}" >/dev/null
+check "/d/update changes it" [ "$(psql_q "SELECT snmp_community FROM devices WHERE id = $id4")" = other ]
+api /d/create '{"hostname": "bad", "ip_address": "not-an-address"}' >"$WORK/bad.json"
+check "/d/create refuses a bad address with a JSON error, writing nothing" \
+	bash -c "grep -q error '$WORK/bad.json' && [ \"\$($PGBIN/psql -h $PGRUN -p $PGPORT_USED -U postgres -d argos -XAtqc \"SELECT count(*) FROM devices WHERE hostname = 'bad'\")\" = 0 ]"
+api /d/delete "{\"id\": $id4}" >/dev/null
+check "/d/delete removes it" [ "$(psql_q "SELECT count(*) FROM devices WHERE id = $id4")" = 0 ]
+
+# Postgres restarts under argos: no crash, and polling resumes (h2 is
+# due every 3 s, and fails on its wrong community: reports grow).
+pg_stop fast
+sleep 2
+pg_start
+before_r=$(reports_of h2)
+h2_more() { [ "$(reports_of h2)" -gt "$before_r" ]; }
+expect "after a Postgres restart argos reconnects and writes results again" \
+	"no new result for h2 within 15 s of the restart" wait_until 15 h2_more
+check "argos survived the restart" kill -0 $ARGOS_PID
+
+sleep 1.5   # /metrics is rendered once a second
 curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$WORK/metrics.txt"
 check "/metrics shows the claim round time" grep -q '^argos_db_claim_round_seconds ' "$WORK/metrics.txt"
 check "/metrics shows per-core packets" grep -q '^argos_core_tx_packets_total{core="0"}' "$WORK/metrics.txt"
+check "/metrics shows the reconnect" grep -qE '^argos_db_reconnects_total [1-9]' "$WORK/metrics.txt"
+check "/metrics shows remote-write samples sent" grep -qE '^argos_rw_samples_sent_total [1-9]' "$WORK/metrics.txt"
 check "/d/list answers the devices in JSON" bash -c "curl -s http://127.0.0.1:$HTTP_PORT/d/list | grep -q '\"h1\"'"
 
 kill -TERM $ARGOS_PID
