@@ -19,10 +19,8 @@
  * (dp_ids.h).  A matched reply's round-trip time counts from the last
  * attempt sent: which attempt it answers cannot be known.
  *
- * Replies are validated cheaply first (UDP port, SNMP header,
- * request-id, source, community) and dropped by reason; only a matched
- * reply has its varbinds decoded, and only when the core has room for
- * every record it can produce (back-pressure, dp_lcore.h).
+ * What a reply does is in snmp_reply.c; the session shared by both
+ * files is in snmp_session.h.
  */
 #include <errno.h>
 #include <string.h>
@@ -36,107 +34,10 @@
 #include "dp_lcore.h"
 #include "probe.h"
 #include "snmp_codec.h"
+#include "snmp_session.h"
 
 #define ARP_RECHECK_MS 10
 #define BACKPRESSURE_RETRY_MS 1   /* a job end with no room tries again */
-
-/*
- * The records one job can still write when it ends, whatever the reply
- * in hand: an error about every OID of the profile (each step that
- * cannot be encoded is reported and skipped), two more (the reply's own
- * verdict: malformed, walk-limit, a v1 noSuchName) and the DONE record.
- */
-#define SNMP_END_BYTES ((ARGOS_PROFILE_MAX_OIDS + 2) * DP_ERR_REC_MAX + DP_DONE_REC)
-
-/*
- * The records a reply of payload bytes can make, at most: its varbinds'
- * plus SNMP_END_BYTES.  Why 10 bytes of records per byte of payload:
- *
- * A varbind of w bytes on the wire is SEQUENCE { name, value }, three
- * tag-length headers of at least 2 bytes each, so w >= 6 + c + v with c
- * the name's content bytes and v the value's.  Every arc takes at least
- * one content byte except the first byte, which holds two (net-snmp
- * reads an empty OID as 0.0), so the name has at most c + 2 arcs.  Its
- * record is 32 bytes, 4 per arc, then the value: v bytes for a string,
- * at most 4 (v + 2) for an OID, none for a number; padded to 8:
- *
- *     record <= 32 + 4 (c + 2) + 4 (v + 2) + 7 = 4 (c + v) + 55 <= 4 w + 31.
- *
- * An error record instead (exceptions of a GET, oid-not-increasing) is
- * smaller.  Over n varbinds of W bytes in all, with w >= 6 so n <= W / 6:
- * 4 W + 31 n <= 4 W + 5.2 W < 10 W, and W is below the payload.  The
- * smallest varbinds are the worst case (6 bytes on the wire, 40 of
- * record); a realistic reply (ifTable, 25 varbinds in ~900 bytes) makes
- * about 2.5 bytes per byte.  Over-asking costs nothing but a reply
- * dropped a little early when the control plane is already behind.
- */
-#define SNMP_REPLY_BYTES(payload) (10u * (payload) + SNMP_END_BYTES)
-
-/* The largest varbind record must stay within DP_REC_MAX. */
-_Static_assert(sizeof(struct argos_rec_varbind) + ARGOS_OID_MAX * sizeof(uint32_t) +
-	       (SNMP_VALUE_MAX > ARGOS_OID_MAX * sizeof(uint32_t) ?
-		SNMP_VALUE_MAX : ARGOS_OID_MAX * sizeof(uint32_t)) + 7 <= DP_REC_MAX,
-	       "a varbind record can exceed DP_REC_MAX");
-/* A job that starts (admitted) can always write its end. */
-_Static_assert(SNMP_END_BYTES <= DP_ADMIT_BATCHES * DP_BATCH_SURE,
-	       "the admission reserve cannot hold one job's end");
-
-enum snmp_sess_state {
-	SS_FREE = 0,
-	SS_ARP,       /* waiting for the next hop's address */
-	SS_WAIT,      /* request in flight */
-};
-
-enum snmp_step {
-	STEP_GET = 0,
-	STEP_WALK,
-};
-
-struct snmp_session {
-	/* the job */
-	uint32_t device;
-	uint32_t ip;
-	uint16_t port;
-	uint8_t version;
-	uint8_t retries;
-	uint32_t timeout_ms;
-	const struct argos_profile *profile;
-	uint8_t community_len;
-	uint8_t community[ARGOS_COMMUNITY_MAX];
-
-	/* progress */
-	uint8_t state;
-	uint8_t step;
-	uint8_t attempt;
-	uint8_t bp_dropped;    /* a reply to this step was dropped for back-pressure */
-	uint8_t oid_idx;       /* GET: first scalar of the chunk; WALK: root */
-	uint32_t skip_mask;    /* scalars that v1 said noSuchName to */
-	uint16_t max_rep;
-	uint32_t reqid;
-	uint32_t varbinds;
-	uint32_t walk_varbinds;  /* of the current walk, for the loop guard */
-	uint32_t errors;
-	uint64_t start_tsc;
-	uint32_t next_free;
-	uint64_t sent_tsc;     /* of the step's last attempt */
-
-	struct argos_oid cursor;   /* walk position */
-	struct snmp_req req;       /* the step's encoded request */
-};
-
-struct snmp_state {
-	struct snmp_session *s;
-	uint32_t n;
-	uint32_t free_head;
-	uint32_t busy;
-	struct inflight_table inflight;
-};
-
-static inline int
-is_scalar(const struct argos_oid *o)
-{
-	return o->len > 0 && o->sub[o->len - 1] == 0;
-}
 
 static int
 snmp_init(struct dp_lcore *lc, uint32_t max_sessions)
@@ -192,9 +93,8 @@ session_free(struct dp_lcore *lc, uint32_t id)
 	st->busy--;
 }
 
-/* End the job: its DONE record lets the control plane poll it again. */
-static void
-finish(struct dp_lcore *lc, uint32_t id, int ok)
+void
+snmp_finish(struct dp_lcore *lc, uint32_t id, int ok)
 {
 	struct snmp_session *s = &lc->snmp->s[id];
 
@@ -202,9 +102,9 @@ finish(struct dp_lcore *lc, uint32_t id, int ok)
 	session_free(lc, id);
 }
 
-static void
-report(struct dp_lcore *lc, struct snmp_session *s, enum argos_err err,
-       const uint32_t *oid, uint32_t oid_len)
+void
+snmp_report(struct dp_lcore *lc, struct snmp_session *s, enum argos_err err,
+	    const uint32_t *oid, uint32_t oid_len)
 {
 	s->errors++;
 	lc->st->snmp_errors++;
@@ -246,9 +146,9 @@ transmit(struct dp_lcore *lc, uint32_t id)
  * request-id.  @return 0, or -1 when the step cannot be encoded (an
  * error was reported and the caller moves on).
  */
-static int
-begin_step(struct dp_lcore *lc, uint32_t id, uint8_t pdu, const struct argos_oid *oids,
-	   unsigned n)
+int
+snmp_begin_step(struct dp_lcore *lc, uint32_t id, uint8_t pdu, const struct argos_oid *oids,
+		unsigned n)
 {
 	struct snmp_state *st = lc->snmp;
 	struct snmp_session *s = &st->s[id];
@@ -257,7 +157,7 @@ begin_step(struct dp_lcore *lc, uint32_t id, uint8_t pdu, const struct argos_oid
 	rc = snmp_encode_request(&s->req, s->version, s->community, s->community_len,
 				 pdu, s->max_rep, oids, n);
 	if (rc != 0) {
-		report(lc, s, ARGOS_ERR_TOO_BIG, oids[0].sub, oids[0].len);
+		snmp_report(lc, s, ARGOS_ERR_TOO_BIG, oids[0].sub, oids[0].len);
 		return -1;
 	}
 	do {
@@ -275,28 +175,11 @@ begin_step(struct dp_lcore *lc, uint32_t id, uint8_t pdu, const struct argos_oid
 }
 
 /*
- * The scalars of the current GET step: up to SNMP_MAX_VARBINDS_PER_REQ
- * profile indexes from oid_idx on, skipping walks and the names v1
- * refused.  @return how many (0: no GET left).
- */
-static uint32_t
-get_chunk(const struct snmp_session *s, uint32_t idx[SNMP_MAX_VARBINDS_PER_REQ])
-{
-	const struct argos_profile *p = s->profile;
-	uint32_t n = 0;
-
-	for (uint32_t i = s->oid_idx; i < p->n_oids && n < SNMP_MAX_VARBINDS_PER_REQ; i++)
-		if (is_scalar(&p->oids[i]) && !(s->skip_mask & (1u << i)))
-			idx[n++] = i;
-	return n;
-}
-
-/*
  * Start the next step from where the session stands: the next chunk of
  * scalars, else the next walk.  Finishes the job when nothing is left.
  */
-static void
-next_step(struct dp_lcore *lc, uint32_t id)
+void
+snmp_next_step(struct dp_lcore *lc, uint32_t id)
 {
 	struct snmp_session *s = &lc->snmp->s[id];
 	const struct argos_profile *p = s->profile;
@@ -313,7 +196,7 @@ next_step(struct dp_lcore *lc, uint32_t id)
 		}
 		for (uint32_t k = 0; k < n; k++)
 			chunk[k] = p->oids[idx[k]];
-		if (begin_step(lc, id, SNMP_PDU_GET, chunk, n) == 0)
+		if (snmp_begin_step(lc, id, SNMP_PDU_GET, chunk, n) == 0)
 			return;
 		s->oid_idx = (uint8_t)(idx[n - 1] + 1);   /* unencodable: reported, skipped */
 	}
@@ -325,10 +208,10 @@ next_step(struct dp_lcore *lc, uint32_t id)
 			continue;
 		s->cursor = *root;
 		s->walk_varbinds = 0;
-		if (begin_step(lc, id, pdu, &s->cursor, 1) == 0)
+		if (snmp_begin_step(lc, id, pdu, &s->cursor, 1) == 0)
 			return;
 	}
-	finish(lc, id, 1);
+	snmp_finish(lc, id, 1);
 }
 
 /* Begin (or, after ARP, resume) the job's first request. */
@@ -340,15 +223,15 @@ try_first_step(struct dp_lcore *lc, uint32_t id)
 
 	switch (dp_resolve(lc, dp_next_hop(lc, s->ip), &mac)) {
 	case ARP_RESOLVED:
-		next_step(lc, id);
+		snmp_next_step(lc, id);
 		break;
 	case ARP_PENDING:
 		s->state = SS_ARP;
 		dp_timer_arm_ms(lc, id, ARP_RECHECK_MS);
 		break;
 	case ARP_UNREACHABLE:
-		report(lc, s, ARGOS_ERR_ARP_TIMEOUT, NULL, 0);
-		finish(lc, id, 0);
+		snmp_report(lc, s, ARGOS_ERR_ARP_TIMEOUT, NULL, 0);
+		snmp_finish(lc, id, 0);
 		break;
 	}
 }
@@ -437,262 +320,8 @@ snmp_timer(struct dp_lcore *lc, uint32_t id)
 	}
 	lc->st->snmp_timeouts++;
 	inflight_remove(&lc->snmp->inflight, s->reqid, 0);
-	report(lc, s, ARGOS_ERR_TIMEOUT, NULL, 0);
-	finish(lc, id, 0);
-}
-
-static void
-emit_varbind(struct dp_lcore *lc, struct snmp_session *s, const struct snmp_varbind *vb)
-{
-	uint32_t val_len = 0, val_bytes = 0;
-	struct argos_rec_varbind *r;
-
-	switch (vb->type) {
-	case SNMP_T_OCTETSTR:
-	case SNMP_T_OPAQUE:
-	case SNMP_T_IPADDRESS:
-		val_len = val_bytes = (uint32_t)vb->bytes_len;
-		break;
-	case SNMP_T_OID:
-		val_len = vb->oid.len;
-		val_bytes = vb->oid.len * sizeof(uint32_t);
-		break;
-	}
-	r = dp_rec_alloc(lc, ARGOS_REC_VARBIND,
-			 sizeof(*r) + vb->name.len * sizeof(uint32_t) + val_bytes, s->device);
-	s->varbinds++;
-	lc->st->snmp_varbinds++;
-	if (r == NULL)
-		return;
-	r->type = vb->type;
-	r->oid_len = (uint8_t)vb->name.len;
-	r->val_len = (uint16_t)val_len;
-	if (vb->type == SNMP_T_INTEGER)
-		r->num.i = vb->i;
-	else
-		r->num.u = vb->u;
-	memcpy(r->data, vb->name.sub, vb->name.len * sizeof(uint32_t));
-	if (vb->type == SNMP_T_OID)
-		memcpy(r->data + vb->name.len, vb->oid.sub, val_bytes);
-	else if (val_bytes)
-		memcpy(r->data + vb->name.len, vb->bytes, val_bytes);
-}
-
-static enum argos_err
-status_error(int32_t status)
-{
-	switch (status) {
-	case SNMP_ERR_TOOBIG:
-		return ARGOS_ERR_TOO_BIG;
-	case SNMP_ERR_NOSUCHNAME:
-		return ARGOS_ERR_NO_SUCH_NAME;
-	case SNMP_ERR_GENERR:
-		return ARGOS_ERR_GEN_ERR;
-	default:
-		return ARGOS_ERR_AGENT_ERROR;
-	}
-}
-
-/*
- * Check that a GET reply names the n OIDs asked for, in order, and
- * that every varbind decodes.  @return 0 when it does.
- */
-static int
-get_reply_matches(const struct snmp_reply *r, const struct argos_profile *p,
-		  const uint32_t *idx, uint32_t n)
-{
-	struct snmp_varbind vb;
-	struct snmp_vb_iter it;
-	uint32_t k = 0;
-	int rc;
-
-	snmp_vb_iter_init(&it, r);
-	while ((rc = snmp_vb_next(&it, &vb)) == 1) {
-		const struct argos_oid *want = &p->oids[idx[k]];
-
-		if (k == n || argos_oid_cmp(vb.name.sub, vb.name.len, want->sub, want->len) != 0)
-			return -1;
-		k++;
-	}
-	return rc == 0 && k == n ? 0 : -1;
-}
-
-/* The reply to a GET of scalars.  Moves oid_idx past the chunk. */
-static void
-got_get(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
-{
-	struct snmp_session *s = &lc->snmp->s[id];
-	const struct argos_profile *p = s->profile;
-	struct snmp_varbind vb;
-	struct snmp_vb_iter it;
-	uint32_t idx[SNMP_MAX_VARBINDS_PER_REQ];
-	uint32_t n = get_chunk(s, idx);
-
-	if (r->error_status == SNMP_ERR_NOSUCHNAME && s->version == SNMP_VERSION_1 &&
-	    r->error_index >= 1 && (uint32_t)r->error_index <= n) {
-		/* v1 fails the whole PDU for one bad name: report that name,
-		 * and ask again for the others. */
-		const struct argos_oid *bad = &p->oids[idx[r->error_index - 1]];
-
-		report(lc, s, ARGOS_ERR_NO_SUCH_NAME, bad->sub, bad->len);
-		s->skip_mask |= 1u << idx[r->error_index - 1];
-		next_step(lc, id);
-		return;
-	}
-	if (r->error_status != SNMP_ERR_NOERROR) {
-		report(lc, s, status_error(r->error_status), p->oids[idx[0]].sub,
-		       p->oids[idx[0]].len);
-	} else if (get_reply_matches(r, p, idx, n) != 0) {
-		/* RFC 3416 4.2.1: the reply names exactly what was asked, in
-		 * order.  Anything else is not trusted, not even in part. */
-		report(lc, s, ARGOS_ERR_MALFORMED, p->oids[idx[0]].sub, p->oids[idx[0]].len);
-	} else {
-		snmp_vb_iter_init(&it, r);
-		while (snmp_vb_next(&it, &vb) == 1) {
-			if (vb.type == SNMP_T_NOSUCHOBJECT)
-				report(lc, s, ARGOS_ERR_NO_SUCH_OBJECT, vb.name.sub, vb.name.len);
-			else if (vb.type == SNMP_T_NOSUCHINSTANCE || vb.type == SNMP_T_ENDOFMIBVIEW)
-				report(lc, s, ARGOS_ERR_NO_SUCH_INSTANCE, vb.name.sub, vb.name.len);
-			else
-				emit_varbind(lc, s, &vb);
-		}
-	}
-	s->oid_idx = (uint8_t)(n ? idx[n - 1] + 1 : p->n_oids);
-	next_step(lc, id);
-}
-
-/*
- * The reply to a walk step.  @return 1 when the walk of this root is
- * over, 0 when it goes on from the new cursor.
- */
-static int
-got_walk(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
-{
-	struct snmp_session *s = &lc->snmp->s[id];
-	const struct argos_oid *root = &s->profile->oids[s->oid_idx];
-	struct snmp_varbind vb;
-	struct snmp_vb_iter it;
-	uint32_t n = 0;
-	int rc;
-
-	if (r->error_status == SNMP_ERR_NOSUCHNAME && s->version == SNMP_VERSION_1)
-		return 1;   /* v1's way of saying endOfMibView */
-	if (r->error_status == SNMP_ERR_TOOBIG && s->version == SNMP_VERSION_2C &&
-	    s->max_rep > 1) {
-		/* The answer did not fit the agent's buffer: ask for less. */
-		s->max_rep /= 2;
-		return begin_step(lc, id, SNMP_PDU_GETBULK, &s->cursor, 1) == 0 ? 0 : 1;
-	}
-	if (r->error_status != SNMP_ERR_NOERROR) {
-		report(lc, s, status_error(r->error_status), root->sub, root->len);
-		return 1;
-	}
-
-	snmp_vb_iter_init(&it, r);
-	while ((rc = snmp_vb_next(&it, &vb)) == 1) {
-		n++;
-		if (vb.type == SNMP_T_ENDOFMIBVIEW || vb.type == SNMP_T_NOSUCHOBJECT ||
-		    vb.type == SNMP_T_NOSUCHINSTANCE ||
-		    !argos_oid_in_subtree(vb.name.sub, vb.name.len, root))
-			return 1;
-		if (argos_oid_cmp(vb.name.sub, vb.name.len, s->cursor.sub, s->cursor.len) <= 0) {
-			/* A broken agent could walk us in circles forever. */
-			report(lc, s, ARGOS_ERR_OID_NOT_INCREASING, vb.name.sub, vb.name.len);
-			return 1;
-		}
-		if (++s->walk_varbinds > ARGOS_WALK_MAX_VARBINDS) {
-			report(lc, s, ARGOS_ERR_WALK_LIMIT, root->sub, root->len);
-			return 1;
-		}
-		emit_varbind(lc, s, &vb);
-		/* Only the arcs in use: a full argos_oid is 516 bytes. */
-		s->cursor.len = vb.name.len;
-		memcpy(s->cursor.sub, vb.name.sub, vb.name.len * sizeof(uint32_t));
-	}
-	if (rc < 0 || n == 0) {
-		/* An empty list is no answer: a walk ends with endOfMibView or
-		 * a name outside the subtree, never with silence. */
-		report(lc, s, ARGOS_ERR_MALFORMED, s->cursor.sub, s->cursor.len);
-		return 1;
-	}
-	return begin_step(lc, id, s->version == SNMP_VERSION_1 ? SNMP_PDU_GETNEXT : SNMP_PDU_GETBULK,
-			  &s->cursor, 1) == 0 ? 0 : 1;
-}
-
-static void
-snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4, uint32_t l4_len)
-{
-	struct snmp_state *st = lc->snmp;
-	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)l4;
-	struct snmp_session *s;
-	struct snmp_reply r;
-	uint32_t udp_len;
-	int64_t id;
-
-	udp_len = rte_be_to_cpu_16(udp->dgram_len);
-	if (udp_len < sizeof(*udp) || udp_len > l4_len) {
-		lc->st->drop[ARGOS_DROP_MALFORMED]++;
-		return;
-	}
-	if (udp->dst_port != rte_cpu_to_be_16(lc->snmp_sport)) {
-		lc->st->drop[ARGOS_DROP_WRONG_PORT]++;
-		return;
-	}
-	if (snmp_parse_reply(l4 + sizeof(*udp), udp_len - sizeof(*udp), &r) != 0) {
-		lc->st->drop[ARGOS_DROP_MALFORMED]++;
-		return;
-	}
-	if (r.pdu_type != SNMP_PDU_RESPONSE) {
-		lc->st->drop[ARGOS_DROP_NOT_RESPONSE]++;
-		return;
-	}
-	id = inflight_lookup(&st->inflight, (uint32_t)r.request_id);
-	if (id < 0) {
-		if (inflight_was_answered(&st->inflight, (uint32_t)r.request_id))
-			lc->st->drop[ARGOS_DROP_DUPLICATE]++;
-		else
-			lc->st->drop[ARGOS_DROP_UNKNOWN_REQUEST_ID]++;
-		return;
-	}
-	s = &st->s[id];
-	if (ip->src_addr != s->ip) {
-		lc->st->drop[ARGOS_DROP_WRONG_SOURCE]++;
-		return;
-	}
-	if (udp->src_port != rte_cpu_to_be_16(s->port)) {
-		lc->st->drop[ARGOS_DROP_WRONG_PORT]++;
-		return;
-	}
-	if (r.version != s->version) {
-		lc->st->drop[ARGOS_DROP_WRONG_VERSION]++;
-		return;
-	}
-	if (r.community_len != s->community_len ||
-	    memcmp(r.community, s->community, s->community_len) != 0) {
-		lc->st->drop[ARGOS_DROP_WRONG_COMMUNITY]++;
-		return;
-	}
-	/* Last, so that only a reply we would take counts here, and before
-	 * anything of the session is touched: the request stays in flight
-	 * and its timer resends it, as if the reply had been lost. */
-	if (!dp_results_room(lc, SNMP_REPLY_BYTES(udp_len - sizeof(*udp)))) {
-		lc->st->drop[ARGOS_DROP_BACKPRESSURE]++;
-		s->bp_dropped = 1;
-		return;
-	}
-
-	lc->st->snmp_matched++;
-	dp_rtt_count(lc, lc->now_tsc - s->sent_tsc);
-	inflight_remove(&st->inflight, s->reqid, 1);
-	tw_cancel(&lc->wheel, (uint32_t)id);
-	if (s->step == STEP_GET) {
-		got_get(lc, (uint32_t)id, &r);
-		return;
-	}
-	if (got_walk(lc, (uint32_t)id, &r)) {
-		s->oid_idx++;
-		next_step(lc, (uint32_t)id);
-	}
+	snmp_report(lc, s, ARGOS_ERR_TIMEOUT, NULL, 0);
+	snmp_finish(lc, id, 0);
 }
 
 const struct dp_probe dp_probe_snmp = {

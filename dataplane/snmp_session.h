@@ -1,0 +1,150 @@
+/*
+ * snmp_session.h - the SNMP probe's sessions, shared by the two files of
+ * the module: probe_snmp.c (jobs, steps, requests, timers) and
+ * snmp_reply.c (what a matched reply does to its session).  Private to
+ * the dataplane.
+ */
+#ifndef ARGOS_SNMP_SESSION_H
+#define ARGOS_SNMP_SESSION_H
+
+#include <stdint.h>
+
+#include <rte_ip.h>
+
+#include "dp_lcore.h"
+#include "snmp_codec.h"
+
+/*
+ * The records one job can still write when it ends, whatever the reply
+ * in hand: an error about every OID of the profile (each step that
+ * cannot be encoded is reported and skipped), two more (the reply's own
+ * verdict: malformed, walk-limit, a v1 noSuchName) and the DONE record.
+ */
+#define SNMP_END_BYTES ((ARGOS_PROFILE_MAX_OIDS + 2) * DP_ERR_REC_MAX + DP_DONE_REC)
+
+/*
+ * The records a reply of payload bytes can make, at most: its varbinds'
+ * plus SNMP_END_BYTES.  Why 10 bytes of records per byte of payload:
+ *
+ * A varbind of w bytes on the wire is SEQUENCE { name, value }, three
+ * tag-length headers of at least 2 bytes each, so w >= 6 + c + v with c
+ * the name's content bytes and v the value's.  Every arc takes at least
+ * one content byte except the first byte, which holds two (net-snmp
+ * reads an empty OID as 0.0), so the name has at most c + 2 arcs.  Its
+ * record is 32 bytes, 4 per arc, then the value: v bytes for a string,
+ * at most 4 (v + 2) for an OID, none for a number; padded to 8:
+ *
+ *     record <= 32 + 4 (c + 2) + 4 (v + 2) + 7 = 4 (c + v) + 55 <= 4 w + 31.
+ *
+ * An error record instead (exceptions of a GET, oid-not-increasing) is
+ * smaller.  Over n varbinds of W bytes in all, with w >= 6 so n <= W / 6:
+ * 4 W + 31 n <= 4 W + 5.2 W < 10 W, and W is below the payload.  The
+ * smallest varbinds are the worst case (6 bytes on the wire, 40 of
+ * record); a realistic reply (ifTable, 25 varbinds in ~900 bytes) makes
+ * about 2.5 bytes per byte.  Over-asking costs nothing but a reply
+ * dropped a little early when the control plane is already behind.
+ */
+#define SNMP_REPLY_BYTES(payload) (10u * (payload) + SNMP_END_BYTES)
+
+/* The largest varbind record must stay within DP_REC_MAX. */
+_Static_assert(sizeof(struct argos_rec_varbind) + ARGOS_OID_MAX * sizeof(uint32_t) +
+	       (SNMP_VALUE_MAX > ARGOS_OID_MAX * sizeof(uint32_t) ?
+		SNMP_VALUE_MAX : ARGOS_OID_MAX * sizeof(uint32_t)) + 7 <= DP_REC_MAX,
+	       "a varbind record can exceed DP_REC_MAX");
+/* A job that starts (admitted) can always write its end. */
+_Static_assert(SNMP_END_BYTES <= DP_ADMIT_BATCHES * DP_BATCH_SURE,
+	       "the admission reserve cannot hold one job's end");
+
+enum snmp_sess_state {
+	SS_FREE = 0,
+	SS_ARP,       /* waiting for the next hop's address */
+	SS_WAIT,      /* request in flight */
+};
+
+enum snmp_step {
+	STEP_GET = 0,
+	STEP_WALK,
+};
+
+struct snmp_session {
+	/* the job */
+	uint32_t device;
+	uint32_t ip;
+	uint16_t port;
+	uint8_t version;
+	uint8_t retries;
+	uint32_t timeout_ms;
+	const struct argos_profile *profile;
+	uint8_t community_len;
+	uint8_t community[ARGOS_COMMUNITY_MAX];
+
+	/* progress */
+	uint8_t state;
+	uint8_t step;
+	uint8_t attempt;
+	uint8_t bp_dropped;    /* a reply to this step was dropped for back-pressure */
+	uint8_t oid_idx;       /* GET: first scalar of the chunk; WALK: root */
+	uint32_t skip_mask;    /* scalars that v1 said noSuchName to */
+	uint16_t max_rep;
+	uint32_t reqid;
+	uint32_t varbinds;
+	uint32_t walk_varbinds;  /* of the current walk, for the loop guard */
+	uint32_t errors;
+	uint64_t start_tsc;
+	uint32_t next_free;
+	uint64_t sent_tsc;     /* of the step's last attempt */
+
+	struct argos_oid cursor;   /* walk position */
+	struct snmp_req req;       /* the step's encoded request */
+};
+
+struct snmp_state {
+	struct snmp_session *s;
+	uint32_t n;
+	uint32_t free_head;
+	uint32_t busy;
+	struct inflight_table inflight;
+};
+
+static inline int
+is_scalar(const struct argos_oid *o)
+{
+	return o->len > 0 && o->sub[o->len - 1] == 0;
+}
+
+/*
+ * The scalars of the current GET step: up to SNMP_MAX_VARBINDS_PER_REQ
+ * profile indexes from oid_idx on, skipping walks and the names v1
+ * refused.  @return how many (0: no GET left).
+ */
+static inline uint32_t
+get_chunk(const struct snmp_session *s, uint32_t idx[SNMP_MAX_VARBINDS_PER_REQ])
+{
+	const struct argos_profile *p = s->profile;
+	uint32_t n = 0;
+
+	for (uint32_t i = s->oid_idx; i < p->n_oids && n < SNMP_MAX_VARBINDS_PER_REQ; i++)
+		if (is_scalar(&p->oids[i]) && !(s->skip_mask & (1u << i)))
+			idx[n++] = i;
+	return n;
+}
+
+/** End the job: its DONE record lets the control plane poll it again. */
+void snmp_finish(struct dp_lcore *lc, uint32_t id, int ok);
+
+/** Count and emit an error record of the session's job. */
+void snmp_report(struct dp_lcore *lc, struct snmp_session *s, enum argos_err err,
+		 const uint32_t *oid, uint32_t oid_len);
+
+/** Encode and send the step's request; 0, or -1 when it cannot be built. */
+int snmp_begin_step(struct dp_lcore *lc, uint32_t id, uint8_t pdu, const struct argos_oid *oids,
+		    unsigned n);
+
+/** Go on with the job's next step, or finish it. */
+void snmp_next_step(struct dp_lcore *lc, uint32_t id);
+
+/** The module's input callback: a UDP datagram to our source port. */
+void snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4,
+		uint32_t l4_len);
+
+#endif
