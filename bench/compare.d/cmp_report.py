@@ -125,6 +125,8 @@ def section(r):
         L += ["", "Profile (`%s`), self time:" % prof["command"], "",
               "| share | command, object, symbol |", "|---|---|"]
         L += ["| %s | `%s` |" % (s, sym) for s, sym in prof["top"]]
+        if not prof["top"]:
+            L.append("| - | %s |" % (prof.get("note") or "no samples"))
     return "\n".join(L) + "\n"
 
 

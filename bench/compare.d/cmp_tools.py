@@ -35,9 +35,13 @@ def hosts(cidr):
 
 
 def vdev(link, role):
-    """The EAL --vdev of argos (role client) or the farm (role server) on link."""
+    """The EAL --vdev of argos (role client) or the farm (role server) on link.
+    Why rsize=14 for the client: over memif the client sets the ring size, and
+    argos opens a round with one request per device at once; the default 1024
+    slots overflow at argos's TX whenever the farm waits for its CPU."""
     if link == "memif":
-        return "net_memif0,role=%s,socket=%s" % (role, MEMIF_SOCK)
+        return "net_memif0,role=%s,socket=%s%s" % (role, MEMIF_SOCK,
+                                                   ",rsize=14" if role == "client" else "")
     iface = HOST_IF if role == "client" else NS_IF
     return "net_af_packet0,iface=%s,framecnt=%d" % (iface, FRAMES)
 
@@ -150,12 +154,16 @@ def argos(run, name, link, cidr, mode, seconds, profile=False):
     time.sleep(seconds * 0.6)
     mem = proc_memory(p.pid) or {}
     heap = _heap_alloc("cmpargos")
-    perf = None
-    if profile and not exited(p):
+    perf = perf_note = None
+    if profile and exited(p):
+        perf_note = "argos had exited before perf could attach"
+    elif profile:
         perf = run.path(name + ".perf.data")
-        subprocess.run(["perf", "record", "-q", "-g", "-o", perf, "-p", str(p.pid), "--",
-                        "sleep", str(max(1.0, seconds * 0.3))],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        pr = subprocess.run(["perf", "record", "-q", "-g", "-o", perf, "-p", str(p.pid), "--",
+                             "sleep", str(max(1.0, seconds * 0.3))],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if pr.returncode != 0:
+            perf_note = "perf record failed: %s" % " ".join(pr.stderr.split())[:200]
     rc, cpu = run.procs.wait(p, seconds + 60 - (time.monotonic() - t_ready))
     if rc != 0 or not os.path.exists(js):
         raise BenchError("argos %s exited with status %s and no summary (%s): %s"
@@ -163,7 +171,8 @@ def argos(run, name, link, cidr, mode, seconds, profile=False):
     with open(js) as f:
         out = json.load(f)
     out.update({"rss_kib": mem.get("VmRSS"), "hugetlb_kib": mem.get("HugetlbPages"),
-                "heap_alloc_bytes": heap, "cpu_s": cpu, "perf_data": perf})
+                "heap_alloc_bytes": heap, "cpu_s": cpu, "perf_data": perf,
+                "perf_note": perf_note})
     return out
 
 

@@ -11,6 +11,7 @@
 #ifndef ARGOS_FARM_H
 #define ARGOS_FARM_H
 
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -22,7 +23,19 @@
 #include "farm_snmp.h"
 
 #define FARM_BURST 32
-#define FARM_TX_MAX 512          /* replies queued before a forced flush */
+#define FARM_RX_BURSTS 16        /* RX bursts drained into the backlog per loop */
+#define FARM_ANSWER_MAX 64       /* requests answered per loop */
+#define FARM_TX_MAX 512          /* replies waiting for room in the TX ring */
+/*
+ * Requests received but not yet answered, per lcore.  Why so deep: a
+ * poller of 32k devices has one request in flight per device and opens
+ * a round with all of them at once.  The farm drains its RX ring into
+ * this backlog far faster than it can answer, so the poller's TX ring
+ * never fills while the farm catches up; the backlog itself stops
+ * growing only when it or the mbuf pool is full, and then the requests
+ * wait in the RX ring (backpressure), never dropped by the farm.
+ */
+#define FARM_BACKLOG 32768       /* a power of 2 */
 #define FARM_FIFO_CAP 16384      /* delayed replies held per class and lcore */
 #define FARM_COMMUNITY_MAX 255
 
@@ -57,11 +70,11 @@ enum farm_ctr {
 	FC_RX, FC_TX, FC_TX_DROPPED,
 	FC_REQ_ARP, FC_REQ_ICMP, FC_REQ_GET, FC_REQ_GETNEXT, FC_REQ_GETBULK,
 	FC_REP_ARP, FC_REP_ICMP, FC_REP_SNMP, FC_REP_TOOBIG, FC_REP_VARBINDS,
-	FC_DUPLICATES, FC_DELAYED,
+	FC_DUPLICATES, FC_DELAYED, FC_LINK_FAULTS,
 	FC_DROP_FIRST,
 	FC_DROP_LOSS = FC_DROP_FIRST, FC_DROP_DEAD, FC_DROP_COMMUNITY, FC_DROP_MALFORMED,
 	FC_DROP_UNSUPPORTED, FC_DROP_CHECKSUM, FC_DROP_NOT_FOR_US, FC_DROP_UNHANDLED,
-	FC_DROP_QUEUE_FULL, FC_DROP_TOO_BIG,
+	FC_DROP_QUEUE_FULL, FC_DROP_TOO_BIG, FC_DROP_PEER_GONE,
 	FC_MAX
 };
 
@@ -99,10 +112,14 @@ struct farm_lcore {
 	struct farm_fifo fifo[2];    /* 0: --delay-us, 1: --slow devices */
 	struct rte_mbuf *tx[FARM_TX_MAX];
 	uint32_t n_tx;
+	struct rte_mbuf **backlog;   /* FARM_BACKLOG requests, received, not answered */
+	uint32_t bl_head, bl_tail;   /* free-running; tail - head = waiting */
+	uint64_t next_link_check;    /* TSC: when a stalled TX may look at the link */
+	sigjmp_buf fault_jmp;        /* back into the loop after a burst faulted */
 	uint8_t scratch[FARM_SNMP_SCRATCH];
 } __rte_cache_aligned;
 
-/** Set by the signal handler or --duration; every lcore loop checks it. */
+/** Set by the signal thread or --duration; every lcore loop checks it. */
 extern volatile int farm_quit;
 
 /**
@@ -111,6 +128,12 @@ extern volatile int farm_quit;
  * the run after --duration.  Returns 0 when farm_quit is set.
  */
 int farm_worker_main(void *arg);
+
+/**
+ * Install the SIGSEGV/SIGBUS guard of the PMD bursts (see farm_worker.c).
+ * @return 0, or -errno when the handler cannot be installed.
+ */
+int farm_fault_guard_init(void);
 
 /** Print testpmd-style statistics of all lcores (and the port). */
 void farm_stats_print(FILE *f, struct farm_lcore *const *lc, unsigned n, uint16_t port,

@@ -3,14 +3,25 @@
  * for its own address and ICMP echo and SNMP v1/v2c for up to 1M
  * simulated devices behind it (see docs/argos-farm.1.md).
  *
- *   rte_eal_init -> options -> MIB -> port (one queue pair per lcore)
- *   -> one context per lcore -> every lcore runs farm_worker_main ->
- *   SIGINT/SIGTERM or --duration -> statistics -> port closed.
+ *   SIGINT/SIGTERM blocked -> rte_eal_init -> options -> MIB -> port
+ *   (one queue pair per lcore) -> one context per lcore -> the signal
+ *   thread -> every lcore runs farm_worker_main -> SIGINT/SIGTERM or
+ *   --duration -> statistics -> port closed.
  *
  * Failure at start is loud and names what to fix; nothing fails later.
+ *
+ * Why a signal thread: the farm must exit promptly on SIGINT/SIGTERM
+ * whatever its lcores or the PMD are doing.  The signals are blocked in
+ * every thread (EAL's included, which inherit the mask) and one plain
+ * thread waits for them with sigwait.  It sets farm_quit; if the lcores
+ * and the shutdown are not done QUIT_GRACE_S later, it writes the
+ * statistics itself (they are plain counters) and ends the process.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,31 +38,70 @@
 #define NB_RXD 1024
 #define NB_TXD 1024
 #define MBUF_CACHE 256
+#define QUIT_GRACE_S 3           /* after a signal, the most the shutdown may take */
 
 struct farm_lcore *farm_lcores[RTE_MAX_LCORE];
 unsigned farm_n_lcores;
 
+static sigset_t quit_signals;
+static atomic_int stats_taken;   /* 1 once someone writes the final statistics */
+static atomic_int shut_down;     /* 1 once main has nothing left to do but return */
+static const struct farm_config *quit_cfg;
+static uint64_t quit_t0;
+
+/* The final statistics, text and JSON, written once by whoever comes first. */
 static void
-on_signal(int sig)
+final_stats(void)
 {
-	(void)sig;
-	farm_quit = 1;
-}
+	double seconds = (double)(rte_rdtsc() - quit_t0) / rte_get_tsc_hz();
+	int ret;
 
-/* The smallest 2^n - 1 (a mempool's best size) that holds n mbufs. */
-static unsigned
-pool_size(unsigned n)
-{
-	unsigned s = 1;
-
-	while (s - 1 < n)
-		s <<= 1;
-	return s - 1;
+	if (atomic_exchange(&stats_taken, 1))
+		return;
+	farm_stats_print(stdout, farm_lcores, farm_n_lcores, quit_cfg->port, seconds, 1);
+	if (quit_cfg->stats_json) {
+		ret = farm_stats_json(quit_cfg->stats_json, farm_lcores, farm_n_lcores,
+				      quit_cfg->port, seconds);
+		if (ret != 0)
+			fprintf(stderr, "argos-farm: cannot write --stats-json %s: %s\n",
+				quit_cfg->stats_json, strerror(-ret));
+	}
 }
 
 /*
- * Configure and start port with nq RX/TX queue pairs.  Delayed replies
- * sit in mbufs, so the pool grows with the FIFOs in use.
+ * The signal thread: wait for SIGINT or SIGTERM, stop the lcores, and
+ * end the process itself when the normal shutdown hangs.  A second
+ * signal ends it at once.
+ */
+static void *
+signal_thread(void *arg)
+{
+	int sig;
+
+	(void)arg;
+	if (sigwait(&quit_signals, &sig) != 0)
+		return NULL;
+	farm_quit = 1;
+	for (int i = 0; i < QUIT_GRACE_S * 10 && !atomic_load(&shut_down); i++) {
+		struct timespec ts = { 0, 100000000 }, none = { 0, 0 };
+
+		nanosleep(&ts, NULL);
+		if (sigtimedwait(&quit_signals, NULL, &none) > 0)
+			break;
+	}
+	if (atomic_load(&shut_down))
+		return NULL;
+	fprintf(stderr, "argos-farm: signal %d: the lcores or the port did not stop within "
+		"%d s; exiting without closing the port\n", sig, QUIT_GRACE_S);
+	final_stats();
+	fflush(stdout);
+	_exit(1);
+}
+
+/*
+ * Configure and start port with nq RX/TX queue pairs.  Requests in the
+ * backlog and delayed replies sit in mbufs, so the pool holds one full
+ * backlog (shared by the lcores) and grows with the FIFOs in use.
  */
 static struct rte_mempool *
 port_init(const struct farm_config *c, uint16_t nq)
@@ -60,7 +110,9 @@ port_init(const struct farm_config *c, uint16_t nq)
 	struct rte_eth_dev_info dev;
 	struct rte_mempool *pool;
 	uint16_t nb_rxd = NB_RXD, nb_txd = NB_TXD;
-	unsigned per_q = NB_RXD + NB_TXD + 2 * FARM_TX_MAX + MBUF_CACHE;
+	unsigned per_q = NB_RXD + NB_TXD + 2 * FARM_TX_MAX + FARM_BURST * FARM_RX_BURSTS +
+			 MBUF_CACHE;
+	unsigned n_mbufs;
 	int socket, rc;
 
 	if (!rte_eth_dev_is_valid_port(c->port))
@@ -82,11 +134,13 @@ port_init(const struct farm_config *c, uint16_t nq)
 	socket = rte_eth_dev_socket_id(c->port);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
-	pool = rte_pktmbuf_pool_create("farm_pool", pool_size(per_q * nq), MBUF_CACHE, 0,
+	n_mbufs = per_q * nq + FARM_BACKLOG;
+	pool = rte_pktmbuf_pool_create("farm_pool", n_mbufs, MBUF_CACHE, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (pool == NULL)
-		rte_exit(EXIT_FAILURE, "argos-farm: cannot create the mbuf pool (%u mbufs): %s "
-			 "(too few hugepages, or -m too small?)\n", pool_size(per_q * nq),
+		rte_exit(EXIT_FAILURE, "argos-farm: cannot create the mbuf pool (%u mbufs, %u "
+			 "MiB): %s (too few hugepages, or -m too small?)\n", n_mbufs,
+			 (unsigned)((uint64_t)n_mbufs * (RTE_MBUF_DEFAULT_BUF_SIZE + 192) >> 20),
 			 rte_strerror(rte_errno));
 
 	memset(&conf, 0, sizeof(conf));
@@ -129,6 +183,11 @@ lcore_new(const struct farm_config *c, const struct farm_mib *mib,
 	lc->port = c->port;
 	lc->queue = q;
 	lc->lcore = lcore;
+	lc->backlog = rte_zmalloc_socket("farm_backlog", sizeof(struct rte_mbuf *) *
+					 FARM_BACKLOG, RTE_CACHE_LINE_SIZE, socket);
+	if (lc->backlog == NULL)
+		rte_exit(EXIT_FAILURE, "argos-farm: lcore %u: out of hugepage memory for the "
+			 "request backlog\n", lcore);
 	lc->rng = rte_rand() | 1;
 	lc->hz = rte_get_tsc_hz();
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -158,10 +217,13 @@ main(int argc, char **argv)
 	struct rte_ether_addr mac;
 	char macs[RTE_ETHER_ADDR_FMT_SIZE];
 	unsigned lcore, q = 0;
-	uint64_t t0;
-	double seconds;
+	pthread_t sig_tid;
 	int ret;
 
+	sigemptyset(&quit_signals);
+	sigaddset(&quit_signals, SIGINT);
+	sigaddset(&quit_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &quit_signals, NULL);
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "argos-farm: EAL init failed: %s\n", rte_strerror(rte_errno));
@@ -182,8 +244,17 @@ main(int argc, char **argv)
 		q++;
 	}
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	quit_cfg = &cfg;
+	quit_t0 = rte_rdtsc();
+	ret = pthread_create(&sig_tid, NULL, signal_thread, NULL);
+	if (ret != 0)
+		rte_exit(EXIT_FAILURE, "argos-farm: cannot start the signal thread: %s\n",
+			 strerror(ret));
+	pthread_detach(sig_tid);
+	ret = farm_fault_guard_init();
+	if (ret != 0)
+		rte_exit(EXIT_FAILURE, "argos-farm: cannot install the fault guard: %s\n",
+			 strerror(-ret));
 	q = 1;
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		rte_eal_remote_launch(farm_worker_main, farm_lcores[q++], lcore);
@@ -199,20 +270,13 @@ main(int argc, char **argv)
 		cfg.dev_len, ~cfg.dev_mask + 1, cfg.n_if, farm_n_lcores, cfg.loss_pct, cfg.dead_pct,
 		cfg.dup_pct, cfg.slow_pct, cfg.delay_us, cfg.slow_ppm ? cfg.slow_delay_us : 0);
 
-	t0 = rte_rdtsc();
+	quit_t0 = rte_rdtsc();
 	farm_worker_main(farm_lcores[0]);
 	rte_eal_mp_wait_lcore();
-	seconds = (double)(rte_rdtsc() - t0) / rte_get_tsc_hz();
-
-	farm_stats_print(stdout, farm_lcores, farm_n_lcores, cfg.port, seconds, 1);
-	if (cfg.stats_json) {
-		ret = farm_stats_json(cfg.stats_json, farm_lcores, farm_n_lcores, cfg.port, seconds);
-		if (ret != 0)
-			fprintf(stderr, "argos-farm: cannot write --stats-json %s: %s\n",
-				cfg.stats_json, strerror(-ret));
-	}
+	final_stats();
 	rte_eth_dev_stop(cfg.port);
 	rte_eth_dev_close(cfg.port);
 	rte_eal_cleanup();
+	atomic_store(&shut_down, 1);
 	return 0;
 }

@@ -23,11 +23,13 @@ const char *const farm_ctr_names[FC_MAX] = {
 	[FC_REP_ARP] = "rep_arp", [FC_REP_ICMP] = "rep_icmp", [FC_REP_SNMP] = "rep_snmp",
 	[FC_REP_TOOBIG] = "rep_toobig", [FC_REP_VARBINDS] = "rep_varbinds",
 	[FC_DUPLICATES] = "duplicates", [FC_DELAYED] = "delayed",
+	[FC_LINK_FAULTS] = "link_faults",
 	[FC_DROP_LOSS] = "drop_loss", [FC_DROP_DEAD] = "drop_dead",
 	[FC_DROP_COMMUNITY] = "drop_bad_community", [FC_DROP_MALFORMED] = "drop_malformed",
 	[FC_DROP_UNSUPPORTED] = "drop_unsupported", [FC_DROP_CHECKSUM] = "drop_bad_checksum",
 	[FC_DROP_NOT_FOR_US] = "drop_not_for_us", [FC_DROP_UNHANDLED] = "drop_unhandled",
 	[FC_DROP_QUEUE_FULL] = "drop_queue_full", [FC_DROP_TOO_BIG] = "drop_too_big",
+	[FC_DROP_PEER_GONE] = "drop_peer_gone",
 };
 
 static uint64_t last[RTE_MAX_LCORE][FC_MAX];
@@ -78,7 +80,8 @@ farm_stats_print(FILE *f, struct farm_lcore *const *lc, unsigned n, uint16_t por
 		fprintf(f, "\n  ---------------- argos-farm port %u queue %u (lcore %u) "
 			"----------------\n", port, q, lc[q]->lcore);
 		fprintf(f, "  RX-packets: %-12" PRIu64 " TX-packets: %-12" PRIu64
-			" TX-dropped: %" PRIu64 "\n", s[FC_RX], s[FC_TX], s[FC_TX_DROPPED]);
+			" TX-dropped: %-8" PRIu64 " Link-faults: %" PRIu64 "\n", s[FC_RX], s[FC_TX],
+			s[FC_TX_DROPPED], s[FC_LINK_FAULTS]);
 		fprintf(f, "  Rx-pps: %12.0f          Tx-pps: %12.0f\n",
 			dt > 0 ? (double)(s[FC_RX] - last[q][FC_RX]) / dt : 0.0,
 			dt > 0 ? (double)(s[FC_TX] - last[q][FC_TX]) / dt : 0.0);

@@ -3,9 +3,19 @@
  *
  * One screen, always in this order (DPDK's l3fwd):
  *
- *   read the TSC; receive a burst; answer each frame in place (ARP for
- *   the farm's address, ICMP echo and SNMP for every device); release
+ *   read the TSC; drain the RX ring into the backlog; answer a bounded
+ *   number of waiting requests in place (ARP for the farm's and the
+ *   devices' addresses, ICMP echo and SNMP for every device); release
  *   the held replies that are due; send.
+ *
+ * Nothing the farm received is dropped for want of room.  RX comes
+ * first and is cheap (a copy on memif and af_packet), so the poller's
+ * TX ring empties even while answering lags; a request is answered only
+ * when its reply, and a duplicate, fit in the TX array; a reply the TX
+ * ring refuses stays there and goes out on a later loop.  When the
+ * backlog (or the mbuf pool) is full, frames wait in the RX ring: the
+ * link, not the farm, pushes back.  Only a link that went down (the
+ * poller left) discards what waits, counted as peer_gone.
  *
  * A reply is the request's own mbuf, rewritten: addresses and ports
  * swapped, the SNMP response copied over the request.  Only --duplicate
@@ -13,12 +23,23 @@
  * software with DPDK's helpers: the vdevs the farm runs on (af_packet,
  * af_xdp, memif) offer no offload.
  *
+ * The PMD bursts run under a fault guard.  Why: DPDK 22.11's memif PMD
+ * unmaps the peer's rings from its control thread when the peer leaves,
+ * while this lcore may be inside a burst on them, and nothing in its API
+ * fences the two; the farm then died of SIGSEGV each time a poller
+ * exited at the wrong instant.  A fault inside a burst jumps back to the
+ * top of the loop, which counts it (link_faults) and discards what
+ * waited for the departed peer; a fault anywhere else kills the farm as
+ * before.
+ *
  * In the loop: no allocation but mbufs, no syscall, no lock.  The main
  * lcore leaves the loop's fast path once per --stats-period to print.
  * The one exception is opt-in: --idle-sleep-us lets an idle farm sleep,
  * so that on a 2-core testbed it leaves its CPU to the poller it tests.
  */
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <string.h>
 
 #include <rte_arp.h>
@@ -33,12 +54,45 @@
 #include "farm.h"
 
 #define SNMP_PORT 161
-#define TX_RETRIES 4
+#define BL_MASK (FARM_BACKLOG - 1)
 #define IDLE_POLLS 64             /* empty polls in a row before sleeping */
 #define HDRS_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
 		  sizeof(struct rte_udp_hdr))
 
 volatile int farm_quit;
+
+/* The lcore of this thread while it is inside a PMD burst, else NULL. */
+static __thread struct farm_lcore *volatile in_burst;
+
+static void
+on_fault(int sig, siginfo_t *si, void *uctx)
+{
+	struct farm_lcore *lc = in_burst;
+
+	(void)si;
+	(void)uctx;
+	if (lc == NULL) {
+		/* Not ours: the default action, when the instruction faults again. */
+		signal(sig, SIG_DFL);
+		return;
+	}
+	in_burst = NULL;
+	siglongjmp(lc->fault_jmp, 1);
+}
+
+int
+farm_fault_guard_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, NULL) != 0 || sigaction(SIGBUS, &sa, NULL) != 0)
+		return -errno;
+	return 0;
+}
 
 /* xorshift64*: the per-lcore draw for --loss and --duplicate. */
 static inline uint32_t
@@ -61,27 +115,60 @@ unix_seconds(const struct farm_lcore *lc, uint64_t tsc)
 	return ns / 1000000000ull;
 }
 
+/* Discard every request and reply waiting on lc: the link is down. */
 static void
-tx_flush(struct farm_lcore *lc)
+discard_waiting(struct farm_lcore *lc)
 {
-	uint32_t sent = 0;
-
-	for (int i = 0; i < TX_RETRIES && sent < lc->n_tx; i++)
-		sent += rte_eth_tx_burst(lc->port, lc->queue, lc->tx + sent,
-					 (uint16_t)(lc->n_tx - sent));
-	lc->ctr[FC_TX] += sent;
-	if (sent < lc->n_tx) {
-		lc->ctr[FC_TX_DROPPED] += lc->n_tx - sent;
-		rte_pktmbuf_free_bulk(lc->tx + sent, lc->n_tx - sent);
-	}
+	lc->ctr[FC_DROP_PEER_GONE] += lc->n_tx + (lc->bl_tail - lc->bl_head);
+	rte_pktmbuf_free_bulk(lc->tx, lc->n_tx);
 	lc->n_tx = 0;
+	for (; lc->bl_head != lc->bl_tail; lc->bl_head++)
+		rte_pktmbuf_free(lc->backlog[lc->bl_head & BL_MASK]);
 }
 
+/*
+ * Offer the waiting replies to the TX ring once; what it refuses stays
+ * in lc->tx, in order.  Why no retry loop: the ring drains only as the
+ * peer reads, which takes longer than a few spins; the next loop tries
+ * again.  A TX that moves nothing looks at the link every 10 ms: a
+ * memif whose client left stays refused forever.
+ */
+static void
+tx_flush(struct farm_lcore *lc, uint64_t now)
+{
+	struct rte_eth_link link;
+	uint16_t sent;
+
+	in_burst = lc;
+	sent = rte_eth_tx_burst(lc->port, lc->queue, lc->tx, (uint16_t)lc->n_tx);
+	in_burst = NULL;
+	lc->ctr[FC_TX] += sent;
+	if (sent == lc->n_tx) {
+		lc->n_tx = 0;
+		return;
+	}
+	if (sent) {
+		memmove(lc->tx, lc->tx + sent, (lc->n_tx - sent) * sizeof(lc->tx[0]));
+		lc->n_tx -= sent;
+		return;
+	}
+	if (now < lc->next_link_check)
+		return;
+	lc->next_link_check = now + lc->hz / 100;
+	if (rte_eth_link_get_nowait(lc->port, &link) == 0 &&
+	    link.link_status == RTE_ETH_LINK_DOWN)
+		discard_waiting(lc);
+}
+
+/* Queue reply m; the caller made sure that lc->tx has room. */
 static inline void
 tx_queue(struct farm_lcore *lc, struct rte_mbuf *m)
 {
-	if (lc->n_tx == FARM_TX_MAX)
-		tx_flush(lc);
+	if (unlikely(lc->n_tx == FARM_TX_MAX)) {
+		lc->ctr[FC_TX_DROPPED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	lc->tx[lc->n_tx++] = m;
 }
 
@@ -132,30 +219,43 @@ release_due(struct farm_lcore *lc, uint64_t now)
 	for (int k = 0; k < 2; k++) {
 		struct farm_fifo *f = &lc->fifo[k];
 
-		while (f->head != f->tail && f->e[f->head % FARM_FIFO_CAP].due_tsc <= now) {
+		while (f->head != f->tail && lc->n_tx < FARM_TX_MAX &&
+		       f->e[f->head % FARM_FIFO_CAP].due_tsc <= now) {
 			tx_queue(lc, f->e[f->head % FARM_FIFO_CAP].m);
 			f->head++;
 		}
 	}
 }
 
-/* ARP: answer requests for the farm's own address, in place. */
+/*
+ * ARP: answer requests for the farm's own address and for every device
+ * address, in place.  Why the devices too: a poller whose own subnet
+ * overlaps --devices (argos on 198.19.254.3/24 polling 198.19.128.0/17)
+ * asks for those devices directly, as it would on a real network.
+ * Probes and announcements (sender 0.0.0.0 or sender = target) are
+ * another host defending its own address: never answered.
+ */
 static void
 arp_input(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth)
 {
+	const struct farm_config *c = lc->cfg;
 	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eth + 1);
-	uint32_t me = rte_cpu_to_be_32(lc->cfg->ip);
+	uint32_t tip, sip, me;
 
 	if (m->data_len < sizeof(*eth) + sizeof(*a) ||
 	    a->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
 	    a->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) ||
-	    a->arp_data.arp_tip != me) {
-		lc->ctr[FC_DROP_NOT_FOR_US]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
+	    a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
+		goto not_for_us;
+	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
+	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
+	if (tip != c->ip && ((tip & c->dev_mask) != c->dev_net ||
+			     farm_device_is(tip, FARM_SALT_DEAD, c->dead_ppm)))
+		goto not_for_us;
+	if (sip == 0 || sip == tip)
+		goto not_for_us;
 	lc->ctr[FC_REQ_ARP]++;
+	me = a->arp_data.arp_tip;
 	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
 	a->arp_data.arp_tha = a->arp_data.arp_sha;
 	a->arp_data.arp_tip = a->arp_data.arp_sip;
@@ -165,6 +265,10 @@ arp_input(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth)
 	eth->src_addr = lc->mac;
 	lc->ctr[FC_REP_ARP]++;
 	tx_queue(lc, m);
+	return;
+not_for_us:
+	lc->ctr[FC_DROP_NOT_FOR_US]++;
+	rte_pktmbuf_free(m);
 }
 
 /* Turn the IPv4 header into the reply's: addresses swapped, no options. */
@@ -357,35 +461,73 @@ free:
 	rte_pktmbuf_free(m);
 }
 
+/* Move what the RX ring holds into the backlog, while it has room. */
+static uint32_t
+rx_drain(struct farm_lcore *lc)
+{
+	struct rte_mbuf *rx[FARM_BURST];
+	uint32_t got = 0;
+
+	for (int b = 0; b < FARM_RX_BURSTS; b++) {
+		uint16_t n;
+
+		if (FARM_BACKLOG - (lc->bl_tail - lc->bl_head) < FARM_BURST)
+			break;
+		in_burst = lc;
+		n = rte_eth_rx_burst(lc->port, lc->queue, rx, FARM_BURST);
+		in_burst = NULL;
+		for (uint16_t i = 0; i < n; i++)
+			lc->backlog[lc->bl_tail++ & BL_MASK] = rx[i];
+		got += n;
+		if (n < FARM_BURST)
+			break;
+	}
+	lc->ctr[FC_RX] += got;
+	return got;
+}
+
+/* Answer waiting requests while their replies (and a duplicate) fit. */
+static void
+answer(struct farm_lcore *lc, uint64_t now)
+{
+	for (int k = 0; k < FARM_ANSWER_MAX && lc->bl_head != lc->bl_tail &&
+			lc->n_tx + 2 <= FARM_TX_MAX; k++) {
+		if (lc->bl_tail - lc->bl_head > 3)
+			rte_prefetch0(rte_pktmbuf_mtod(lc->backlog[(lc->bl_head + 3) & BL_MASK],
+						       void *));
+		classify(lc, lc->backlog[lc->bl_head++ & BL_MASK], now);
+	}
+}
+
 int
 farm_worker_main(void *arg)
 {
 	struct farm_lcore *lc = arg;
 	const struct farm_config *c = lc->cfg;
-	struct rte_mbuf *rx[FARM_BURST];
-	uint64_t start = rte_rdtsc(), next_stats = UINT64_MAX, end = UINT64_MAX;
-	uint32_t idle = 0;
+	const uint64_t start = rte_rdtsc();
+	volatile uint64_t next_stats = UINT64_MAX, end = UINT64_MAX;
+	volatile uint32_t idle = 0;
 
 	if (lc->is_main && c->stats_period)
 		next_stats = start + c->stats_period * lc->hz;
 	if (lc->is_main && c->duration)
 		end = start + c->duration * lc->hz;
+	if (sigsetjmp(lc->fault_jmp, 0)) {
+		/* A burst faulted on rings the PMD unmapped: the peer is gone. */
+		lc->ctr[FC_LINK_FAULTS]++;
+		discard_waiting(lc);
+	}
 	lc->ready = 1;
 
 	while (!farm_quit) {
 		uint64_t now = rte_rdtsc();
-		uint16_t n;
+		uint32_t n;
 
-		n = rte_eth_rx_burst(lc->port, lc->queue, rx, FARM_BURST);
-		lc->ctr[FC_RX] += n;
-		for (uint16_t i = 0; i < n; i++) {
-			if (i + 3 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(rx[i + 3], void *));
-			classify(lc, rx[i], now);
-		}
+		n = rx_drain(lc);
+		answer(lc, now);
 		release_due(lc, now);
 		if (lc->n_tx)
-			tx_flush(lc);
+			tx_flush(lc, now);
 
 		if (unlikely(now >= next_stats)) {
 			farm_stats_print(stdout, farm_lcores, farm_n_lcores, c->port,
@@ -395,12 +537,17 @@ farm_worker_main(void *arg)
 		if (unlikely(now >= end))
 			farm_quit = 1;
 		idle = n ? 0 : idle + 1;
-		if (unlikely(idle >= IDLE_POLLS && c->idle_sleep_us &&
+		if (unlikely(idle >= IDLE_POLLS && c->idle_sleep_us && lc->n_tx == 0 &&
+			     lc->bl_head == lc->bl_tail &&
 			     lc->fifo[0].head == lc->fifo[0].tail &&
 			     lc->fifo[1].head == lc->fifo[1].tail))
 			rte_delay_us_sleep(c->idle_sleep_us);
 	}
-	/* Held replies are not sent at exit: the run is over. */
+	/* Waiting and held replies are not sent at exit: the run is over. */
+	rte_pktmbuf_free_bulk(lc->tx, lc->n_tx);
+	lc->n_tx = 0;
+	for (; lc->bl_head != lc->bl_tail; lc->bl_head++)
+		rte_pktmbuf_free(lc->backlog[lc->bl_head & BL_MASK]);
 	for (int k = 0; k < 2; k++)
 		for (struct farm_fifo *f = &lc->fifo[k]; f->head != f->tail; f->head++)
 			rte_pktmbuf_free(f->e[f->head % FARM_FIFO_CAP].m);
