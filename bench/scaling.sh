@@ -105,6 +105,13 @@ measure() {   # measure LINK W
 		run_argos "net_memif0,role=client,socket=$SOCK" "$w" "$out"
 		;;
 	af_xdp)
+		if [ "$w" -gt 1 ]; then
+			# net_af_xdp takes its queues from the interface's combined
+			# channels; a veth has separate RX and TX channels only.
+			ROWS+=("| $link | $w | n/a: net_af_xdp needs combined channels, a veth has none (ethtool -l) | | | | |")
+			echo "scaling: $link, $w workers: not possible on a veth"
+			return 0
+		fi
 		ip link del argoss0 2>/dev/null; ip netns del "$NS" 2>/dev/null
 		ip netns add "$NS"
 		ip link add argoss0 numtxqueues "$w" numrxqueues "$w" type veth peer name argoss1 \

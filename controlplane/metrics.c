@@ -29,7 +29,10 @@ static const struct {
 } core_counters[] = {
 	CORE_COUNTER(tx_pkts, "argos_core_tx_packets_total", "Packets sent by the core."),
 	CORE_COUNTER(rx_pkts, "argos_core_rx_packets_total", "Packets received by the core."),
-	CORE_COUNTER(tx_dropped, "argos_core_tx_dropped_total", "Frames the NIC refused."),
+	CORE_COUNTER(tx_dropped, "argos_core_tx_dropped_total",
+		     "Frames lost: the NIC's TX ring and the core's backlog were full."),
+	CORE_COUNTER(tx_held, "argos_core_tx_held_total",
+		     "Loop turns the core started no job: the NIC's TX ring was full."),
 	CORE_COUNTER(jobs_done, "argos_core_jobs_done_total", "Jobs (polls, pings) ended."),
 	CORE_COUNTER(snmp_requests, "argos_core_snmp_requests_total",
 		     "SNMP requests sent, first attempts."),

@@ -44,7 +44,8 @@ cp_stats_print(FILE *f, struct argos_lane *const *lanes, unsigned n,
 			dt > 0 ? (double)(s.tx_pkts - v->last.tx_pkts) / dt : 0.0,
 			dt > 0 ? (double)(s.rx_pkts - v->last.rx_pkts) / dt : 0.0);
 		fprintf(f, "  TX-packets: %-12" PRIu64 " RX-packets: %-12" PRIu64
-			" TX-dropped: %" PRIu64 "\n", s.tx_pkts, s.rx_pkts, s.tx_dropped);
+			" TX-dropped: %-9" PRIu64 " TX-held: %" PRIu64 "\n", s.tx_pkts, s.rx_pkts,
+			s.tx_dropped, s.tx_held);
 		fprintf(f, "  In-flight: %-13" PRIu64 " Jobs-done: %-13" PRIu64
 			" Results-lost: %" PRIu64 "\n", s.inflight, s.jobs_done, s.results_lost);
 		fprintf(f, "  SNMP requests: %-9" PRIu64 " Matched: %-15" PRIu64
@@ -135,7 +136,7 @@ cp_stats_json(const char *path, struct argos_lane *const *lanes, unsigned n,
 		"  \"snmp_retries\": %" PRIu64 ",\n  \"snmp_matched\": %" PRIu64 ",\n"
 		"  \"snmp_timeouts\": %" PRIu64 ",\n  \"snmp_varbinds\": %" PRIu64 ",\n"
 		"  \"tx_packets\": %" PRIu64 ",\n  \"rx_packets\": %" PRIu64 ",\n"
-		"  \"tx_dropped\": %" PRIu64 ",\n  \"replies_dropped\": %" PRIu64 ",\n"
+		"  \"tx_dropped\": %" PRIu64 ",\n  \"tx_held\": %" PRIu64 ",\n  \"replies_dropped\": %" PRIu64 ",\n"
 		"  \"job_ring_full\": %" PRIu64 ",\n  \"results_lost\": %" PRIu64 ",\n"
 		"  \"backpressure_held\": %" PRIu64 ",\n  \"backpressure_deferred\": %" PRIu64 ",\n"
 		"  \"backpressure_resent\": %" PRIu64 ",\n"
@@ -145,7 +146,7 @@ cp_stats_json(const char *path, struct argos_lane *const *lanes, unsigned n,
 		(double)t.rx_pkts / s, cp_stats_rtt_percentile(&t, 0.50),
 		cp_stats_rtt_percentile(&t, 0.99), r->polls_ok, r->polls_failed, r->pings_done,
 		t.ping_sent, t.ping_matched, t.snmp_requests, t.snmp_retries, t.snmp_matched,
-		t.snmp_timeouts, t.snmp_varbinds, t.tx_pkts, t.rx_pkts, t.tx_dropped, drops,
+		t.snmp_timeouts, t.snmp_varbinds, t.tx_pkts, t.rx_pkts, t.tx_dropped, t.tx_held, drops,
 		r->ring_full, t.results_lost, t.backpressure_held, t.backpressure_deferred,
 		t.backpressure_resent, t.drop[ARGOS_DROP_BACKPRESSURE]);
 	return fclose(f) == 0 ? 0 : -1;
@@ -163,8 +164,8 @@ cp_stats_summary(FILE *f, struct argos_lane *const *lanes, unsigned n, double se
 		n, seconds);
 	fprintf(f, "  SNMP polls: %" PRIu64 " ok, %" PRIu64 " failed; ping jobs: %" PRIu64
 		"; job ring full: %" PRIu64 "\n", polls_ok, polls_failed, pings_done, ring_full);
-	fprintf(f, "  TX-packets: %-12" PRIu64 " RX-packets: %-12" PRIu64 " TX-dropped: %" PRIu64
-		"\n", t.tx_pkts, t.rx_pkts, t.tx_dropped);
+	fprintf(f, "  TX-packets: %-12" PRIu64 " RX-packets: %-12" PRIu64 " TX-dropped: %-9" PRIu64
+		" TX-held: %" PRIu64 "\n", t.tx_pkts, t.rx_pkts, t.tx_dropped, t.tx_held);
 	fprintf(f, "  SNMP requests: %-9" PRIu64 " Matched: %-15" PRIu64 " Retries: %-9" PRIu64
 		" Timeouts: %" PRIu64 "\n", t.snmp_requests, t.snmp_matched, t.snmp_retries,
 		t.snmp_timeouts);

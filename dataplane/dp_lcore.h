@@ -54,6 +54,7 @@ struct dp_lcore {
 
 	struct rte_mbuf *tx[DP_TX_MAX];
 	uint32_t n_tx;
+	uint8_t tx_full;             /* the last flush left frames queued */
 
 	struct argos_batch *batch;   /* results being filled; NULL if none */
 	uint64_t batch_tsc;          /* when the first record went in */
@@ -148,11 +149,15 @@ void dp_send_udp(struct dp_lcore *lc, struct rte_mbuf *m);
 /** Finish an ICMP frame: checksums in software, then queue it. */
 void dp_send_icmp(struct dp_lcore *lc, struct rte_mbuf *m);
 
-/** Queue a finished frame (flushes when the queue is full). */
+/** Queue a finished frame (flushes when the queue is full; drops it,
+ *  counted, only when the NIC and the backlog are both full). */
 void dp_tx(struct dp_lcore *lc, struct rte_mbuf *m);
 
-/** Hand every queued frame to the NIC; free what it refused. */
+/** Hand queued frames to the NIC; what it refuses stays queued. */
 void dp_tx_flush(struct dp_lcore *lc);
+
+/** At exit: free what the NIC never took, counted as dropped. */
+void dp_tx_discard(struct dp_lcore *lc);
 
 /* --- timers --- */
 

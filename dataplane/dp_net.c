@@ -247,24 +247,46 @@ dp_send_icmp(struct dp_lcore *lc, struct rte_mbuf *m)
 void
 dp_tx(struct dp_lcore *lc, struct rte_mbuf *m)
 {
-	lc->tx[lc->n_tx++] = m;
-	if (lc->n_tx == DP_TX_MAX)
+	if (lc->n_tx == DP_TX_MAX) {
 		dp_tx_flush(lc);
+		if (lc->n_tx == DP_TX_MAX) {
+			/* The NIC is full and so is our backlog: this frame is
+			 * lost; a request is retried by its timer. */
+			lc->st->tx_dropped++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	lc->tx[lc->n_tx++] = m;
 }
 
+/*
+ * Why keep what the NIC refused instead of freeing it: a round opens
+ * with one request per due device, far more than a TX ring holds
+ * (net_af_packet's default 512 frames, a memif client's 1024).  Frames
+ * the ring refuses wait here for the next turn, and while any wait the
+ * core starts no new job (take_jobs), so a burst is paced by the link
+ * instead of lost and retried.
+ */
 void
 dp_tx_flush(struct dp_lcore *lc)
 {
-	uint32_t sent = 0;
+	uint16_t sent;
 
 	if (lc->n_tx == 0)
 		return;
-	sent = rte_eth_tx_burst(lc->lane->port, lc->lane->queue, lc->tx, lc->n_tx);
+	sent = rte_eth_tx_burst(lc->lane->port, lc->lane->queue, lc->tx, (uint16_t)lc->n_tx);
 	lc->st->tx_pkts += sent;
-	if (sent < lc->n_tx) {
-		/* The ring is full: a lost request is retried by its timer. */
-		lc->st->tx_dropped += lc->n_tx - sent;
-		rte_pktmbuf_free_bulk(&lc->tx[sent], lc->n_tx - sent);
-	}
+	lc->tx_full = sent < lc->n_tx;
+	if (lc->tx_full)
+		memmove(lc->tx, lc->tx + sent, (lc->n_tx - sent) * sizeof(lc->tx[0]));
+	lc->n_tx -= sent;
+}
+
+void
+dp_tx_discard(struct dp_lcore *lc)
+{
+	lc->st->tx_dropped += lc->n_tx;
+	rte_pktmbuf_free_bulk(lc->tx, lc->n_tx);
 	lc->n_tx = 0;
 }

@@ -213,6 +213,10 @@ take_jobs(struct dp_lcore *lc)
 			lc->st->backpressure_held++;
 			return;
 		}
+		if (lc->tx_full) {        /* the NIC refused frames: pace */
+			lc->st->tx_held++;
+			return;
+		}
 		if (!lc->held &&
 		    rte_ring_sc_dequeue_elem(lane->jobs, &lc->held_job, sizeof(lc->held_job)) != 0)
 			return;
@@ -388,6 +392,7 @@ dp_worker_main(void *arg)
 			     lc->batch == NULL;
 	}
 	dp_tx_flush(lc);
+	dp_tx_discard(lc);
 	dp_results_flush(lc);
 	backpressure_report(lc);
 	if (lc->redirect != NULL)

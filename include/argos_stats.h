@@ -51,7 +51,7 @@ argos_rtt_bucket_low(unsigned b)
 struct argos_core_stats {
 	uint64_t rx_pkts;
 	uint64_t tx_pkts;
-	uint64_t tx_dropped;          /**< frames the NIC refused */
+	uint64_t tx_dropped;          /**< frames lost: NIC ring and backlog full */
 	uint64_t mbuf_alloc_failed;
 
 	uint64_t jobs_started;
@@ -86,6 +86,9 @@ struct argos_core_stats {
 	uint64_t backpressure_resent; /**< requests sent again because their reply
 	                                   was dropped for back-pressure; they do not
 	                                   use up one of the job's retries */
+
+	uint64_t tx_held;             /**< loop turns with jobs waiting that started
+	                                   none: the NIC's TX ring was full */
 
 	/* several workers on one port (dataplane/dp_steer.c) */
 	uint64_t redirected;          /**< replies this core received for another
