@@ -169,11 +169,15 @@ worker × workers).
 
 $TABLE
 
-On this machine the farm and argos share 2 CPUs: with 2 workers, argos's
-two busy cores and the farm's two busy lcores take turns on the same CPUs,
-so an added worker cannot add throughput here; the figures show the cost
-of the redirect and of sharing, not the scaling of a real appliance,
-where each worker has a core of its own (docs/setup.md).
+On this machine the farm and argos share 2 CPUs: argos's main lcore is
+on CPU 0 and its workers on CPUs 1, 0, ...; the farm's lcores on CPUs 1,
+0, ...  Each added worker comes with a farm lcore on the same CPUs, so
+the efficiency here includes the cost of sharing CPUs and of the
+software redirect between workers (net_memif has no rte_flow), not
+only argos's own scaling; on a real appliance each worker has a core of
+its own (docs/setup.md).  net_af_xdp takes its queues from the
+interface's combined channels, which a veth does not have, so af_xdp
+runs one worker here.
 EOF
 )
 python3 - "$ROOT/docs/benchmarks.md" "$SECTION" <<'PY'
