@@ -35,6 +35,7 @@
 #include <rte_random.h>
 #include <rte_ring.h>
 
+#include "cli.h"
 #include "cp_app.h"
 #include "cp_dbmode.h"
 #include "cp_http.h"
@@ -495,7 +496,8 @@ main(int argc, char **argv)
 	uint64_t seed, start_ms = 0, end_ms, run_end_ms = 0, next_stats_ms, next_metrics_ms = 0;
 	uint64_t max_job_ms = 0;
 	unsigned lcore, w = 0;
-	int ret, rc = 1, dd = dashdash(argc, argv);
+	int ret, rc = 1, dd = dashdash(argc, argv), eal_argc;
+	char **eal_argv = calloc((size_t)argc + 2, sizeof(*eal_argv));
 
 	/* argos's options first: a bad flag, --help and --migrate need
 	 * neither hugepages nor a port. */
@@ -522,6 +524,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 	cp_metrics_init(&metrics);
+	if (eal_argv == NULL) {
+		fprintf(stderr, "argos: out of memory\n");
+		return 1;
+	}
 
 	eal_devices(argc, argv, devs, sizeof(devs));
 	if (cp_xdp_precheck(dd, argv, msg, sizeof(msg)) != 0) {
@@ -533,7 +539,8 @@ main(int argc, char **argv)
 			"run scripts/hugepages first\n");
 		return 1;
 	}
-	ret = rte_eal_init(dd, argv);
+	eal_argc = cli_eal_argv(dd, argv, dd, eal_argv);
+	ret = rte_eal_init(eal_argc, eal_argv);
 	if (ret < 0) {
 		fprintf(stderr, "argos: EAL initialisation failed: %s: too few hugepages? "
 			"run scripts/hugepages; devices given: %s\n", rte_strerror(rte_errno), devs);

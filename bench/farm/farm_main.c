@@ -33,6 +33,7 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 
+#include "cli.h"
 #include "farm.h"
 
 #define NB_RXD 1024
@@ -218,12 +219,24 @@ main(int argc, char **argv)
 	char macs[RTE_ETHER_ADDR_FMT_SIZE];
 	unsigned lcore, q = 0;
 	pthread_t sig_tid;
+	char **eal_argv;
 	int ret;
 
 	sigemptyset(&quit_signals);
 	sigaddset(&quit_signals, SIGINT);
 	sigaddset(&quit_signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &quit_signals, NULL);
+	{	/* the EAL's arguments end at "--"; see cli_eal_argv() */
+		int dd = 1;
+
+		while (dd < argc && strcmp(argv[dd], "--") != 0)
+			dd++;
+		eal_argv = calloc((size_t)argc + 2, sizeof(*eal_argv));
+		if (eal_argv == NULL)
+			rte_exit(EXIT_FAILURE, "argos-farm: out of memory\n");
+		argc = cli_eal_argv(argc, argv, dd, eal_argv);
+		argv = eal_argv;
+	}
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "argos-farm: EAL init failed: %s\n", rte_strerror(rte_errno));
