@@ -77,4 +77,19 @@ run_argos argos-oids "${VDEV[@]}" -- "${NET[@]}" --devices "$STATE/devices.csv" 
 rc=$?
 check "--oids with a bad OID: argos fails with the OID named (rc $rc)" \
 	grep -q "argos: --oids '1.3.6.x': not a dotted numeric OID" "$WORK/argos-oids.log"
+
+# Remote-write receivers that cannot work: a clear error at start, and
+# nothing polled.
+run_argos argos-rwurl "${VDEV[@]}" -- "${NET[@]}" --devices "$STATE/devices.csv" --once \
+	--remote-write 'htp:/nowhere'
+rc=$?
+expect "a malformed --remote-write URL: argos exits 1 and names it (rc $rc)" \
+	"a malformed --remote-write URL: rc $rc, said: $(grep -v '^EAL\|^TELEMETRY' "$WORK/argos-rwurl.log" | tail -1)" \
+	bash -c "[ $rc = 1 ] && grep -q 'argos: --remote-write:.*htp:/nowhere' '$WORK/argos-rwurl.log'"
+run_argos argos-rwrefused "${VDEV[@]}" -- "${NET[@]}" --devices "$STATE/devices.csv" --once \
+	--remote-write http://127.0.0.1:1/api/v1/write
+rc=$?
+expect "a refused --remote-write receiver: argos exits 1 and says it cannot reach it (rc $rc)" \
+	"a refused --remote-write receiver: rc $rc, said: $(grep -v '^EAL\|^TELEMETRY' "$WORK/argos-rwrefused.log" | tail -1)" \
+	bash -c "[ $rc = 1 ] && grep -q 'argos: --remote-write:.*127.0.0.1:1' '$WORK/argos-rwrefused.log' && ! grep -q 'argos: ready' '$WORK/argos-rwrefused.log'"
 finish
