@@ -7,7 +7,7 @@
  * are Opaque contents and the three exception markers, for reasons
  * given at the spot.  The file adds what the dataplane needs on top:
  *
- *  - Bounds.  Before any TLV is handed to net-snmp, tlv_peek() checks
+ *  - Bounds.  Before any TLV is handed to net-snmp, snmp_tlv_peek() checks
  *    that its header and contents lie inside the bytes we hold, and
  *    net-snmp is then given exactly that TLV as its data length.  We do
  *    not rely on net-snmp's own checks, which have differed between
@@ -63,49 +63,6 @@ static inline u_char *
 nc(const uint8_t *p)
 {
 	return (u_char *)(uintptr_t)p;
-}
-
-/** Where a TLV's parts are: tag, header length, content length. */
-struct tlv {
-	uint8_t tag;
-	size_t hlen;
-	size_t clen;
-};
-
-/*
- * Read the header of the TLV at p, of which left bytes are available.
- * Returns 0 when the header and the whole content lie inside those
- * bytes, -1 otherwise.  Multi-byte tags (not used by SNMP, refused by
- * net-snmp) and the indefinite length (forbidden by SNMP's BER subset)
- * are refused.  Long-form lengths of up to four bytes are accepted:
- * some agents always send 0x84 xx xx xx xx.
- */
-static inline int
-tlv_peek(const uint8_t *p, size_t left, struct tlv *t)
-{
-	size_t clen, hlen;
-
-	if (left < 2 || (p[0] & 0x1f) == 0x1f)
-		return -1;
-	if (p[1] < 0x80) {
-		hlen = 2;
-		clen = p[1];
-	} else {
-		size_t n = p[1] & 0x7f;
-
-		if (n == 0 || n > 4 || left < 2 + n)
-			return -1;
-		clen = 0;
-		for (size_t i = 0; i < n; i++)
-			clen = (clen << 8) | p[2 + i];
-		hlen = 2 + n;
-	}
-	if (clen > left - hlen)
-		return -1;
-	t->tag = p[0];
-	t->hlen = hlen;
-	t->clen = clen;
-	return 0;
 }
 
 /*
@@ -175,7 +132,7 @@ oid_body_ok(const uint8_t *c, size_t n)
  * into out.  Returns 0 or -EBADMSG.
  */
 static int
-decode_oid(const uint8_t *p, const struct tlv *t, struct argos_oid *out)
+decode_oid(const uint8_t *p, const struct snmp_tlv *t, struct argos_oid *out)
 {
 	oid sub[MAX_OID_LEN], high = 0;
 	size_t n = MAX_OID_LEN, l = t->hlen + t->clen;
@@ -209,12 +166,12 @@ static int
 parse_int32(const uint8_t **pp, const uint8_t *end, int32_t *out)
 {
 	const uint8_t *p = *pp;
-	struct tlv t;
+	struct snmp_tlv t;
 	size_t l;
 	u_char type;
 	long v;
 
-	if (tlv_peek(p, (size_t)(end - p), &t) || t.tag != SNMP_T_INTEGER ||
+	if (snmp_tlv_peek(p, (size_t)(end - p), &t) || t.tag != SNMP_T_INTEGER ||
 	    !int32_fits(p + t.hlen, t.clen))
 		return -EBADMSG;
 	l = t.hlen + t.clen;
@@ -235,7 +192,7 @@ snmp_parse_reply(const uint8_t *pkt, size_t len, struct snmp_reply *r)
 {
 	struct snmp_reply out;
 	const uint8_t *p, *end;
-	struct tlv t;
+	struct snmp_tlv t;
 	size_t l;
 	u_char type;
 
@@ -243,7 +200,7 @@ snmp_parse_reply(const uint8_t *pkt, size_t len, struct snmp_reply *r)
 		return -EBADMSG;
 
 	/* Message SEQUENCE; it must be the whole datagram. */
-	if (tlv_peek(pkt, len, &t) || t.tag != T_SEQUENCE ||
+	if (snmp_tlv_peek(pkt, len, &t) || t.tag != T_SEQUENCE ||
 	    t.hlen + t.clen != len)
 		return -EBADMSG;
 	l = len;
@@ -257,7 +214,7 @@ snmp_parse_reply(const uint8_t *pkt, size_t len, struct snmp_reply *r)
 		return -EBADMSG;
 
 	/* Community: located, not copied. */
-	if (tlv_peek(p, (size_t)(end - p), &t) || t.tag != SNMP_T_OCTETSTR)
+	if (snmp_tlv_peek(p, (size_t)(end - p), &t) || t.tag != SNMP_T_OCTETSTR)
 		return -EBADMSG;
 	l = t.hlen + t.clen;
 	out.community = asn_parse_header(nc(p), &l, &type);
@@ -267,7 +224,7 @@ snmp_parse_reply(const uint8_t *pkt, size_t len, struct snmp_reply *r)
 	p = out.community + l;
 
 	/* PDU, of any tag; it must end where the message ends. */
-	if (tlv_peek(p, (size_t)(end - p), &t) || p + t.hlen + t.clen != end)
+	if (snmp_tlv_peek(p, (size_t)(end - p), &t) || p + t.hlen + t.clen != end)
 		return -EBADMSG;
 	l = t.hlen + t.clen;
 	p = asn_parse_header(nc(p), &l, &type);
@@ -281,7 +238,7 @@ snmp_parse_reply(const uint8_t *pkt, size_t len, struct snmp_reply *r)
 		return -EBADMSG;
 
 	/* Varbind list header only; it too must end with the message. */
-	if (tlv_peek(p, (size_t)(end - p), &t) || t.tag != T_SEQUENCE ||
+	if (snmp_tlv_peek(p, (size_t)(end - p), &t) || t.tag != T_SEQUENCE ||
 	    p + t.hlen + t.clen != end)
 		return -EBADMSG;
 	l = t.hlen + t.clen;
@@ -300,7 +257,7 @@ snmp_parse_reply(const uint8_t *pkt, size_t len, struct snmp_reply *r)
  * Returns 0 or -EBADMSG.
  */
 static int
-decode_value(const uint8_t *p, const struct tlv *t, struct snmp_varbind *vb)
+decode_value(const uint8_t *p, const struct snmp_tlv *t, struct snmp_varbind *vb)
 {
 	size_t l = t->hlen + t->clen;
 	const uint8_t *c = p + t->hlen;
@@ -397,7 +354,7 @@ decode_value(const uint8_t *p, const struct tlv *t, struct snmp_varbind *vb)
 int
 snmp_vb_next(struct snmp_vb_iter *it, struct snmp_varbind *vb)
 {
-	struct tlv seq, name, val;
+	struct snmp_tlv seq, name, val;
 	const uint8_t *c, *v;
 	size_t l, vleft;
 	u_char type;
@@ -409,20 +366,20 @@ snmp_vb_next(struct snmp_vb_iter *it, struct snmp_varbind *vb)
 	 * The iterator only moves once the varbind has fully decoded, so a
 	 * caller that asks again gets the same error, not a false end.
 	 */
-	if (tlv_peek(it->p, it->left, &seq) || seq.tag != T_SEQUENCE)
+	if (snmp_tlv_peek(it->p, it->left, &seq) || seq.tag != T_SEQUENCE)
 		return -EBADMSG;
 	l = seq.hlen + seq.clen;
 	c = asn_parse_sequence(nc(it->p), &l, &type, T_SEQUENCE, "varbind");
 	if (c == NULL)
 		return -EBADMSG;
 
-	if (tlv_peek(c, seq.clen, &name) || decode_oid(c, &name, &vb->name))
+	if (snmp_tlv_peek(c, seq.clen, &name) || decode_oid(c, &name, &vb->name))
 		return -EBADMSG;
 
 	/* Exactly one value TLV must fill the rest of the varbind. */
 	v = c + name.hlen + name.clen;
 	vleft = seq.clen - (name.hlen + name.clen);
-	if (tlv_peek(v, vleft, &val) || val.hlen + val.clen != vleft)
+	if (snmp_tlv_peek(v, vleft, &val) || val.hlen + val.clen != vleft)
 		return -EBADMSG;
 	if (decode_value(v, &val, vb))
 		return -EBADMSG;

@@ -20,6 +20,49 @@
 #include "argos_snmp.h"
 #include "argos_types.h"
 
+/** Where a BER TLV's parts are: tag, header length, content length. */
+struct snmp_tlv {
+	uint8_t tag;
+	size_t hlen;
+	size_t clen;
+};
+
+/*
+ * Read the header of the TLV at p, of which left bytes are available.
+ * Returns 0 when the header and the whole content lie inside those
+ * bytes, -1 otherwise.  Multi-byte tags (not used by SNMP, refused by
+ * net-snmp) and the indefinite length (forbidden by SNMP's BER subset)
+ * are refused.  Long-form lengths of up to four bytes are accepted:
+ * some agents always send 0x84 xx xx xx xx.
+ */
+static inline int
+snmp_tlv_peek(const uint8_t *p, size_t left, struct snmp_tlv *t)
+{
+	size_t clen, hlen;
+
+	if (left < 2 || (p[0] & 0x1f) == 0x1f)
+		return -1;
+	if (p[1] < 0x80) {
+		hlen = 2;
+		clen = p[1];
+	} else {
+		size_t n = p[1] & 0x7f;
+
+		if (n == 0 || n > 4 || left < 2 + n)
+			return -1;
+		clen = 0;
+		for (size_t i = 0; i < n; i++)
+			clen = (clen << 8) | p[2 + i];
+		hlen = 2 + n;
+	}
+	if (clen > left - hlen)
+		return -1;
+	t->tag = p[0];
+	t->hlen = hlen;
+	t->clen = clen;
+	return 0;
+}
+
 #define SNMP_PDU_GET      0xA0
 #define SNMP_PDU_GETNEXT  0xA1
 #define SNMP_PDU_RESPONSE 0xA2

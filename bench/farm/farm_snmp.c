@@ -18,6 +18,7 @@
 
 #include "argos_snmp.h"
 #include "farm_snmp.h"
+#include "snmp_codec.h"
 
 #define T_SEQUENCE 0x30
 #define OID_MAX 128
@@ -29,33 +30,19 @@ struct tlv {
 	size_t len;            /* header + contents */
 };
 
-/* Read the TLV at p (left bytes held). @return 0, or -1 if it overruns. */
+/* Read the TLV at p (left bytes held), with argos's own bounded BER
+ * header reader.  @return 0, or -1 if it overruns. */
 static int
 tlv_read(const uint8_t *p, size_t left, struct tlv *t)
 {
-	size_t hlen, clen;
+	struct snmp_tlv h;
 
-	if (left < 2 || (p[0] & 0x1f) == 0x1f)
-		return -1;
-	if (p[1] < 0x80) {
-		hlen = 2;
-		clen = p[1];
-	} else {
-		size_t n = p[1] & 0x7f;
-
-		if (n == 0 || n > 4 || left < 2 + n)
-			return -1;
-		clen = 0;
-		for (size_t i = 0; i < n; i++)
-			clen = clen << 8 | p[2 + i];
-		hlen = 2 + n;
-	}
-	if (clen > left - hlen)
+	if (snmp_tlv_peek(p, left, &h) != 0)
 		return -1;
 	t->p = p;
-	t->c = p + hlen;
-	t->clen = clen;
-	t->len = hlen + clen;
+	t->c = p + h.hlen;
+	t->clen = h.clen;
+	t->len = h.hlen + h.clen;
 	return 0;
 }
 
