@@ -49,6 +49,31 @@ int rw_encode_series(struct rw_buf *b, const struct rw_lbl *l, size_t n, double 
 		     int64_t ts_ms);
 
 /**
+ * Append the Label fields (TimeSeries field 1) of l[0..n), in the order
+ * given, and nothing else: the shared part of a row's series.
+ * @return 0 or -ENOMEM (b is unchanged then).
+ */
+int rw_encode_labels(struct rw_buf *b, const struct rw_lbl *l, size_t n);
+
+/**
+ * Write the Label field of one label at out, which has room for
+ * rw_label_field_size(l) bytes.  @return the bytes written.
+ */
+size_t rw_label_field_put(uint8_t *out, const struct rw_lbl *l);
+
+/** The bytes rw_label_field_put() writes for l. */
+size_t rw_label_field_size(const struct rw_lbl *l);
+
+/**
+ * Append one TimeSeries whose Label fields are already encoded: name
+ * (the __name__ label) followed by labels (the rest, sorted), then one
+ * sample.  The same bytes as rw_encode_series() on the same labels.
+ * @return 0 or -ENOMEM (b is unchanged then).
+ */
+int rw_encode_cached(struct rw_buf *b, const uint8_t *name, size_t name_len,
+		     const uint8_t *labels, size_t labels_len, double value, int64_t ts_ms);
+
+/**
  * Compress a WriteRequest body with snappy's block format into out
  * (replacing its content).  @return 0, -ENOMEM or -EIO.
  */

@@ -4,6 +4,7 @@
  *   rw.c         options, start, flush, close, counters
  *   rw_names.c   the OID prefix -> metric name table (if-mib built in)
  *   rw_series.c  records -> named, labelled samples -> the open batch
+ *   rw_rows.c    per device rows: their lookups and encoded label bytes
  *   rw_encode.c  protobuf by hand, snappy
  *   rw_queue.c   the FIFO of compressed batches: memory head, disk tail
  *   rw_send.c    the sender thread: curl, retries, backoff
@@ -35,6 +36,9 @@ struct rw_name {
 	uint8_t leaf;                     /* no other name lies under this prefix */
 	char name[RW_NAME_MAX];
 	char index_label[RW_NAME_MAX];    /* "" for a scalar */
+	uint32_t label_id;                /* first name with the same index_label */
+	uint8_t enc_len;
+	uint8_t enc[RW_NAME_MAX + 16];    /* the __name__ Label field, encoded */
 };
 
 /* One varbind kept until its device's DONE. */
@@ -48,10 +52,43 @@ struct rw_pend {
 	int64_t ts_ms;
 };
 
+/*
+ * One row of a device: the samples that share an index label and a row
+ * index (ifIndex 3, or a scalar).  All its numeric samples carry the
+ * same labels after __name__, so they are encoded once (enc) and
+ * copied into every sample until they change: a new lookup value, a
+ * changed device tag or instance, or a changed name table.
+ */
+struct rw_row {
+	uint64_t hash;
+	uint32_t label;       /* label_id of the index label */
+	uint32_t idx_len;     /* sub-ids */
+	uint8_t *idx;         /* idx_len * 4 bytes */
+	uint32_t poll;        /* rw_rows.poll when head/tail were set */
+	uint32_t head, tail;  /* this poll's lookups: a chain through rw->chain */
+	uint8_t *look;        /* this poll's lookups: (name u32, len u32, text)... */
+	uint32_t look_len;
+	uint32_t enc_len;
+	uint8_t *enc;         /* Label fields after __name__, sorted */
+	int stale;            /* enc does not match look and the base labels */
+};
+
+struct rw_rows {
+	struct rw_row *row;
+	size_t n, cap;
+	uint32_t *slot;       /* open addressing, UINT32_MAX: empty */
+	size_t size;          /* power of two, at least twice n */
+	uint8_t *base;        /* the base labels the rows were built with */
+	uint32_t base_len;
+	uint64_t names_gen;
+	uint32_t poll;
+};
+
 struct rw_dev_acc {
 	struct rw_pend *pend;
 	size_t n, cap;
 	struct rw_buf arena;
+	struct rw_rows rows;
 };
 
 /* A batch in the FIFO.  data is NULL while the batch is on disk only. */
@@ -111,16 +148,20 @@ struct rw {
 	/* Main thread. */
 	struct rw_name *names;
 	size_t n_names, cap_names;
+	uint64_t names_gen;     /* bumped by every rw_name_add() */
 	uint32_t last_name;     /* the name the previous varbind had: walks repeat it */
 	struct rw_dev_acc *devs;
 	size_t n_devs;
-	struct rw_buf scratch;
+	struct rw_buf tmp;      /* rw_rows.c's canonical label text */
+	uint32_t *chain;        /* rw_rows.c: next lookup of the same row, by pend */
+	size_t chain_cap;
 
 	/* Under mu. */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;      /* the queue became empty, or a batch ended */
 	struct rw_buf open;     /* TimeSeries of the open batch */
 	uint32_t open_samples;
+	size_t open_hint;       /* bytes the last full batch took: a new one starts that big */
 	int64_t open_since_ms;
 	struct rw_raw *hand_head, *hand_tail;
 	uint64_t hand_bytes;
@@ -148,6 +189,13 @@ void rw_sanitize(char *s);
 
 /* rw_series.c */
 void rw_series_free(struct rw *rw);
+
+/* rw_rows.c */
+int rw_rows_begin(struct rw *rw, struct rw_dev_acc *a, const struct rw_lbl *base, size_t n_base);
+struct rw_row *rw_rows_get(struct rw_rows *t, uint32_t label, const uint8_t *idx,
+			   uint32_t idx_len);
+int rw_row_set_enc(struct rw_row *r, const uint8_t *enc, size_t len);
+void rw_rows_free(struct rw_rows *t);
 
 /* rw_queue.c */
 int rw_queue_open(struct rw_queue *q, const char *dir, uint64_t mem_max, uint64_t disk_max,

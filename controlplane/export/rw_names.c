@@ -101,6 +101,30 @@ rw_sanitize(char *s)
 			*s = '_';
 }
 
+/*
+ * After any change of the table: give every name its label_id (rows of
+ * the same index label share it) and its encoded __name__ label, and
+ * tell the devices' rows (rw_rows.c) that what they cached is void.
+ */
+static void
+names_index(struct rw *rw)
+{
+	for (size_t i = 0; i < rw->n_names; i++) {
+		struct rw_name *n = &rw->names[i];
+		struct rw_lbl l = { "__name__", n->name, 8, (uint32_t)strlen(n->name) };
+
+		n->label_id = (uint32_t)i;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(rw->names[k].index_label, n->index_label) == 0) {
+				n->label_id = (uint32_t)k;
+				break;
+			}
+		/* name < 64 bytes: every varint is one byte, 77 bytes at most */
+		n->enc_len = (uint8_t)rw_label_field_put(n->enc, &l);
+	}
+	rw->names_gen++;
+}
+
 int
 rw_name_add(struct rw *rw, const char *oid, const char *name, enum rw_kind kind,
 	    const char *index_label)
@@ -147,6 +171,7 @@ rw_name_add(struct rw *rw, const char *oid, const char *name, enum rw_kind kind,
 			    memcmp(rw->names[k].oid, a->oid, a->oid_len * sizeof(uint32_t)) == 0)
 				a->leaf = 0;
 	}
+	names_index(rw);
 	return 0;
 }
 

@@ -5,11 +5,14 @@
  * A varbind is looked up in the name table and kept in its device's
  * accumulator: numeric values as doubles, strings already turned into
  * label text.  At the SNMP job's DONE the lookups (ifName, ifAlias,
- * ifDescr: RW_LOOKUP names) are hashed by (index label, row index) and
- * every other kept varbind becomes one TimeSeries whose labels are, in
- * byte order after __name__: the device tags, the index label and the
- * lookups of its row, instance and job.  When a device tag has the
- * name of one of ours, ours wins and the tag is dropped.
+ * ifDescr: RW_LOOKUP names) go to their rows (rw_rows.c: same index
+ * label, same row index) and every other kept varbind becomes one
+ * TimeSeries whose labels are, in byte order after __name__: the
+ * device tags, the index label and the lookups of its row, instance
+ * and job.  When a device tag has the name of one of ours, ours wins
+ * and the tag is dropped.  A numeric sample copies the labels its row
+ * shares, encoded once by the same sort as a full encoding and kept
+ * until an input changes; a string sample is encoded in full.
  *
  * Why the main thread encodes: a TimeSeries is written in one pass of
  * memcpys (rw_encode.c), cheaper than keeping the labels around for the
@@ -203,8 +206,9 @@ struct base {
 	struct rw_lbl l[RW_TAGS_MAX + 2];
 	size_t n;
 	char names[RW_TAGS_MAX][RW_NAME_MAX];
-	uint32_t local;      /* samples in rw->scratch not yet committed */
-	uint32_t room;       /* samples the open batch took when we looked */
+	uint32_t local;      /* samples written to rw->open, not yet counted */
+	uint32_t room;       /* samples the open batch takes before it is sealed */
+	int wake;            /* a batch was sealed: wake the sender */
 };
 
 static struct rw_lbl
@@ -245,24 +249,20 @@ lbl_cmp(const struct rw_lbl *a, const struct rw_lbl *b)
 	return c ? c : (int)a->nlen - (int)b->nlen;
 }
 
-/* Hand the encoded samples in rw->scratch to the open batch, and seal
- * the batch when it is full. */
+/*
+ * Count the samples written to rw->open since the last call, and seal
+ * the batch when it is full.  Called with rw->mu held.
+ */
 static void
 commit(struct rw *rw, struct base *b)
 {
 	struct rw_raw *r = NULL;
 
-	pthread_mutex_lock(&rw->mu);
-	if (rw_buf_reserve(&rw->open, rw->scratch.len) < 0) {
-		rw->st.samples_dropped += b->local;
-		goto out;
-	}
-	memcpy(rw->open.p + rw->open.len, rw->scratch.p, rw->scratch.len);
-	rw->open.len += rw->scratch.len;
-	if (rw->open_samples == 0)
+	if (rw->open_samples == 0 && b->local)
 		rw->open_since_ms = rw_now_ms();
 	rw->open_samples += b->local;
 	rw->st.samples_pending += b->local;
+	b->local = 0;
 	if (rw->open_samples >= rw->conf.max_samples && (r = calloc(1, sizeof(*r))) != NULL) {
 		r->body = rw->open;
 		r->samples = rw->open_samples;
@@ -274,25 +274,50 @@ commit(struct rw *rw, struct base *b)
 			rw->hand_head = r;
 		rw->hand_tail = r;
 		rw->hand_bytes += r->body.len;
+		rw->open_hint = r->body.len + r->body.len / 8;
+		b->wake = 1;
 	}
-out:
 	b->room = rw->conf.max_samples - rw->open_samples;
-	pthread_mutex_unlock(&rw->mu);
-	if (r && rw->multi)
-		curl_multi_wakeup(rw->multi);
-	rw->scratch.len = 0;
-	b->local = 0;
 }
 
-/* Encode one sample: name, the base labels and extra labels, sorted. */
-static int
-emit(struct rw *rw, struct base *b, const char *name, const struct rw_lbl *extra, size_t n_extra,
-     double value, int64_t ts)
+/*
+ * Take the open batch for one device's samples.  Why the lock is held
+ * while they are encoded: the samples are written straight into
+ * rw->open, which saves copying every byte once more; the sender
+ * thread waits at most one device's encoding (a few hundred
+ * microseconds for a big switch) to seal or take a batch.
+ */
+static void
+batch_begin(struct rw *rw, struct base *b)
 {
-	struct rw_lbl l[RW_LABELS_MAX];
+	pthread_mutex_lock(&rw->mu);
+	if (rw->open.cap == 0 && rw->open_hint)
+		(void)rw_buf_reserve(&rw->open, rw->open_hint);   /* no room: grows as it goes */
+	b->room = rw->conf.max_samples - rw->open_samples;
+	b->local = 0;
+	b->wake = 0;
+}
+
+static void
+batch_end(struct rw *rw, struct base *b)
+{
+	commit(rw, b);
+	pthread_mutex_unlock(&rw->mu);
+	if (b->wake && rw->multi)
+		curl_multi_wakeup(rw->multi);
+}
+
+/*
+ * Put __name__ (l[0], given), the extra labels and the base labels in
+ * l, sort them by name after __name__ and drop empty values and the
+ * later of two equal names.  @return how many labels l holds.
+ */
+static size_t
+labels_sorted(struct rw_lbl *l, const struct base *b, const struct rw_lbl *extra,
+	      size_t n_extra)
+{
 	size_t n = 1, k = 0;
 
-	l[0] = lbl("__name__", name, strlen(name));
 	for (size_t i = 0; i < n_extra && n < RW_LABELS_MAX; i++)
 		l[n++] = extra[i];
 	for (size_t i = 0; i < b->n && n < RW_LABELS_MAX; i++)
@@ -314,10 +339,30 @@ emit(struct rw *rw, struct base *b, const char *name, const struct rw_lbl *extra
 			continue;
 		l[++k] = l[i];
 	}
-	if (rw_encode_series(&rw->scratch, l, k + 1, value, ts) < 0)
-		return -ENOMEM;
+	return k + 1;
+}
+
+/* One more sample is in rw->open: commit when the batch is full. */
+static void
+counted(struct rw *rw, struct base *b)
+{
 	if (++b->local >= b->room)
 		commit(rw, b);
+}
+
+/* Encode one sample: name, the base labels and extra labels, sorted. */
+static int
+emit(struct rw *rw, struct base *b, const char *name, const struct rw_lbl *extra, size_t n_extra,
+     double value, int64_t ts)
+{
+	struct rw_lbl l[RW_LABELS_MAX];
+	size_t n;
+
+	l[0] = lbl("__name__", name, strlen(name));
+	n = labels_sorted(l, b, extra, n_extra);
+	if (rw_encode_series(&rw->open, l, n, value, ts) < 0)
+		return -ENOMEM;
+	counted(rw, b);
 	return 0;
 }
 
@@ -337,101 +382,105 @@ u32_text(uint32_t v, char *out)
 	return n;
 }
 
-static uint64_t
-key_hash(const char *label, const uint8_t *idx, uint32_t len)
+/*
+ * The labels a kept varbind has besides __name__ and the base: its row
+ * index under the index label, then its row's lookups of this poll in
+ * the order they came.  idx_text holds the index text.  @return how
+ * many labels extra holds.
+ */
+static size_t
+row_labels(const struct rw *rw, const struct rw_dev_acc *a, const struct rw_pend *p,
+	   const struct rw_row *row, struct rw_lbl *extra, char *idx_text)
 {
-	uint64_t h = 1469598103934665603ull;
+	const struct rw_name *nm = &rw->names[p->name];
+	size_t n_extra = 0;
 
-	for (; *label; label++)
-		h = (h ^ (uint8_t)*label) * 1099511628211ull;
-	for (uint32_t i = 0; i < len; i++)
-		h = (h ^ idx[i]) * 1099511628211ull;
-	return h;
+	if (p->idx_len) {
+		size_t o = 0;
+		const uint8_t *raw = a->arena.p + p->idx_off;
+
+		for (uint32_t k = 0; k < p->idx_len && o + 12 < RW_IDX_TEXT; k++) {
+			uint32_t sub;
+
+			memcpy(&sub, raw + 4 * k, 4);
+			if (k)
+				idx_text[o++] = '.';
+			o += u32_text(sub, idx_text + o);
+		}
+		extra[n_extra++] = lbl(nm->index_label[0] ? nm->index_label : "index", idx_text, o);
+	}
+	if (p->idx_len && nm->index_label[0]) {
+		/* row->look: (name u32, 4) (text len u32, text) per lookup */
+		for (uint32_t o = 0; o < row->look_len && n_extra < RW_LABELS_MAX / 2;) {
+			uint32_t name, len;
+
+			memcpy(&name, row->look + o + 4, 4);
+			memcpy(&len, row->look + o + 8, 4);
+			extra[n_extra++] = lbl(rw->names[name].name,
+					       (const char *)row->look + o + 12, len);
+			o += 12 + len;
+		}
+	}
+	return n_extra;
 }
 
+/* Encode a row's labels after __name__ into the row. */
 static int
-same_row(const struct rw *rw, const struct rw_dev_acc *a, const struct rw_pend *x,
-	 const struct rw_pend *y)
+row_build(struct rw *rw, const struct base *b, const struct rw_dev_acc *a,
+	  const struct rw_pend *p, struct rw_row *row)
 {
-	return x->idx_len == y->idx_len &&
-	       strcmp(rw->names[x->name].index_label, rw->names[y->name].index_label) == 0 &&
-	       memcmp(a->arena.p + x->idx_off, a->arena.p + y->idx_off, x->idx_len * 4u) == 0;
+	struct rw_lbl extra[RW_LABELS_MAX / 2], l[RW_LABELS_MAX];
+	char idx_text[RW_IDX_TEXT];
+	size_t n_extra = row_labels(rw, a, p, row, extra, idx_text), n;
+
+	l[0] = lbl("__name__", "", 0);
+	n = labels_sorted(l, b, extra, n_extra);
+	rw->tmp.len = 0;
+	if (rw_encode_labels(&rw->tmp, l + 1, n - 1) < 0)
+		return -ENOMEM;
+	return rw_row_set_enc(row, rw->tmp.p, rw->tmp.len);
 }
 
-/* Emit every kept varbind of a device, with its row's lookups. */
+/*
+ * Emit every kept varbind of a device, with its row's lookups.  Numeric
+ * samples copy their row's encoded labels (rw_rows.c says when those
+ * are stale); string samples, whose value is a label, are sorted and
+ * encoded each time.
+ */
 static int
 emit_device(struct rw *rw, struct rw_dev_acc *a, struct base *b)
 {
-	size_t n_look = 0, size = 1;
-	uint32_t *slot = NULL;
-	int rc = 0;
-
-	for (size_t i = 0; i < a->n; i++)
-		n_look += rw->names[a->pend[i].name].kind == RW_LOOKUP;
-	while (size < 2 * n_look + 1)
-		size *= 2;
-	if (n_look && (slot = malloc(size * sizeof(*slot))) == NULL)
-		return -ENOMEM;
-	if (slot)
-		memset(slot, 0xff, size * sizeof(*slot));
-	for (size_t i = 0; i < a->n && slot; i++) {
-		const struct rw_pend *p = &a->pend[i];
-		uint64_t h;
-
-		if (rw->names[p->name].kind != RW_LOOKUP)
-			continue;
-		h = key_hash(rw->names[p->name].index_label, a->arena.p + p->idx_off, p->idx_len * 4u);
-		while (slot[h & (size - 1)] != UINT32_MAX)
-			h++;
-		slot[h & (size - 1)] = (uint32_t)i;
-	}
+	int rc = rw_rows_begin(rw, a, b->l, b->n);
 
 	for (size_t i = 0; i < a->n && rc == 0; i++) {
 		const struct rw_pend *p = &a->pend[i];
 		const struct rw_name *nm = &rw->names[p->name];
 		struct rw_lbl extra[RW_LABELS_MAX / 2];
-		size_t n_extra = 0;
 		char idx_text[RW_IDX_TEXT];
-		double value = p->value;
+		struct rw_row *row;
+		size_t n_extra;
 
 		if (nm->kind == RW_LOOKUP)
 			continue;
-		if (p->idx_len) {
-			size_t o = 0;
-			const uint8_t *raw = a->arena.p + p->idx_off;
-
-			for (uint32_t k = 0; k < p->idx_len && o + 12 < sizeof(idx_text); k++) {
-				uint32_t sub;
-
-				memcpy(&sub, raw + 4 * k, 4);
-				if (k)
-					idx_text[o++] = '.';
-				o += u32_text(sub, idx_text + o);
-			}
-			extra[n_extra++] = lbl(nm->index_label[0] ? nm->index_label : "index",
-					       idx_text, o);
-		}
-		if (slot && p->idx_len && nm->index_label[0]) {
-			uint64_t h = key_hash(nm->index_label, a->arena.p + p->idx_off,
-					      p->idx_len * 4u);
-
-			for (; slot[h & (size - 1)] != UINT32_MAX && n_extra < RW_LABELS_MAX / 2; h++) {
-				const struct rw_pend *q = &a->pend[slot[h & (size - 1)]];
-
-				if (same_row(rw, a, p, q))
-					extra[n_extra++] = lbl(rw->names[q->name].name,
-							       (const char *)a->arena.p + q->str_off,
-							       q->str_len);
-			}
+		row = rw_rows_get(&a->rows, nm->label_id, a->arena.p + p->idx_off, p->idx_len);
+		if (row == NULL) {
+			rc = -ENOMEM;
+			break;
 		}
 		if (nm->kind == RW_STRING || nm->kind == RW_PHYSADDR) {
+			n_extra = row_labels(rw, a, p, row, extra, idx_text);
 			extra[n_extra++] = lbl(nm->name, (const char *)a->arena.p + p->str_off,
 					       p->str_len);
-			value = 1;
+			rc = emit(rw, b, nm->name, extra, n_extra, 1, p->ts_ms);
+			continue;
 		}
-		rc = emit(rw, b, nm->name, extra, n_extra, value, p->ts_ms);
+		if (row->stale && (rc = row_build(rw, b, a, p, row)) < 0)
+			break;
+		rc = rw_encode_cached(&rw->open, nm->enc, nm->enc_len, row->enc, row->enc_len,
+				      p->value, p->ts_ms);
+		if (rc == 0)
+			counted(rw, b);
 	}
-	free(slot);
 	a->n = 0;
 	a->arena.len = 0;
 	return rc;
@@ -450,11 +499,7 @@ poll_done(struct rw *rw, const struct argos_rec_done *d, const struct rw_device 
 	if (a == NULL)
 		return -ENOMEM;
 	base_init(rw, &b, dev);
-	pthread_mutex_lock(&rw->mu);
-	b.room = rw->conf.max_samples - rw->open_samples;
-	pthread_mutex_unlock(&rw->mu);
-	b.local = 0;
-	rw->scratch.len = 0;
+	batch_begin(rw, &b);
 	rc = emit_device(rw, a, &b);
 	if (rc == 0)
 		rc = emit(rw, &b, "argos_poll_up", NULL, 0, d->ok ? 1 : 0, ts);
@@ -462,8 +507,7 @@ poll_done(struct rw *rw, const struct argos_rec_done *d, const struct rw_device 
 		rc = emit(rw, &b, "argos_poll_duration_seconds", NULL, 0, secs, ts);
 	if (rc == 0)
 		rc = emit(rw, &b, "argos_poll_varbinds", NULL, 0, d->varbinds, ts);
-	if (b.local)
-		commit(rw, &b);
+	batch_end(rw, &b);
 	return rc;
 }
 
@@ -479,11 +523,7 @@ ping(struct rw *rw, const struct argos_rec_ping *r, const struct rw_device *dev,
 	if (r->h.size < sizeof(*r))
 		return -EINVAL;
 	base_init(rw, &b, dev);
-	pthread_mutex_lock(&rw->mu);
-	b.room = rw->conf.max_samples - rw->open_samples;
-	pthread_mutex_unlock(&rw->mu);
-	b.local = 0;
-	rw->scratch.len = 0;
+	batch_begin(rw, &b);
 	if (r->received) {
 		rc |= emit(rw, &b, "ping_min_duration_seconds", NULL, 0, r->rtt_min_ns / 1e9, ts);
 		rc |= emit(rw, &b, "ping_avg_duration_seconds", NULL, 0,
@@ -491,8 +531,7 @@ ping(struct rw *rw, const struct argos_rec_ping *r, const struct rw_device *dev,
 		rc |= emit(rw, &b, "ping_max_duration_seconds", NULL, 0, r->rtt_max_ns / 1e9, ts);
 	}
 	rc |= emit(rw, &b, "ping_loss_ratio", NULL, 0, loss, ts);
-	if (b.local)
-		commit(rw, &b);
+	batch_end(rw, &b);
 	return rc ? -ENOMEM : 0;
 }
 
@@ -524,9 +563,13 @@ rw_series_free(struct rw *rw)
 	for (size_t i = 0; i < rw->n_devs; i++) {
 		free(rw->devs[i].pend);
 		rw_buf_free(&rw->devs[i].arena);
+		rw_rows_free(&rw->devs[i].rows);
 	}
 	free(rw->devs);
 	rw->devs = NULL;
 	rw->n_devs = 0;
-	rw_buf_free(&rw->scratch);
+	rw_buf_free(&rw->tmp);
+	free(rw->chain);
+	rw->chain = NULL;
+	rw->chain_cap = 0;
 }

@@ -408,6 +408,57 @@ test_http(void)
 	rw_buf_free(&body);
 }
 
+/*
+ * The labels a row shares are encoded once and reused (rw_rows.c):
+ * prove that a new ifName, a changed device tag and a renamed metric
+ * all show in the very next poll, and the old labels do not linger.
+ */
+static void
+test_labels_follow_changes(void)
+{
+	struct rw *rw = open_rw(100000, NULL, 0, 0);
+	struct rw_label tags1[] = { { "zone", "z1" } }, tags2[] = { { "zone", "z2" } };
+	struct rw_device dev1 = { "r1", tags1, 1 }, dev2 = { "r1", tags2, 1 };
+	struct synth s = { 0 };
+	Prometheus__WriteRequest *wr;
+	const Prometheus__TimeSeries *ts;
+	int stale = 0;
+
+	synth_ifmib_poll(&s, 0, 1000000000ull, 4, 100, "");
+	feed(rw, &s, &dev1);
+	synth_free(&s);
+	synth_ifmib_poll(&s, 0, 61000000000ull, 4, 200, "new-");
+	feed(rw, &s, &dev2);
+	synth_free(&s);
+	rw_name_add(rw, "1.3.6.1.2.1.31.1.1.1.6", "ifHCInOctetsRenamed", RW_COUNTER, "ifIndex");
+	synth_ifmib_poll(&s, 0, 121000000000ull, 4, 300, "new-");
+	feed(rw, &s, &dev2);
+	synth_free(&s);
+	rw_send_intake(rw, 1);
+	wr = decode_head(rw);
+	CHECK(wr != NULL, "three polls decode as one WriteRequest");
+	if (wr == NULL)
+		goto out;
+	ts = find(wr, "ifHCInOctets", "ifName", "eth2");
+	CHECK(ts && strcmp(label(ts, "zone"), "z1") == 0 && ts->samples[0]->value == 100 + 2000,
+	      "the first poll is labelled with its own ifName and tag");
+	ts = find(wr, "ifHCInOctets", "ifName", "new-eth2");
+	CHECK(ts && strcmp(label(ts, "zone"), "z2") == 0 && ts->samples[0]->value == 200 + 2000,
+	      "a changed ifName and device tag label the next poll's samples");
+	for (size_t i = 0; i < wr->n_timeseries; i++) {
+		const char *n = label(wr->timeseries[i], "ifName"), *z = label(wr->timeseries[i], "zone");
+
+		stale += n && z && ((strncmp(n, "new-", 4) == 0) != (strcmp(z, "z2") == 0));
+	}
+	CHECK(stale == 0, "no sample mixes an old ifName with a new tag or the reverse (%d do)", stale);
+	ts = find(wr, "ifHCInOctetsRenamed", "ifName", "new-eth2");
+	CHECK(ts && ts->samples[0]->value == 300 + 2000 && strcmp(label(ts, "ifIndex"), "2") == 0,
+	      "a metric renamed between polls is sent under its new name with its row's labels");
+	prometheus__write_request__free_unpacked(wr, NULL);
+out:
+	rw_close(rw);
+}
+
 int
 main(void)
 {
@@ -420,6 +471,7 @@ main(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	test_wire();
 	test_batch_bound();
+	test_labels_follow_changes();
 	test_queue_bounds(dir);
 	test_retry_after();
 	test_open_errors();
