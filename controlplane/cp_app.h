@@ -64,10 +64,11 @@ struct cp_app {
 	struct cp_http *http;        /* --listen, or NULL */
 	struct cp_dbmode *dbm;       /* --dsn, or NULL */
 
-	/* --max-pps: new polls wait while the last interval's rate is above */
-	uint64_t pps_ms, pps_tx;
-	int pps_hold;
-	uint64_t pps_limited;
+	/* --max-pps: a token bucket over the packets the cores send */
+	uint64_t pps_ms, pps_tx;     /* last refill, and the cores' tx then */
+	double pps_tokens;
+	uint64_t pps_paid;           /* packets paid at job start, not yet seen sent */
+	uint64_t pps_limited;        /* jobs that waited for tokens */
 
 	/* /metrics: the counters at the previous rendering, for rates */
 	uint64_t metrics_tsc;

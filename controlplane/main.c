@@ -171,24 +171,69 @@ sample_load(struct cp_app *app, uint64_t now)
 	cp_assign_sample(&app->assign, load);
 }
 
-/* --max-pps: every 10 ms, measure what the cores sent; while that
- * rate is above the limit no new poll starts.  Polls in flight go on
- * (their retries and walk steps are not held), so a burst may pass the
- * limit by what the polls in flight send. */
+/*
+ * --max-pps is a token bucket over the packets the cores send, with a
+ * burst of 100 ms.  A job starts only when the bucket holds its first
+ * packets (a ping job's probes, an SNMP poll's first request), which it
+ * pays at once; every packet sent beyond what was paid (walk steps,
+ * retries, ARP) is taken from the bucket when the cores' counters show
+ * it.  Polls in flight are never held, so the rate can pass the limit by
+ * what they send, and new polls wait until the bucket recovers.
+ */
 static void
-pps_check(struct cp_app *app, uint64_t now)
+pps_refill(struct cp_app *app, uint64_t now)
 {
-	uint64_t tx = 0;
+	double cap = app->cfg.max_pps / 10.0 > 16 ? app->cfg.max_pps / 10.0 : 16;
+	uint64_t tx = 0, sent, paid;
 
-	if (app->cfg.max_pps == 0 || now < app->pps_ms + 10)
+	if (app->cfg.max_pps == 0)
 		return;
 	for (unsigned w = 0; w < app->n_lanes; w++)
 		tx += app->lanes[w]->stats.tx_pkts;
-	if (app->pps_ms != 0)
-		app->pps_hold = (tx - app->pps_tx) * 1000 > (uint64_t)app->cfg.max_pps *
-							     (now - app->pps_ms);
+	if (app->pps_ms == 0) {
+		app->pps_ms = now;
+		app->pps_tx = tx;
+		app->pps_tokens = cap;
+		return;
+	}
+	sent = tx - app->pps_tx;
+	paid = sent < app->pps_paid ? sent : app->pps_paid;
+	app->pps_paid -= paid;
+	app->pps_tokens -= (double)(sent - paid);
+	app->pps_tokens += (double)app->cfg.max_pps * (double)(now - app->pps_ms) / 1000.0;
+	if (app->pps_tokens > cap)
+		app->pps_tokens = cap;
 	app->pps_ms = now;
 	app->pps_tx = tx;
+}
+
+/* A job that paid but could not be sent gets its tokens back. */
+static void
+pps_refund(struct cp_app *app, uint8_t kind)
+{
+	uint64_t cost = kind == ARGOS_JOB_PING ? app->cfg.ping_count : 1;
+
+	if (app->cfg.max_pps == 0)
+		return;
+	app->pps_tokens += (double)cost;
+	app->pps_paid -= cost < app->pps_paid ? cost : app->pps_paid;
+}
+
+/* May a job of this kind start under --max-pps?  If so, it pays. */
+static int
+pps_admit(struct cp_app *app, uint8_t kind)
+{
+	double cost = kind == ARGOS_JOB_PING ? app->cfg.ping_count : 1;
+
+	if (app->cfg.max_pps == 0)
+		return 1;
+	if (app->pps_tokens < cost) {
+		app->pps_limited++;
+		return 0;
+	}
+	app->pps_tokens -= cost;
+	app->pps_paid += (uint64_t)cost;
+	return 1;
 }
 
 /* Send every job that is due.  A full ring leaves the rest for later. */
@@ -200,16 +245,14 @@ send_due(struct cp_app *app, uint64_t now)
 
 	if (app->dbm != NULL && !cp_dbmode_active(app))
 		return;       /* HA: passive, or the lock was lost */
-	if (app->pps_hold) {
-		app->pps_limited++;
-		return;
-	}
 	while ((e = cp_sched_peek(&app->sched)) != NULL && e->at_ms <= now) {
 		struct argos_job job;
 
 		/* Like horus's fping batches: a burst of due pings starts
 		 * --ping-batch-count per loop turn (about a millisecond). */
 		if (e->kind == ARGOS_JOB_PING && pings++ == app->cfg.ping_batch)
+			return;
+		if (!pps_admit(app, e->kind))
 			return;
 		unsigned core = cp_assign_core(&app->assign, app->core_of[e->device]);
 		struct argos_lane *lane = app->lanes[core];
@@ -218,6 +261,7 @@ send_due(struct cp_app *app, uint64_t now)
 		make_job(app, e->device, e->kind, &job);
 		if (rte_ring_sp_enqueue_elem(lane->jobs, &job, sizeof(job)) != 0) {
 			app->ring_full++;   /* counted; the job stays due and is sent later */
+			pps_refund(app, e->kind);
 			return;
 		}
 		app->core_of[e->device] = (uint8_t)core;
@@ -713,7 +757,7 @@ main(int argc, char **argv)
 		if (app.dbm != NULL)
 			cp_dbmode_tick(&app, now);
 		sample_load(&app, now);
-		pps_check(&app, now);
+		pps_refill(&app, now);
 		send_due(&app, now);
 		if (app.cfg.once && app.sched.n == 0 && app.jobs_ended == app.jobs_sent)
 			break;

@@ -91,4 +91,12 @@ check "h1: a GET of a missing scalar reports no-such-object (v2c)" \
 	grep -q '"device_id":"h1",.*"error":"no-such-object","probe":"snmp","oid":"1.3.6.1.2.1.1.99.0"' "$WORK/get.jsonl"
 check "h1v1: a GET of a missing scalar reports no-such-name (v1)" \
 	grep -q '"device_id":"h1v1",.*"error":"no-such-name","probe":"snmp","oid":"1.3.6.1.2.1.1.99.0"' "$WORK/get.jsonl"
+# --max-pps: the cores' send rate stays at the limit.  Ping-only jobs of
+# one probe each, back to back, would send several thousand a second.
+run_argos argos-pps --vdev net_af_packet0,iface=argos0 -- --ip 198.18.0.2/24 \
+	--gateway 198.18.0.1 --devices-cidr 198.18.0.8/29 --ping-only --ping-count 1 \
+	--max-pps 300 --duration 4 --summary-json "$WORK/pps.json"
+pps=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tx_pps"])' "$WORK/pps.json" 2>/dev/null)
+expect "--max-pps 300 holds the send rate (${pps} pps)" "--max-pps 300: the cores sent ${pps:-?} pps" \
+	python3 -c "import sys; sys.exit(not (100 <= float('${pps:-0}') <= 330))"
 finish
