@@ -30,6 +30,7 @@
 #undef SNMP_ERR_NOSUCHNAME
 #undef SNMP_ERR_GENERR
 
+#include "ber_writer.h"
 #include "snmp_codec.h"
 
 #define DEFAULT_ITERATIONS 2000000UL
@@ -44,49 +45,6 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-/* ---- a minimal BER writer to build the reply being parsed ---- */
-
-static size_t
-put_tlv(uint8_t *out, uint8_t tag, const uint8_t *c, size_t len)
-{
-	size_t n = 0;
-
-	out[n++] = tag;
-	if (len < 0x80) {
-		out[n++] = (uint8_t)len;
-	} else if (len <= 0xff) {
-		out[n++] = 0x81;
-		out[n++] = (uint8_t)len;
-	} else {
-		out[n++] = 0x82;
-		out[n++] = (uint8_t)(len >> 8);
-		out[n++] = (uint8_t)len;
-	}
-	memmove(out + n, c, len);
-	return n + len;
-}
-
-/* Unsigned value as a minimal INTEGER-style content (leading 00 pad). */
-static size_t
-put_uint(uint8_t *out, uint8_t tag, uint64_t v)
-{
-	uint8_t c[9];
-	size_t n = 0;
-	int started = 0;
-
-	for (int shift = 56; shift >= 0; shift -= 8) {
-		uint8_t b = (uint8_t)(v >> shift);
-
-		if (!started && b == 0 && shift)
-			continue;
-		if (!started && (b & 0x80))
-			c[n++] = 0;
-		started = 1;
-		c[n++] = b;
-	}
-	return put_tlv(out, tag, c, n);
 }
 
 /*
@@ -131,41 +89,41 @@ make_reply(uint8_t *out)
 		namec[nn++] = cols[c].col;
 		namec[nn++] = (uint8_t)(0x80 | (ifindex >> 7));
 		namec[nn++] = (uint8_t)(ifindex & 0x7f);
-		nb = put_tlv(vb, SNMP_T_OID, namec, nn);
+		nb = ber_put_tlv(vb, SNMP_T_OID, namec, nn);
 		switch (cols[c].tag) {
 		case SNMP_T_COUNTER64:
-			nb += put_uint(vb + nb, SNMP_T_COUNTER64,
+			nb += ber_put_uint(vb + nb, SNMP_T_COUNTER64,
 				       0x0000123456789abcULL * (uint64_t)(row + 1));
 			break;
 		case SNMP_T_COUNTER32:
-			nb += put_uint(vb + nb, SNMP_T_COUNTER32,
+			nb += ber_put_uint(vb + nb, SNMP_T_COUNTER32,
 				       3000000000u + (uint32_t)row);
 			break;
 		case SNMP_T_INTEGER:
-			nb += put_uint(vb + nb, SNMP_T_INTEGER, 1);
+			nb += ber_put_uint(vb + nb, SNMP_T_INTEGER, 1);
 			break;
 		case SNMP_T_GAUGE32:
-			nb += put_uint(vb + nb, SNMP_T_GAUGE32, 10000);
+			nb += ber_put_uint(vb + nb, SNMP_T_GAUGE32, 10000);
 			break;
 		default: {
 			char s[32];
 			int l = snprintf(s, sizeof(s), "TenGigE0/0/0/%d", row);
 
-			nb += put_tlv(vb + nb, SNMP_T_OCTETSTR,
+			nb += ber_put_tlv(vb + nb, SNMP_T_OCTETSTR,
 				      (const uint8_t *)s, (size_t)l);
 			break;
 		}
 		}
-		nv += put_tlv(vbl + nv, 0x30, vb, nb);
+		nv += ber_put_tlv(vbl + nv, 0x30, vb, nb);
 	}
-	np += put_tlv(pdu + np, SNMP_T_INTEGER, (const uint8_t *)"\x12\x34\x56\x78", 4);
-	np += put_tlv(pdu + np, SNMP_T_INTEGER, (const uint8_t *)"\x00", 1);
-	np += put_tlv(pdu + np, SNMP_T_INTEGER, (const uint8_t *)"\x00", 1);
-	np += put_tlv(pdu + np, 0x30, vbl, nv);
-	nm += put_tlv(msg + nm, SNMP_T_INTEGER, (const uint8_t *)"\x01", 1);
-	nm += put_tlv(msg + nm, SNMP_T_OCTETSTR, (const uint8_t *)"public", 6);
-	nm += put_tlv(msg + nm, SNMP_PDU_RESPONSE, pdu, np);
-	return put_tlv(out, 0x30, msg, nm);
+	np += ber_put_tlv(pdu + np, SNMP_T_INTEGER, (const uint8_t *)"\x12\x34\x56\x78", 4);
+	np += ber_put_tlv(pdu + np, SNMP_T_INTEGER, (const uint8_t *)"\x00", 1);
+	np += ber_put_tlv(pdu + np, SNMP_T_INTEGER, (const uint8_t *)"\x00", 1);
+	np += ber_put_tlv(pdu + np, 0x30, vbl, nv);
+	nm += ber_put_tlv(msg + nm, SNMP_T_INTEGER, (const uint8_t *)"\x01", 1);
+	nm += ber_put_tlv(msg + nm, SNMP_T_OCTETSTR, (const uint8_t *)"public", 6);
+	nm += ber_put_tlv(msg + nm, SNMP_PDU_RESPONSE, pdu, np);
+	return ber_put_tlv(out, 0x30, msg, nm);
 }
 
 static void

@@ -15,6 +15,24 @@ struct cp_stats_view {
 	uint64_t last_tsc;
 };
 
+/** One counter of struct argos_core_stats: its offset, its name (a
+ *  snake_case key) and what it counts. */
+struct cp_core_counter {
+	size_t off;
+	const char *key;
+	const char *help;
+};
+
+/** Every counter exported by /metrics and telemetry; ends with key NULL. */
+extern const struct cp_core_counter cp_core_counters[];
+
+/** The value of counter c in s. */
+static inline uint64_t
+cp_core_counter(const struct argos_core_stats *s, const struct cp_core_counter *c)
+{
+	return *(const uint64_t *)((const char *)s + c->off);
+}
+
 /** What the control plane counted over a run, for the summaries. */
 struct cp_run_figures {
 	double seconds;

@@ -19,46 +19,6 @@
 #include "cp_http.h"
 #include "rw.h"
 
-#define CORE_COUNTER(field, name, help)                                       \
-	{ offsetof(struct argos_core_stats, field), name, help }
-
-static const struct {
-	size_t off;
-	const char *name;
-	const char *help;
-} core_counters[] = {
-	CORE_COUNTER(tx_pkts, "argos_core_tx_packets_total", "Packets sent by the core."),
-	CORE_COUNTER(rx_pkts, "argos_core_rx_packets_total", "Packets received by the core."),
-	CORE_COUNTER(tx_dropped, "argos_core_tx_dropped_total",
-		     "Frames lost: the NIC's TX ring and the core's backlog were full."),
-	CORE_COUNTER(tx_held, "argos_core_tx_held_total",
-		     "Loop turns the core started no job: the NIC's TX ring was full."),
-	CORE_COUNTER(jobs_done, "argos_core_jobs_done_total", "Jobs (polls, pings) ended."),
-	CORE_COUNTER(snmp_requests, "argos_core_snmp_requests_total",
-		     "SNMP requests sent, first attempts."),
-	CORE_COUNTER(snmp_matched, "argos_core_snmp_matched_total",
-		     "SNMP replies matched to a request."),
-	CORE_COUNTER(snmp_retries, "argos_core_snmp_retries_total", "SNMP requests resent."),
-	CORE_COUNTER(snmp_timeouts, "argos_core_snmp_timeouts_total",
-		     "SNMP steps that used up every retry."),
-	CORE_COUNTER(snmp_varbinds, "argos_core_snmp_varbinds_total", "Varbinds received."),
-	CORE_COUNTER(ping_sent, "argos_core_ping_sent_total", "ICMP echo requests sent."),
-	CORE_COUNTER(ping_matched, "argos_core_ping_matched_total",
-		     "ICMP echo replies matched."),
-	CORE_COUNTER(redirected, "argos_core_redirected_total",
-		     "Replies passed to the core that owns them (software steering)."),
-	CORE_COUNTER(redirect_full, "argos_core_redirect_full_total",
-		     "Replies dropped: the owner core's redirect ring was full."),
-	CORE_COUNTER(backpressure_held, "argos_core_backpressure_held_total",
-		     "Loop turns the core started no job: too few free result batches."),
-	CORE_COUNTER(backpressure_deferred, "argos_core_backpressure_deferred_total",
-		     "Job ends put off 1 ms for want of room for their records."),
-	CORE_COUNTER(backpressure_resent, "argos_core_backpressure_resent_total",
-		     "Requests resent because their reply was dropped for back-pressure."),
-	CORE_COUNTER(results_lost, "argos_core_results_lost_total",
-		     "Results lost for want of a free batch; must stay 0."),
-};
-
 /* Per-core gauges, in the order render_cores() fills them. */
 static const struct {
 	const char *name;
@@ -83,12 +43,14 @@ render_cores(struct cp_app *app, struct cp_metrics *m, uint64_t now_tsc)
 		snprintf(core[w], sizeof(core[w]), "%u", w);
 		s[w] = app->lanes[w]->stats;
 	}
-	for (size_t c = 0; c < sizeof(core_counters) / sizeof(core_counters[0]); c++) {
-		cp_metrics_help(m, core_counters[c].name, "counter", core_counters[c].help);
+	for (const struct cp_core_counter *c = cp_core_counters; c->key != NULL; c++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "argos_core_%s_total", c->key);
+		cp_metrics_help(m, name, "counter", c->help);
 		for (unsigned w = 0; w < app->n_lanes; w++)
-			cp_metrics_u64(m, core_counters[c].name,
-				       &(struct cp_label){ "core", core[w] }, 1,
-				       *(const uint64_t *)((const char *)&s[w] + core_counters[c].off));
+			cp_metrics_u64(m, name, &(struct cp_label){ "core", core[w] }, 1,
+				       cp_core_counter(&s[w], c));
 	}
 	for (unsigned w = 0; w < app->n_lanes; w++) {
 		v[0][w] = dt > 0 ? (double)(s[w].tx_pkts - app->metrics_last[w].tx_pkts) / dt : 0;

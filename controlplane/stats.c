@@ -5,9 +5,49 @@
  * value may be one packet old, which a human reading pps never sees.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cp_stats.h"
+
+/* The counters every core keeps, by the names /metrics (argos_core_KEY_total)
+ * and DPDK telemetry give them.  One table, so the two never disagree. */
+#define CORE_COUNTER(field, key, help) { offsetof(struct argos_core_stats, field), key, help }
+
+const struct cp_core_counter cp_core_counters[] = {
+	CORE_COUNTER(tx_pkts, "tx_packets", "Packets sent by the core."),
+	CORE_COUNTER(rx_pkts, "rx_packets", "Packets received by the core."),
+	CORE_COUNTER(tx_dropped, "tx_dropped",
+		     "Frames lost: the NIC's TX ring and the core's backlog were full."),
+	CORE_COUNTER(tx_held, "tx_held",
+		     "Loop turns the core started no job: the NIC's TX ring was full."),
+	CORE_COUNTER(jobs_done, "jobs_done", "Jobs (polls, pings) ended."),
+	CORE_COUNTER(snmp_requests, "snmp_requests",
+		     "SNMP requests sent, first attempts."),
+	CORE_COUNTER(snmp_matched, "snmp_matched",
+		     "SNMP replies matched to a request."),
+	CORE_COUNTER(snmp_retries, "snmp_retries", "SNMP requests resent."),
+	CORE_COUNTER(snmp_timeouts, "snmp_timeouts",
+		     "SNMP steps that used up every retry."),
+	CORE_COUNTER(snmp_varbinds, "snmp_varbinds", "Varbinds received."),
+	CORE_COUNTER(ping_sent, "ping_sent", "ICMP echo requests sent."),
+	CORE_COUNTER(ping_matched, "ping_matched",
+		     "ICMP echo replies matched."),
+	CORE_COUNTER(redirected, "redirected",
+		     "Replies passed to the core that owns them (software steering)."),
+	CORE_COUNTER(redirect_full, "redirect_full",
+		     "Replies dropped: the owner core's redirect ring was full."),
+	CORE_COUNTER(backpressure_held, "backpressure_held",
+		     "Loop turns the core started no job: too few free result batches."),
+	CORE_COUNTER(backpressure_deferred, "backpressure_deferred",
+		     "Job ends put off 1 ms for want of room for their records."),
+	CORE_COUNTER(backpressure_resent, "backpressure_resent",
+		     "Requests resent because their reply was dropped for back-pressure."),
+	CORE_COUNTER(results_lost, "results_lost",
+		     "Results lost for want of a free batch; must stay 0."),
+	{ 0, NULL, NULL },
+};
+
 
 static void
 snapshot(const struct argos_core_stats *src, struct argos_core_stats *dst)

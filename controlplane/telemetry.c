@@ -38,19 +38,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "snmp_polls_failed", a->polls_failed);
 	rte_tel_data_add_dict_u64(d, "ping_jobs", a->pings_done);
 	rte_tel_data_add_dict_u64(d, "job_ring_full", a->ring_full);
-	rte_tel_data_add_dict_u64(d, "tx_packets", t.tx_pkts);
-	rte_tel_data_add_dict_u64(d, "rx_packets", t.rx_pkts);
 	rte_tel_data_add_dict_u64(d, "inflight", t.inflight);
-	rte_tel_data_add_dict_u64(d, "snmp_requests", t.snmp_requests);
-	rte_tel_data_add_dict_u64(d, "snmp_matched", t.snmp_matched);
-	rte_tel_data_add_dict_u64(d, "snmp_retries", t.snmp_retries);
-	rte_tel_data_add_dict_u64(d, "snmp_timeouts", t.snmp_timeouts);
-	rte_tel_data_add_dict_u64(d, "ping_sent", t.ping_sent);
-	rte_tel_data_add_dict_u64(d, "ping_matched", t.ping_matched);
-	rte_tel_data_add_dict_u64(d, "results_lost", t.results_lost);
-	rte_tel_data_add_dict_u64(d, "backpressure_held", t.backpressure_held);
-	rte_tel_data_add_dict_u64(d, "backpressure_deferred", t.backpressure_deferred);
-	rte_tel_data_add_dict_u64(d, "backpressure_resent", t.backpressure_resent);
+	for (const struct cp_core_counter *c = cp_core_counters; c->key != NULL; c++)
+		rte_tel_data_add_dict_u64(d, c->key, cp_core_counter(&t, c));
 	rte_tel_data_add_dict_u64(d, "rtt_p50_us", cp_stats_rtt_percentile(&t, 0.50));
 	rte_tel_data_add_dict_u64(d, "rtt_p99_us", cp_stats_rtt_percentile(&t, 0.99));
 	for (int i = 0; i < ARGOS_DROP_MAX; i++) {
@@ -80,19 +70,10 @@ tel_cores(const char *cmd, const char *params, struct rte_tel_data *d)
 			return -1;
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_u64(c, "queue", l->queue);
-		rte_tel_data_add_dict_u64(c, "tx_packets", s->tx_pkts);
-		rte_tel_data_add_dict_u64(c, "rx_packets", s->rx_pkts);
 		rte_tel_data_add_dict_u64(c, "inflight", s->inflight);
 		rte_tel_data_add_dict_u64(c, "jobs_queued", rte_ring_count(l->jobs));
-		rte_tel_data_add_dict_u64(c, "jobs_done", s->jobs_done);
-		rte_tel_data_add_dict_u64(c, "snmp_matched", s->snmp_matched);
-		rte_tel_data_add_dict_u64(c, "snmp_retries", s->snmp_retries);
-		rte_tel_data_add_dict_u64(c, "snmp_timeouts", s->snmp_timeouts);
-		rte_tel_data_add_dict_u64(c, "ping_matched", s->ping_matched);
-		rte_tel_data_add_dict_u64(c, "results_lost", s->results_lost);
-		rte_tel_data_add_dict_u64(c, "backpressure_held", s->backpressure_held);
-		rte_tel_data_add_dict_u64(c, "backpressure_deferred", s->backpressure_deferred);
-		rte_tel_data_add_dict_u64(c, "backpressure_resent", s->backpressure_resent);
+		for (const struct cp_core_counter *k = cp_core_counters; k->key != NULL; k++)
+			rte_tel_data_add_dict_u64(c, k->key, cp_core_counter(s, k));
 		snprintf(name, sizeof(name), "%u", w);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}

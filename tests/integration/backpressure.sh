@@ -25,6 +25,7 @@ FARM_HOST_IF=argosb0
 FARM_NS_IF=argosb1
 FARM_IP=198.19.253.2
 FARM_DEVICES=198.19.64.0/18
+FARM_PREFIX=bpfarm   # "farm" belongs to argos-farm's own tests
 ARGOS_IP=198.19.253.3
 READER_PID=
 
@@ -39,24 +40,6 @@ need_farm
 ORACLE="python3 $(dirname "$0")/farm/farm_oracle.py"
 K=24           # interfaces per device: 41 x 24 + 8 = 992 varbinds a device
 N=400
-
-# bp_farm_start NAME [farm options...]: farm_start with this test's EAL
-# file prefix (farm_lib.sh's uses "farm", which argos-farm's tests own).
-bp_farm_start() {
-	local name=$1; shift
-	ip netns exec "$FARM_NS" timeout -k 5 120 "$FARM" -l 0 \
-		--file-prefix bpfarm -m 256 --vdev "net_af_packet0,iface=$FARM_NS_IF,framecnt=$FARM_FRAMES" -- \
-		--ip "$FARM_IP/24" --devices "$FARM_DEVICES" --stats-json "$WORK/$name.json" \
-		"$@" >"$WORK/$name.log" 2>&1 &
-	FARM_PID=$!
-	for _ in $(seq 1 300); do
-		grep -q 'argos-farm: ready:' "$WORK/$name.log" && return 0
-		kill -0 "$FARM_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$WORK/$name.log" >&2
-	die "argos-farm did not get ready (log above)"
-}
 
 # A slow consumer of argos's output: it waits 3 s before reading a byte
 # (argos's write blocks after the pipe and stdio buffers fill, ~1 MiB,
@@ -92,7 +75,7 @@ EOF
 } >"$WORK/devices.csv"
 
 farm_net_up
-bp_farm_start farm --interfaces $K --idle-sleep-us 50
+farm_start farm --interfaces $K --idle-sleep-us 50
 mkfifo "$WORK/out.fifo" || die "cannot make the named pipe $WORK/out.fifo"
 slow_reader "$WORK/out.fifo" "$WORK/out.jsonl" &
 READER_PID=$!

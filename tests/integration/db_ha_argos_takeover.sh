@@ -8,31 +8,15 @@ TEST=db_ha_argos_takeover
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/db/pg.sh"
 source "$(dirname "$0")/farm/farm_lib.sh"
+source "$(dirname "$0")/db/farm_db.sh"
 need_root_and_argos
 need_farm
 trap 'farm_stop; farm_net_down; pg_cleanup' EXIT
 
 N=1000
-farm_net_up
-farm_start farm --interfaces 1 --idle-sleep-us 50
-pg_up 55442
-"$ARGOS" -- --dsn "$DSN" --migrate >"$WORK/migrate.log" 2>&1 ||
-	{ cat "$WORK/migrate.log" >&2; die "argos --migrate failed"; }
-psql_q "INSERT INTO devices (hostname, ip_address, snmp_timeout, snmp_retries,
-		polling_frequency, ping_frequency)
-	SELECT 'farm' || g, ('198.19.0.0'::inet + g)::inet, 1, 1, 2, 0
-	FROM generate_series(1, $N) g" >/dev/null || die "cannot insert the devices"
-
-start_appliance() {   # start_appliance NAME IP
-	timeout -k 5 120 "$ARGOS" --lcores=0@0,1@1 --file-prefix "ha$1" -m 512 \
-		--vdev "net_af_packet0,iface=$FARM_HOST_IF,framecnt=$FARM_FRAMES" -- \
-		--ip "$2/24" --gateway "$FARM_IP" --dsn "$DSN" --appliance-name "$1" \
-		--lock-id 4242 --lease 10 --device-unlock-freq 2 \
-		--db-snmp-freq 1 --db-ping-freq 0 >"$WORK/$1.log" 2>&1 &
-	CHILDREN+=($!)
-	eval "PID_$1=$!"
-}
-start_appliance active 198.19.255.3
+farm_db_up 55442 $N 1 1 2
+HA=(--lock-id 4242 --lease 10 --device-unlock-freq 2)
+start_appliance active 198.19.255.3 "${HA[@]}"
 wait_for_line "$WORK/active.log" "argos: ready" 30 || { cat "$WORK/active.log" >&2; die "the first appliance did not start"; }
 for ((i = 0; i < 50; i++)); do
 	[ "$(psql_q "SELECT count(*) FROM devices WHERE last_polled_at IS NOT NULL")" -gt 0 ] && break
@@ -40,7 +24,7 @@ for ((i = 0; i < 50; i++)); do
 done
 check "the first appliance is active and polls" \
 	[ "$(psql_q "SELECT count(*) FROM devices WHERE last_polled_at IS NOT NULL")" -gt 0 ]
-start_appliance passive 198.19.255.4
+start_appliance passive 198.19.255.4 "${HA[@]}"
 wait_for_line "$WORK/passive.log" "argos: ready" 30 || { cat "$WORK/passive.log" >&2; die "the second appliance did not start"; }
 sleep 3
 check "the second appliance waits: it has claimed nothing" \

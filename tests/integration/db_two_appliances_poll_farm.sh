@@ -9,33 +9,16 @@ TEST=db_two_appliances_poll_farm
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/db/pg.sh"
 source "$(dirname "$0")/farm/farm_lib.sh"
+source "$(dirname "$0")/db/farm_db.sh"
 need_root_and_argos
 need_farm
 trap 'farm_stop; farm_net_down; pg_cleanup' EXIT
 
 N=10000
-farm_net_up
-farm_start farm --interfaces 1 --idle-sleep-us 50
-pg_up 55441
-"$ARGOS" -- --dsn "$DSN" --migrate >"$WORK/migrate.log" 2>&1 ||
-	{ cat "$WORK/migrate.log" >&2; die "argos --migrate failed"; }
-# 10k farm devices, 198.19.0.1 onwards, due now, then not for an hour.
-psql_q "INSERT INTO devices (hostname, ip_address, snmp_timeout, snmp_retries,
-		polling_frequency, ping_frequency)
-	SELECT 'farm' || g, ('198.19.0.0'::inet + g)::inet, 2, 2, 3600, 0
-	FROM generate_series(1, $N) g" >/dev/null || die "cannot insert the devices"
-
-start_appliance() {   # start_appliance NAME IP LCORES
-	timeout -k 5 120 "$ARGOS" --lcores="$3" --file-prefix "db$1" -m 512 \
-		--vdev "net_af_packet0,iface=$FARM_HOST_IF,framecnt=$FARM_FRAMES" -- \
-		--ip "$2/24" --gateway "$FARM_IP" --dsn "$DSN" --appliance-name "$1" \
-		--db-snmp-freq 1 --db-ping-freq 0 --max-inflight 2048 >"$WORK/$1.log" 2>&1 &
-	CHILDREN+=($!)
-	eval "PID_$1=$!"
-}
-# Both appliances share the host end of the link; each owns its address.
-start_appliance a1 198.19.255.3 0@0,1@1
-start_appliance a2 198.19.255.4 0@0,1@1
+# 10k farm devices, due now, then not for an hour.
+farm_db_up 55441 $N 2 2 3600
+start_appliance a1 198.19.255.3 --max-inflight 2048
+start_appliance a2 198.19.255.4 --max-inflight 2048
 for a in a1 a2; do
 	wait_for_line "$WORK/$a.log" "argos: ready" 30 ||
 		{ cat "$WORK/$a.log" >&2; die "appliance $a did not start"; }

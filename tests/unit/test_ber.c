@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ber_writer.h"
 #include "snmp_codec.h"
 
 static unsigned checks, failures;
@@ -40,57 +41,6 @@ check(int ok, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
-}
-
-/* ---- a tiny BER writer, independent of the codec and of net-snmp ---- */
-
-/* Append tag and a minimal definite length to out; returns bytes written. */
-static size_t
-put_hdr(uint8_t *out, uint8_t tag, size_t len)
-{
-	size_t n = 0;
-
-	out[n++] = tag;
-	if (len < 0x80) {
-		out[n++] = (uint8_t)len;
-	} else if (len <= 0xff) {
-		out[n++] = 0x81;
-		out[n++] = (uint8_t)len;
-	} else {
-		out[n++] = 0x82;
-		out[n++] = (uint8_t)(len >> 8);
-		out[n++] = (uint8_t)len;
-	}
-	return n;
-}
-
-/* Append the TLV tag/content to out; returns bytes written. */
-static size_t
-put_tlv(uint8_t *out, uint8_t tag, const uint8_t *content, size_t len)
-{
-	size_t n = put_hdr(out, tag, len);
-
-	if (len)
-		memmove(out + n, content, len);
-	return n + len;
-}
-
-/* Append a minimal two's-complement INTEGER; returns bytes written. */
-static size_t
-put_int(uint8_t *out, int32_t v)
-{
-	uint8_t c[4];
-	size_t n = 4, skip = 0;
-
-	c[0] = (uint8_t)((uint32_t)v >> 24);
-	c[1] = (uint8_t)((uint32_t)v >> 16);
-	c[2] = (uint8_t)((uint32_t)v >> 8);
-	c[3] = (uint8_t)v;
-	while (n - skip > 1 &&
-	       ((c[skip] == 0x00 && !(c[skip + 1] & 0x80)) ||
-		(c[skip] == 0xff && (c[skip + 1] & 0x80))))
-		skip++;
-	return put_tlv(out, 0x02, c + skip, n - skip);
 }
 
 /* A reply message around the given varbind-list contents. */
@@ -113,16 +63,16 @@ make_reply(uint8_t *out, const struct reply_spec *s,
 	static uint8_t pdu[8192], msg[8192];
 	size_t np = 0, nm = 0;
 
-	np += put_int(pdu + np, s->reqid);
-	np += put_int(pdu + np, s->err_status);
-	np += put_int(pdu + np, s->err_index);
-	np += put_tlv(pdu + np, 0x30, vbl, vbl_len);
+	np += ber_put_int(pdu + np, s->reqid);
+	np += ber_put_int(pdu + np, s->err_status);
+	np += ber_put_int(pdu + np, s->err_index);
+	np += ber_put_tlv(pdu + np, 0x30, vbl, vbl_len);
 
-	nm += put_int(msg + nm, s->version);
-	nm += put_tlv(msg + nm, 0x04, (const uint8_t *)s->community,
+	nm += ber_put_int(msg + nm, s->version);
+	nm += ber_put_tlv(msg + nm, 0x04, (const uint8_t *)s->community,
 		      strlen(s->community));
-	nm += put_tlv(msg + nm, s->pdu_type, pdu, np);
-	return put_tlv(out, 0x30, msg, nm);
+	nm += ber_put_tlv(msg + nm, s->pdu_type, pdu, np);
+	return ber_put_tlv(out, 0x30, msg, nm);
 }
 
 /* One varbind: SEQUENCE { name TLV, value TLV } from raw TLV bytes. */
@@ -134,7 +84,7 @@ make_vb(uint8_t *out, const uint8_t *name, size_t name_len,
 
 	memcpy(c, name, name_len);
 	memcpy(c + name_len, value, value_len);
-	return put_tlv(out, 0x30, c, name_len + value_len);
+	return ber_put_tlv(out, 0x30, c, name_len + value_len);
 }
 
 /* 1.3.6.1.2.1.1.3.0 (sysUpTime.0), the name used for value tests. */
@@ -781,7 +731,7 @@ test_decode_strings(void)
 	free(pkt);
 	pkt = NULL;
 
-	n = put_hdr(tlv, 0x04, 1400);
+	n = ber_put_hdr(tlv, 0x04, 1400);
 	check(n == 4 && tlv[1] == 0x82 && tlv[2] == 0x05 && tlv[3] == 0x78,
 	      "test writer: a 1400-byte string header is 04 82 05 78");
 	for (size_t i = 0; i < 1400; i++)
@@ -796,7 +746,7 @@ test_decode_strings(void)
 	free(pkt);
 	pkt = NULL;
 
-	n = put_hdr(tlv, 0x04, 1473);
+	n = ber_put_hdr(tlv, 0x04, 1473);
 	memset(tlv + n, 'x', 1473);
 	expect_bad_value(tlv, n + 1473, "an OctetString above 1472 bytes is refused");
 
@@ -973,7 +923,7 @@ test_decode_varbind_framing(void)
 	/* Two values inside one varbind. */
 	memcpy(c, NAME_SYSUPTIME, sizeof(NAME_SYSUPTIME));
 	memcpy(c + sizeof(NAME_SYSUPTIME), "\x05\x00\x05\x00", 4);
-	n = put_tlv(vbl, 0x30, c, sizeof(NAME_SYSUPTIME) + 4);
+	n = ber_put_tlv(vbl, 0x30, c, sizeof(NAME_SYSUPTIME) + 4);
 	n = make_reply(msg, &RESP_V2C, vbl, n);
 	pkt = dup_exact(msg, n);
 	rc = snmp_parse_reply(pkt, n, &r);
@@ -988,7 +938,7 @@ test_decode_varbind_framing(void)
 	free(pkt);
 
 	/* A varbind with a name and no value. */
-	n = put_tlv(vbl, 0x30, NAME_SYSUPTIME, sizeof(NAME_SYSUPTIME));
+	n = ber_put_tlv(vbl, 0x30, NAME_SYSUPTIME, sizeof(NAME_SYSUPTIME));
 	n = make_reply(msg, &RESP_V2C, vbl, n);
 	pkt = dup_exact(msg, n);
 	rc = snmp_parse_reply(pkt, n, &r);
@@ -1026,7 +976,7 @@ test_decode_varbind_framing(void)
 	/* The value claims more bytes than its varbind holds. */
 	memcpy(c, NAME_SYSUPTIME, sizeof(NAME_SYSUPTIME));
 	memcpy(c + sizeof(NAME_SYSUPTIME), "\x04\x05\x41\x42", 4);
-	n = put_tlv(vbl, 0x30, c, sizeof(NAME_SYSUPTIME) + 4);
+	n = ber_put_tlv(vbl, 0x30, c, sizeof(NAME_SYSUPTIME) + 4);
 	memcpy(vbl + n, "\x05\x00\x05\x00", 4);   /* bytes it could run into */
 	n = make_reply(msg, &RESP_V2C, vbl, n + 4);
 	pkt = dup_exact(msg, n);

@@ -15,6 +15,7 @@ FARM_NS_IF=argosf1
 FARM_IP=198.19.255.2
 FARM_DEVICES=198.19.0.0/17
 FARM_PID=
+FARM_PREFIX=${FARM_PREFIX:-farm}   # the farm's EAL --file-prefix
 # af_packet rings of 8192 frames on both ends: argos opens a poll of 1000
 # devices with ~4000 requests at once, and the default 512-frame rings
 # overflow (the kernel drops; SNMP recovers by retrying, pings do not).
@@ -57,7 +58,7 @@ farm_net_down() {
 farm_start() {
 	local name=$1; shift
 	ip netns exec "$FARM_NS" timeout -k 5 "${FARM_TIMEOUT:-240}" "$FARM" -l 0 \
-		--file-prefix farm -m 256 --vdev "net_af_packet0,iface=$FARM_NS_IF,framecnt=$FARM_FRAMES" -- \
+		--file-prefix "$FARM_PREFIX" -m 256 --vdev "net_af_packet0,iface=$FARM_NS_IF,framecnt=$FARM_FRAMES" -- \
 		--ip "$FARM_IP/24" --devices "$FARM_DEVICES" --stats-json "$WORK/$name.json" \
 		"$@" >"$WORK/$name.log" 2>&1 &
 	FARM_PID=$!
