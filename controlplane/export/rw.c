@@ -25,7 +25,7 @@ rw_conf_defaults(struct rw_conf *c)
 	c->min_backoff_ms = 100;
 	c->max_backoff_ms = 5000;
 	c->max_retry_after_ms = 60000;
-	c->check_at_start = 1;
+	c->check_at_start = RW_CHECK_REFUSE;
 }
 
 /* The first line of a secret file, without its newline.  The secret
@@ -162,7 +162,8 @@ rw_open(const struct rw_conf *c, char *err, size_t errlen)
 	if (rw_queue_open(&rw->q, c->spill_dir, c->queue_bytes, c->spill_bytes, err, errlen) < 0)
 		goto err;
 	rw->st.samples_pending = rw->q.samples;
-	rw->st.spill_bytes = rw->q.disk_bytes;
+	rw->st.samples_dropped = rw->q.dropped_open;
+	rw->st.spill_bytes = rw_queue_spill_bytes(&rw->q);
 	if (rw->q.head)
 		fprintf(stderr, "argos: remote-write: %llu samples from a previous run found in %s; "
 			"they are sent first\n", (unsigned long long)rw->q.samples, c->spill_dir);
@@ -179,8 +180,12 @@ rw_start(struct rw *rw, char *err, size_t errlen)
 {
 	int rc;
 
-	if (rw->conf.check_at_start && (rc = rw_send_check(rw, err, errlen)) < 0)
-		return rc;
+	if (rw->conf.check_at_start != RW_CHECK_NONE && (rc = rw_send_check(rw, err, errlen)) < 0) {
+		if (rw->conf.check_at_start == RW_CHECK_REFUSE)
+			return rc;
+		fprintf(stderr, "argos: remote-write: %s; starting anyway: batches are queued%s "
+			"until it answers\n", err, rw->q.dir_fd >= 0 ? " and spilled" : "");
+	}
 	rc = pthread_create(&rw->thread, NULL, rw_send_main, rw);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the remote-write thread: %s", strerror(rc));
@@ -268,11 +273,16 @@ rw_metrics_render(struct rw *rw, struct cp_metrics *m)
 	}
 }
 
-void
-rw_close(struct rw *rw)
+int
+rw_stop(struct rw *rw, struct rw_stop_figures *f)
 {
-	if (rw == NULL)
-		return;
+	struct rw_stop_figures fig = { 0 };
+
+	if (rw->stopped) {
+		if (f != NULL)
+			*f = fig;
+		return 0;
+	}
 	if (rw->running) {
 		pthread_mutex_lock(&rw->mu);
 		rw->stop = 1;
@@ -283,7 +293,23 @@ rw_close(struct rw *rw)
 	} else {
 		rw_send_intake(rw, 1);
 	}
-	rw_queue_close(&rw->q);
+	rw_queue_stop(&rw->q, &fig);
+	rw->stopped = 1;
+	pthread_mutex_lock(&rw->mu);
+	rw->st.samples_dropped += fig.lost;
+	rw->st.samples_pending = fig.spilled;
+	pthread_mutex_unlock(&rw->mu);
+	if (f != NULL)
+		*f = fig;
+	return fig.lost > 0;
+}
+
+void
+rw_close(struct rw *rw)
+{
+	if (rw == NULL)
+		return;
+	rw_stop(rw, NULL);
 	rw_send_free(rw);
 	rw_series_free(rw);
 	while (rw->hand_head) {

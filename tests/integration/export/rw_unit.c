@@ -260,11 +260,100 @@ test_queue_bounds(const char *dir)
 		files += b->on_disk;
 	CHECK(q.head && !q.head->on_disk && files == 2 && dropped == 11,
 	      "memory head, disk tail; the oldest file goes when the spill bound is hit");
-	rw_queue_close(&q);
-	CHECK(rw_queue_open(&q, dir, 1000, 1 << 20, err, sizeof(err)) == 0 && q.samples == 10 + 12 + 13 &&
-	      q.head && q.head->samples == 10 && rw_queue_load(&q, q.head) == 0 &&
+	/* At close the bound holds too: 2 files (2048 bytes) and a
+	 * 1000-byte batch in memory do not fit 2100 bytes, so the oldest
+	 * (the memory head, 10 samples) goes and is counted as lost. */
+	struct rw_stop_figures fig;
+
+	rw_queue_stop(&q, &fig);
+	CHECK(fig.pending == 35 && fig.spilled == 25 && fig.lost == 10,
+	      "at close the spill bound holds: the oldest batch is lost (pending %llu, spilled %llu, "
+	      "lost %llu)", (unsigned long long)fig.pending, (unsigned long long)fig.spilled,
+	      (unsigned long long)fig.lost);
+	CHECK(rw_queue_open(&q, dir, 1000, 1 << 20, err, sizeof(err)) == 0 && q.samples == 12 + 13 &&
+	      q.head && q.head->samples == 12 && rw_queue_load(&q, q.head) == 0 &&
 	      q.head->len == 1000 && q.head->data[0] == 1,
-	      "after a restart the spilled batches come back in order, memory ones included");
+	      "after a restart the spilled batches come back in order");
+	rw_queue_push(&q, data, sizeof(data), 14, &dropped);
+	rw_queue_stop(&q, &fig);
+	CHECK(fig.lost == 0 && fig.spilled == 12 + 13 + 14,
+	      "with room, a batch in memory is spilled at close too");
+	rw_queue_open(&q, dir, 1000, 1 << 20, err, sizeof(err));
+	while (q.head)
+		rw_queue_pop(&q);
+	rw_queue_close(&q);
+}
+
+/* Write a file of n bytes into dir. */
+static int
+put_file(const char *dir, const char *name, size_t n)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		fputc('x', f);
+	return fclose(f);
+}
+
+static int
+exists(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static void
+test_spill_bad_files(const char *dir)
+{
+	struct rw_queue q;
+	struct rw_stop_figures fig;
+	uint8_t data[1000] = { 2 };
+	uint64_t dropped = 0;
+	char err[256] = "";
+
+	/* Two damaged files, an old .bad and one found damaged at open. */
+	put_file(dir, "rw-0000000000000001.batch.bad", 600);
+	put_file(dir, "rw-0000000000000002.batch", 500);
+	CHECK(rw_queue_open(&q, dir, 1000, 4000, err, sizeof(err)) == 0 && q.head == NULL &&
+	      q.bad_bytes == 1100 && rw_queue_spill_bytes(&q) == 1100 &&
+	      exists(dir, "rw-0000000000000002.batch.bad"),
+	      ".bad files count against the spill bound (%llu bytes)",
+	      (unsigned long long)rw_queue_spill_bytes(&q));
+	for (int i = 0; i < 4; i++)
+		rw_queue_push(&q, data, sizeof(data), 20 + (uint32_t)i, &dropped);
+	/* memory: 1 batch; disk: 4000 - 1100 leaves 2 files of 1024, the
+	 * third needs room: the oldest .bad goes, not a batch. */
+	CHECK(dropped == 0 && !exists(dir, "rw-0000000000000001.batch.bad") &&
+	      exists(dir, "rw-0000000000000002.batch.bad") && rw_queue_spill_bytes(&q) <= 4000,
+	      "room is made by removing the oldest .bad file first, before any batch "
+	      "(dropped %llu, spill %llu bytes)", (unsigned long long)dropped,
+	      (unsigned long long)rw_queue_spill_bytes(&q));
+	rw_queue_push(&q, data, sizeof(data), 30, &dropped);
+	CHECK(!exists(dir, "rw-0000000000000002.batch.bad") && dropped == 21 &&
+	      rw_queue_spill_bytes(&q) <= 4000,
+	      "then the next .bad file, then the oldest batch file (dropped %llu)",
+	      (unsigned long long)dropped);
+	rw_queue_stop(&q, &fig);
+	CHECK(fig.pending == 20 + 22 + 23 + 30 && fig.spilled == 22 + 23 + 30 && fig.lost == 20,
+	      "at close, past the bound, the oldest samples are the ones lost (lost %llu)",
+	      (unsigned long long)fig.lost);
+	CHECK(rw_queue_open(&q, dir, 1000, 4000, err, sizeof(err)) == 0 &&
+	      rw_queue_spill_bytes(&q) <= 4000 && q.samples == fig.spilled,
+	      "after the restart the spill directory holds %llu bytes, within 4000",
+	      (unsigned long long)rw_queue_spill_bytes(&q));
+	rw_queue_close(&q);
+	/* A bound lowered between runs is applied at open. */
+	CHECK(rw_queue_open(&q, dir, 1000, 1100, err, sizeof(err)) == 0 &&
+	      rw_queue_spill_bytes(&q) <= 1100 && q.dropped_open > 0,
+	      "a smaller bound at open removes the oldest files (%llu samples)",
+	      (unsigned long long)q.dropped_open);
 	while (q.head)
 		rw_queue_pop(&q);
 	rw_queue_close(&q);
@@ -473,6 +562,7 @@ main(void)
 	test_batch_bound();
 	test_labels_follow_changes();
 	test_queue_bounds(dir);
+	test_spill_bad_files(dir);
 	test_retry_after();
 	test_open_errors();
 	test_metrics_text();
