@@ -27,6 +27,7 @@ struct rw;
 struct cp_http;
 struct cp_dbmode;
 struct cp_metrics;
+struct cp_reload;
 
 /** What the control plane last saw of one device. */
 struct cp_dev_state {
@@ -39,7 +40,11 @@ struct cp_dev_state {
 struct cp_app {
 	struct cp_config cfg;
 	struct cp_device *devs;
-	size_t n_devs;
+	size_t n_devs;               /* slots in use: every device index is below */
+	size_t cap_devs;             /* slots in the per-device arrays; they never move */
+	struct cp_reload *rl;        /* --devices FILE: slots kept across SIGHUP reloads */
+	uint64_t max_job_ms;         /* the longest job: what the drain waits for */
+	uint64_t reloads, reload_failures;
 	struct cp_dev_state *state;  /* per device */
 	uint64_t *next_due;          /* per device and kind: the poll grid */
 	uint8_t *core_of;            /* per device: its worker, CP_ASSIGN_NONE at first */
@@ -47,6 +52,7 @@ struct cp_app {
 	uint64_t next_load_ms;       /* next load sample */
 	struct argos_lane *lanes[MAX_WORKERS];
 	unsigned n_lanes;
+	struct argos_port_info port;
 	struct cp_stats_view views[MAX_WORKERS];
 	struct cp_sched sched;
 	struct cp_clock clk;

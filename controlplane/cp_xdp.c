@@ -164,7 +164,7 @@ cp_xdp_precheck(int argc, char **argv, char *msg, size_t msglen)
 	return 0;
 }
 
-void
+int
 cp_xdp_set_agent_ports(const struct cp_device *devs, size_t n)
 {
 	uint16_t set[ARGOS_XDP_AGENT_PORTS] = { 0 };
@@ -186,7 +186,10 @@ cp_xdp_set_agent_ports(const struct cp_device *devs, size_t n)
 		}
 		set[kept++] = port;
 	}
+	if (memcmp(agent_ports, set, sizeof(set)) == 0)
+		return 0;
 	memcpy(agent_ports, set, sizeof(set));
+	return 1;
 }
 
 /*

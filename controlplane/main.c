@@ -9,9 +9,11 @@
  *       DB mode: report capacity, take claims and events
  *       send the jobs that are due through the job rings
  *       statistics and /metrics when due
+ *       SIGHUP: reopen the log and --output, reload --devices (reload.c)
  *   -> on --once completion, --duration or SIGINT/SIGTERM: drain (no new
  *      jobs, keep receiving until the jobs in flight end), quit, flush
- *      the exporters and the database, summary.
+ *      the exporters and the database (a bounded wait), spill what
+ *      remains, summary.
  *
  * This thread may block and allocate; it never touches a packet.
  */
@@ -39,18 +41,23 @@
 #include "cp_app.h"
 #include "cp_dbmode.h"
 #include "cp_http.h"
+#include "cp_reload.h"
 #include "rw.h"
 #include "cp_xdp.h"
 
 #define READY_TIMEOUT_S 10
+#define RW_STOP_WAIT_MS 5000   /* at a stop, the receivers get this long, then the spill */
 
-static volatile sig_atomic_t signals_seen;
+static volatile sig_atomic_t signals_seen;   /* SIGINT, SIGTERM: stop */
+static volatile sig_atomic_t hup_seen;       /* SIGHUP: reload, reopen */
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	signals_seen++;
+	if (sig == SIGHUP)
+		hup_seen = 1;
+	else
+		signals_seen++;
 }
 
 uint64_t
@@ -248,6 +255,10 @@ send_due(struct cp_app *app, uint64_t now)
 	while ((e = cp_sched_peek(&app->sched)) != NULL && e->at_ms <= now) {
 		struct argos_job job;
 
+		if (!cp_reload_may_send(app, e->device, e->kind)) {
+			cp_sched_pop(&app->sched);   /* removed, or held for a changed record */
+			continue;
+		}
 		/* Like horus's fping batches: a burst of due pings starts
 		 * --ping-batch-count per loop turn (about a millisecond). */
 		if (e->kind == ARGOS_JOB_PING && pings++ == app->cfg.ping_batch)
@@ -266,6 +277,7 @@ send_due(struct cp_app *app, uint64_t now)
 		}
 		app->core_of[e->device] = (uint8_t)core;
 		app->jobs_sent++;
+		cp_reload_sent(app, e->device, e->kind);
 		/* Keep the grid: the next poll is one period after this one
 		 * was due, not after it ended. */
 		*next = e->at_ms + (uint64_t)freq_s(&app->devs[e->device], e->kind) * 1000;
@@ -300,11 +312,11 @@ job_ended(struct cp_app *app, const struct argos_rec_done *d, uint64_t now)
 		cp_dbmode_done(app, d);
 		return;
 	}
-	if (app->cfg.once || signals_seen)
+	if (!cp_reload_ended(app, d->h.device, d->job_kind, now) || app->cfg.once || signals_seen)
 		return;
 	/* A poll that overran its period starts again at once. */
 	next = app->next_due[d->h.device * 2 + (d->job_kind == ARGOS_JOB_PING)];
-	cp_sched_push(&app->sched, next > now ? next : now, d->h.device, d->job_kind);
+	cp_reload_push(app, next > now ? next : now, d->h.device, d->job_kind);
 }
 
 /* Drain every lane's result ring.  @return batches handled. */
@@ -396,14 +408,11 @@ lane_create(struct cp_app *app, unsigned w, const struct argos_port_info *port)
 static void
 schedule_all(struct cp_app *app, uint64_t now)
 {
-	const struct cp_config *c = &app->cfg;
-
 	for (size_t i = 0; i < app->n_devs; i++) {
-		if (!c->ping_only)
-			cp_sched_push(&app->sched, now, (uint32_t)i, ARGOS_JOB_SNMP);
-		if (c->ping_count > 0 && !c->snmp_only &&
-		    (c->once || c->devices_cidr || app->devs[i].ping_frequency > 0))
-			cp_sched_push(&app->sched, now, (uint32_t)i, ARGOS_JOB_PING);
+		if (cp_reload_wants(&app->cfg, &app->devs[i], ARGOS_JOB_SNMP))
+			cp_reload_push(app, now, (uint32_t)i, ARGOS_JOB_SNMP);
+		if (cp_reload_wants(&app->cfg, &app->devs[i], ARGOS_JOB_PING))
+			cp_reload_push(app, now, (uint32_t)i, ARGOS_JOB_PING);
 	}
 }
 
@@ -455,11 +464,13 @@ open_devices(struct cp_app *app)
 	else if (app->cfg.devices_cidr != NULL)
 		rc = cp_devices_cidr(app->cfg.devices_cidr, app->cfg.community, &app->devs,
 				     &app->n_devs, msg, sizeof(msg));
-	else
-		rc = cp_devices_load(app->cfg.devices_path, &app->devs, &app->n_devs, msg,
-				     sizeof(msg));
+	else if ((rc = cp_devices_load(app->cfg.devices_path, &app->devs, &app->n_devs, msg,
+					 sizeof(msg))) == 0)
+		rc = cp_reload_open(app, msg, sizeof(msg));   /* slots for SIGHUP reloads */
 	if (rc != 0)
 		fprintf(stderr, "argos: %s\n", msg);
+	if (app->cap_devs == 0)
+		app->cap_devs = app->n_devs;
 	return rc;
 }
 
@@ -481,6 +492,10 @@ open_exports(struct cp_app *app)
 	char msg[512];
 
 	if (app->cfg.rw.n_urls > 0) {
+		/* A receiver that is down at start is an outage like any
+		 * other: argos polls, queues and spills until it is back.
+		 * Only a malformed option stops argos here. */
+		app->cfg.rw.check_at_start = RW_CHECK_WARN;
 		app->rw = rw_open(&app->cfg.rw, msg, sizeof(msg));
 		if (app->rw == NULL || rw_start(app->rw, msg, sizeof(msg)) != 0) {
 			fprintf(stderr, "argos: --remote-write: %s\n", msg);
@@ -510,37 +525,58 @@ publish_metrics(struct cp_app *app, struct cp_metrics *m, uint64_t now, uint64_t
 	cp_http_set_metrics(app->http, m->buf, m->len);
 }
 
-/* Flush the exporter: until everything is accepted for --once, for a
- * short while otherwise (the rest is spilled by rw_close).
- * @return 0, or 1 when samples were lost or are still pending. */
+/*
+ * Flush the exporter, then stop it: --once waits until everything is
+ * accepted (60 s at most); a stop by signal or --duration gives the
+ * receivers RW_STOP_WAIT_MS, so that the service stops in a bounded
+ * time.  What is still pending then goes to the spill directory, within
+ * its bound.  @return 0, or 1 when samples were refused, dropped or
+ * lost, or (--once) not delivered.
+ */
 static int
-flush_exports(struct cp_app *app)
+close_exports(struct cp_app *app)
 {
-	int r;
+	struct rw_stop_figures fig;
+	struct rw_stats st;
+	int rc = 0;
 
 	if (app->rw == NULL)
 		return 0;
-	r = rw_flush(app->rw, app->cfg.once ? 60000 : 5000);
-	if (r == 1)
+	rw_flush(app->rw, app->cfg.once ? 60000 : RW_STOP_WAIT_MS);
+	rw_stop(app->rw, &fig);
+	rw_stats(app->rw, &st);
+	if (st.samples_failed + st.samples_dropped > fig.lost) {
 		fprintf(stderr, "argos: --remote-write: samples were refused or dropped "
 			"(see argos_rw_* in /metrics)\n");
-	else if (r != 0)
-		fprintf(stderr, "argos: --remote-write: samples still pending after the wait%s\n",
-			app->cfg.rw.spill_dir ? "; they are spilled and resent at next start" : "");
-	return r == 0 ? 0 : 1;
+		rc = 1;
+	}
+	if (fig.lost > 0) {
+		fprintf(stderr, "argos: --remote-write: %llu samples not yet accepted at exit were "
+			"lost (%s)\n", (unsigned long long)fig.lost,
+			app->cfg.rw.spill_dir ? "--rw-spill-bytes reached, oldest first, or the spill "
+			"directory could not be written" : "no --rw-spill-dir");
+		rc = 1;
+	}
+	if (fig.spilled > 0) {
+		fprintf(stderr, "argos: --remote-write: %llu samples not yet accepted after the "
+			"wait are in the spill directory %s; they are sent first at the next start\n",
+			(unsigned long long)fig.spilled, app->cfg.rw.spill_dir);
+		if (app->cfg.once)
+			rc = 1;        /* --once promises delivery, not a spill */
+	}
+	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct cp_app app;
-	struct argos_port_info port;
+	struct argos_port_info *port = &app.port;
 	struct cp_metrics metrics;
 	char msg[512], devs[256];
 	uint64_t seed, start_ms = 0, end_ms, run_end_ms = 0, next_stats_ms, next_metrics_ms = 0;
-	uint64_t max_job_ms = 0;
 	unsigned lcore, w = 0;
-	int ret, rc = 1, dd = dashdash(argc, argv), eal_argc;
+	int ret, rc = 1, dd = dashdash(argc, argv), eal_argc, drain_cut = 0;
 	char **eal_argv = calloc((size_t)argc + 2, sizeof(*eal_argv));
 
 	/* argos's options first: a bad flag, --help and --migrate need
@@ -551,6 +587,9 @@ main(int argc, char **argv)
 	ret = cp_config_parse(argc - dd, argv + dd, &app.cfg);
 	if (ret != 0)
 		return ret == 1 ? 0 : 1;   /* --help and --version succeed */
+	/* From here on SIGHUP never kills argos: it is acted on (reload,
+	 * reopen) once polling runs, and before that it has nothing to do. */
+	signal(SIGHUP, on_signal);
 	if (app.cfg.log_dir != NULL) {
 		snprintf(msg, sizeof(msg), "%s/argos.log", app.cfg.log_dir);
 		if (freopen(msg, "a", stderr) == NULL) {
@@ -637,12 +676,12 @@ main(int argc, char **argv)
 	if (app.dbm == NULL)     /* DB mode: agents on port 161 only (docs/setup.md) */
 		cp_xdp_set_agent_ports(app.devs, app.n_devs);
 
-	if (dp_port_init(app.cfg.port, (uint16_t)app.n_lanes, &port, msg, sizeof(msg)) != 0) {
+	if (dp_port_init(app.cfg.port, (uint16_t)app.n_lanes, port, msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "argos: %s.  Devices given: %s\n", msg, devs);
 		goto out_port;   /* it may have started before failing */
 	}
 	for (w = 0; w < app.n_lanes; w++) {
-		app.lanes[w] = lane_create(&app, w, &port);
+		app.lanes[w] = lane_create(&app, w, port);
 		if (app.lanes[w] == NULL) {
 			fprintf(stderr, "argos: cannot allocate worker %u's rings and batches: %s "
 				"(too few hugepages? run scripts/hugepages)\n", w,
@@ -651,7 +690,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (dp_lanes_setup(app.lanes, app.n_lanes, msg, sizeof(msg)) != 0 ||
-	    cp_xdp_configure(&port, app.cfg.ip, app.cfg.src_port,
+	    cp_xdp_configure(port, app.cfg.ip, app.cfg.src_port,
 			     (uint16_t)(app.cfg.src_port + app.n_lanes - 1), msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "argos: %s\n", msg);
 		goto out_port;
@@ -669,25 +708,26 @@ main(int argc, char **argv)
 		setvbuf(app.out, NULL, _IOFBF, 1 << 20);
 	app.statf = app.out == stdout ? stderr : stdout;
 
-	app.next_due = calloc(app.n_devs * 2, sizeof(*app.next_due));
-	app.core_of = malloc(app.n_devs);
-	app.state = calloc(app.n_devs, sizeof(*app.state));
+	/* Sized once for every slot a reload may use: other threads read them. */
+	app.next_due = calloc(app.cap_devs * 2, sizeof(*app.next_due));
+	app.core_of = malloc(app.cap_devs);
+	app.state = calloc(app.cap_devs, sizeof(*app.state));
 	if (app.core_of)
-		memset(app.core_of, CP_ASSIGN_NONE, app.n_devs);
+		memset(app.core_of, CP_ASSIGN_NONE, app.cap_devs);
 	if (app.next_due == NULL || app.core_of == NULL || app.state == NULL ||
-	    cp_sched_init(&app.sched, app.n_devs * 2) != 0 ||
+	    cp_sched_init(&app.sched, app.cap_devs * 2) != 0 ||
 	    cp_assign_init(&app.assign, app.n_lanes, app.cfg.load_avg_window,
 			   app.cfg.max_load_delta) != 0) {
 		fprintf(stderr, "argos: out of memory for %zu devices\n", app.n_devs);
 		goto out_port;
 	}
 	if (app.dbm != NULL)
-		max_job_ms = 60000;   /* the longest poll a claim may ask for */
+		app.max_job_ms = 60000;   /* the longest poll a claim may ask for */
 	for (size_t i = 0; app.dbm == NULL && i < app.n_devs; i++) {
 		uint64_t t = (uint64_t)app.devs[i].snmp_timeout_ms * (app.devs[i].snmp_retries + 1);
 
-		if (t > max_job_ms)
-			max_job_ms = t;
+		if (t > app.max_job_ms)
+			app.max_job_ms = t;
 	}
 	if (open_exports(&app) != 0)
 		goto out_port;
@@ -737,10 +777,10 @@ main(int argc, char **argv)
 		}
 		fprintf(stderr, "argos: ready: port %u (%s) mac %02x:%02x:%02x:%02x:%02x:%02x "
 			"ip %s/%u gateway %s, %u worker(s), %s, checksums %s, replies steered by "
-			"%s (udp) and %s (icmp)\n", app.cfg.port, port.name, port.mac[0],
-			port.mac[1], port.mac[2], port.mac[3], port.mac[4], port.mac[5], ipb,
+			"%s (udp) and %s (icmp)\n", app.cfg.port, port->name, port->mac[0],
+			port->mac[1], port->mac[2], port->mac[3], port->mac[4], port->mac[5], ipb,
 			app.cfg.prefix_len, app.cfg.gateway ? gwb : "none", app.n_lanes, src,
-			port.tx_udp_cksum ? "offloaded" : "in software",
+			port->tx_udp_cksum ? "offloaded" : "in software",
 			argos_steer_name(app.lanes[0]->steer_udp),
 			argos_steer_name(app.lanes[0]->steer_icmp));
 	}
@@ -754,6 +794,10 @@ main(int argc, char **argv)
 		uint64_t now = cp_mono_ms();
 		unsigned work = drain_results(&app);
 
+		if (hup_seen) {
+			hup_seen = 0;
+			cp_reload_hup(&app, now);
+		}
 		if (app.dbm != NULL)
 			cp_dbmode_tick(&app, now);
 		sample_load(&app, now);
@@ -773,26 +817,36 @@ main(int argc, char **argv)
 			usleep(1000);
 	}
 	if (signals_seen)
-		fprintf(stderr, "argos: signal received: finishing the polls in flight\n");
+		fprintf(stderr, "argos: signal received: finishing the %llu polls in flight\n",
+			(unsigned long long)(app.jobs_sent - app.jobs_ended));
 	rc = 0;
 
 out_stop:
 	run_end_ms = cp_mono_ms();
 	/* After a failed start there is nothing in flight to wait for. */
-	shutdown_lanes(&app, rc != 0 ? 0 : max_job_ms + app.cfg.ping_interval_ms * ARGOS_PING_MAX +
+	shutdown_lanes(&app, rc != 0 ? 0 : app.max_job_ms + app.cfg.ping_interval_ms * ARGOS_PING_MAX +
 					   app.cfg.ping_timeout_ms + 1000);
+	if (rc == 0 && app.jobs_sent != app.jobs_ended) {
+		fprintf(stderr, "argos: %llu polls were still in flight when the drain gave up; "
+			"their results are incomplete\n",
+			(unsigned long long)(app.jobs_sent - app.jobs_ended));
+		drain_cut = 1;
+	} else if (rc == 0 && signals_seen) {
+		fprintf(stderr, "argos: the polls in flight ended %llu ms after the signal\n",
+			(unsigned long long)(cp_mono_ms() - run_end_ms));
+	}
 	cp_dbmode_close(&app);
 	if (app.out)
 		fflush(app.out);
 	if (rc == 0) {
 		struct cp_run_figures fig = {
 			.seconds = (double)(run_end_ms - start_ms) / 1000.0,
-			.devices = app.dbm ? 0 : app.n_devs,
+			.devices = app.dbm ? 0 : cp_reload_live(&app),
 			.polls_ok = app.polls_ok, .polls_failed = app.polls_failed,
 			.pings_done = app.pings_done, .ring_full = app.ring_full,
 		};
 
-		if (flush_exports(&app) != 0)
+		if (close_exports(&app) != 0)
 			rc = 1;
 		cp_stats_summary(app.statf, app.lanes, app.n_lanes, fig.seconds, app.polls_ok,
 				 app.polls_failed, app.pings_done, app.ring_full);
@@ -812,6 +866,8 @@ out_stop:
 			fprintf(stderr, "argos: %lu bad result records\n", app.bad_records);
 			rc = 1;
 		}
+		if (drain_cut)
+			rc = 1;
 	}
 	if (app.out && app.out != stdout && fclose(app.out) != 0) {
 		fprintf(stderr, "argos: --output %s: %s\n", app.cfg.output_path, strerror(errno));
@@ -821,6 +877,7 @@ out_port:
 	cp_dbmode_close(&app);
 	cp_http_stop(app.http);
 	rw_close(app.rw);
+	cp_reload_close(&app);
 	dp_port_close(app.cfg.port);
 out:
 	cp_metrics_free(&metrics);

@@ -19,6 +19,7 @@
 #include <rte_telemetry.h>
 
 #include "cp_app.h"
+#include "cp_reload.h"
 
 static const struct cp_app *tel_app;
 
@@ -33,7 +34,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	cp_stats_total(a->lanes, a->n_lanes, &t);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", a->n_lanes);
-	rte_tel_data_add_dict_u64(d, "devices", a->n_devs);
+	rte_tel_data_add_dict_u64(d, "devices", cp_reload_live(a));
 	rte_tel_data_add_dict_u64(d, "snmp_polls_ok", a->polls_ok);
 	rte_tel_data_add_dict_u64(d, "snmp_polls_failed", a->polls_failed);
 	rte_tel_data_add_dict_u64(d, "ping_jobs", a->pings_done);
