@@ -39,6 +39,7 @@
 
 #include "cli.h"
 #include "cp_app.h"
+#include "cp_caps.h"
 #include "cp_dbmode.h"
 #include "cp_http.h"
 #include "cp_reload.h"
@@ -613,7 +614,8 @@ main(int argc, char **argv)
 	}
 
 	eal_devices(argc, argv, devs, sizeof(devs));
-	if (cp_xdp_precheck(dd, argv, msg, sizeof(msg)) != 0) {
+	if (cp_caps_precheck(dd, argv, msg, sizeof(msg)) != 0 ||
+	    cp_xdp_precheck(dd, argv, msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "argos: %s\n", msg);
 		return 1;
 	}
