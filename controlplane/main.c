@@ -417,6 +417,18 @@ schedule_all(struct cp_app *app, uint64_t now)
 	}
 }
 
+/* Jobs sent and not ended, less those still in the job rings: at a
+ * stop the cores start no job from their ring, so those never run. */
+static uint64_t
+jobs_in_flight(const struct cp_app *app)
+{
+	uint64_t queued = 0;
+
+	for (unsigned w = 0; w < app->n_lanes; w++)
+		queued += rte_ring_count(app->lanes[w]->jobs);
+	return app->jobs_sent - app->jobs_ended - queued;
+}
+
 /* Stop taking jobs, wait for the jobs in flight to end, then stop. */
 static void
 shutdown_lanes(struct cp_app *app, uint64_t grace_ms)
@@ -820,7 +832,7 @@ main(int argc, char **argv)
 	}
 	if (signals_seen)
 		fprintf(stderr, "argos: signal received: finishing the %llu polls in flight\n",
-			(unsigned long long)(app.jobs_sent - app.jobs_ended));
+			(unsigned long long)jobs_in_flight(&app));
 	rc = 0;
 
 out_stop:
@@ -828,10 +840,9 @@ out_stop:
 	/* After a failed start there is nothing in flight to wait for. */
 	shutdown_lanes(&app, rc != 0 ? 0 : app.max_job_ms + app.cfg.ping_interval_ms * ARGOS_PING_MAX +
 					   app.cfg.ping_timeout_ms + 1000);
-	if (rc == 0 && app.jobs_sent != app.jobs_ended) {
+	if (rc == 0 && jobs_in_flight(&app) != 0) {
 		fprintf(stderr, "argos: %llu polls were still in flight when the drain gave up; "
-			"their results are incomplete\n",
-			(unsigned long long)(app.jobs_sent - app.jobs_ended));
+			"their results are incomplete\n", (unsigned long long)jobs_in_flight(&app));
 		drain_cut = 1;
 	} else if (rc == 0 && signals_seen) {
 		fprintf(stderr, "argos: the polls in flight ended %llu ms after the signal\n",
