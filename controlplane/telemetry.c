@@ -9,7 +9,10 @@
  * The callbacks run on DPDK's telemetry thread.  They read counters
  * that the cores and the main lcore write (aligned 64-bit values, never
  * torn, at worst one update old) and the device table, which does not
- * move once polling started.
+ * move once polling started.  A reload (SIGHUP) or a DB claim rewrites
+ * a record in place, so a reader may see one half-written; its strings
+ * still end within their arrays (the last byte of id and hostname is
+ * always NUL).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
