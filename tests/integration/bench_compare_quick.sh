@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # bench_compare_quick.sh - bench/compare --quick works: in one run it
-# measures testpmd's I/O limit, argos ICMP and fping, argos ifXTable
-# walks, braa and snmp_exporter, and argos over memif, each figure a
-# number; argos matches at least 99% of its probes and the farm loses
-# nothing.  It writes no docs (--no-docs): CI must not rewrite
-# docs/benchmarks.md.  Speed targets are reported by the benchmark, not
-# checked here.
+# measures testpmd's I/O limit on af_packet and memif, argos ICMP at full
+# blast against testpmd icmpecho on both, argos ICMP and fping with the
+# same probes per device, argos ifXTable walks, braa and snmp_exporter,
+# and argos over memif against the farm, each figure a number; every peer
+# it reports completed its work (fping answered for every probe, braa
+# walked every device to the end, every snmp_exporter scrape was whole);
+# argos matches at least 99% of its requests and the farm loses nothing.
+# It writes no docs (--no-docs): CI must not rewrite docs/benchmarks.md.
+# Speed targets are reported by the benchmark, not checked here.
 set -uo pipefail
 TEST=bench_compare_quick
 source "$(dirname "$0")/lib.sh"
@@ -49,14 +52,17 @@ positive() {   # positive WHAT PATH
 		python3 -c "import sys; sys.exit(0 if '$v' and float('$v') > 0 else 1)"
 }
 
-positive "testpmd txonly pps" 'r["testpmd"]["tx_pps"]'
-positive "testpmd rxonly pps" 'r["testpmd"]["rx_pps"]'
-positive "argos ICMP probes per second (af_packet)" 'h["argos_icmp"]["icmp_probes_per_s"]'
+positive "testpmd txonly pps on af_packet" 'r["testpmd"]["tx_pps"]'
+positive "testpmd rxonly pps on af_packet" 'r["testpmd"]["rx_pps"]'
+positive "testpmd txonly pps on memif" 'r["testpmd_memif"]["tx_pps"]'
+positive "argos ICMP probes per second at full blast on af_packet" 'r["blast_af_packet"]["icmp_probes_per_s"]'
+positive "argos ICMP probes per second at full blast on memif" 'r["blast_memif"]["icmp_probes_per_s"]'
+positive "argos ICMP probes per second against the farm (af_packet)" 'h["argos_icmp"]["icmp_probes_per_s"]'
 positive "fping probes per second" 'h["fping"]["probes_per_s"]'
 positive "fping CPU seconds per 1k probes" 'h["fping"]["cpu_s_per_1k"]'
 positive "argos ifXTable walks per second (af_packet)" 'h["argos_snmp"]["snmp_polls_per_s"]'
-positive "braa walks per second" 'h["braa"]["walks_per_s"]'
-positive "braa CPU seconds per 1k walks" 'h["braa"]["cpu_s_per_1k"]'
+positive "braa walks per second" 'r["points"][str(r["braa_devices"])]["braa"]["walks_per_s"]'
+positive "braa CPU seconds per 1k walks" 'r["points"][str(r["braa_devices"])]["braa"]["cpu_s_per_1k"]'
 positive "snmp_exporter walks per second" 'h["exporter"]["walks_per_s"]'
 positive "snmp_exporter CPU seconds per 1k walks" 'h["exporter"]["cpu_s_per_1k"]'
 positive "argos ICMP probes per second over memif" 'r["memif_icmp"]["icmp_probes_per_s"]'
@@ -64,8 +70,40 @@ positive "argos ifXTable walks per second over memif" 'r["memif_snmp"]["snmp_pol
 positive "argos's DPDK heap in use (dpdk-telemetry)" 'h["argos_snmp"]["heap_alloc_bytes"]'
 positive "argos's resident memory" 'h["argos_snmp"]["rss_kib"]'
 
-for pair in 'ICMP over af_packet|h["argos_icmp"]' 'ifXTable walks over af_packet|h["argos_snmp"]' \
-	'ICMP over memif|r["memif_icmp"]' 'ifXTable walks over memif|r["memif_snmp"]'; do
+# holds WHAT BAD PYTHON-CONDITION: a condition over the run's JSON (r, h).
+holds() {
+	expect "$1" "$2" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+h = r["points"][str(r["headline"])]
+b = r["points"][str(r["braa_devices"])]["braa"]
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$R" "$3"
+}
+# Every peer the benchmark reports completed its work, and the ICMP
+# comparison gave both sides the same probes per device.
+holds "argos and fping sent the same probes per device ($(figure k 'r["probes_per_device"]') each)" \
+	"argos and fping did not send the same number of probes per device" \
+	'h["fping"]["sent"] == h["argos_icmp"]["ping_sent"] == r["probes_per_device"] * h["argos_icmp"]["devices"]'
+holds "fping reported every probe of every address" "fping did not complete its sweeps" \
+	'h["fping"]["sent"] > 0 and h["fping"]["matched_ratio"] >= 0.99'
+B='r["points"][str(r["braa_devices"])]["braa"]'
+holds "braa walked every device to the end ($(figure c "$B[\"complete\"]") of $(figure w "$B[\"walks\"]"))" \
+	"braa did not complete its walks: $(figure c "$B[\"complete\"]") of $(figure w "$B[\"walks\"]")" \
+	'b["complete"] == b["walks"] == r["braa_devices"] and b["walks_per_s"] > 0'
+holds "every snmp_exporter scrape returned the whole ifXTable ($(figure c 'h["exporter"]["walks"]') of $(figure w 'h["exporter"]["asked"]'))" \
+	"snmp_exporter did not complete its scrapes" \
+	'0 < h["exporter"]["walks"] == h["exporter"]["asked"]'
+# The report prints a ratio only against a peer that completed: the same
+# figures with one braa walk and one snmp_exporter scrape short give none.
+expect "the report gives no ratio against a peer that did not complete" \
+	"the report printed a ratio against braa or snmp_exporter that did not complete" \
+	python3 "$ROOT/bench/compare.d/cmp_selftest.py" "$R"
+
+for pair in 'ICMP against the farm over af_packet|h["argos_icmp"]' \
+	'ICMP at full blast over af_packet|r["blast_af_packet"]' \
+	'ICMP at full blast over memif|r["blast_memif"]' \
+	'ifXTable walks over af_packet|h["argos_snmp"]' 'ICMP over memif|r["memif_icmp"]' \
+	'ifXTable walks over memif|r["memif_snmp"]'; do
 	what=${pair%%|*}
 	m=$(figure matched "${pair#*|}[\"matched_ratio\"]")
 	expect "argos $what matched ${m} of its requests (>= 0.99)" \
