@@ -173,16 +173,35 @@ verdict "within_ms fails past its limit, on a missing time and on a negative one
 	says within '^within: 4 checks, 3 failed$'
 verdict "within_ms passes at its limit" says within '^ok: 1000 ms within 1000 ms$'
 
-child waits '( sleep 0.6; touch "$WORK/late" ) &
-( sleep 0.2; touch "$WORK/soon" ) &
+child waits '( sleep 0.2; touch "$WORK/soon" ) &
 check "a file made after 0.2 s appears within 3 s" wait_until 3 test -e "$WORK/soon"
-check "a file made after 0.6 s appears within 0.3 s" wait_until 0.3 test -e "$WORK/late"
+( sleep 1; touch "$WORK/late" ) &
+check "a file made after 1 s appears within 0.3 s" wait_until 0.3 test -e "$WORK/late"
 check "a condition that takes 0.5 s to say yes holds within 0.2 s" wait_until 0.2 sh -c "sleep 0.5"
 wait'
 verdict "wait_until fails past its deadline, even when the command itself is slow" \
 	says waits '^waits: 3 checks, 2 failed$'
 verdict "wait_until passes when the condition comes in time" \
 	says waits '^ok: a file made after 0.2 s appears within 3 s$'
+
+child giveup 't0=$(now_ms)
+check "a server that died is not waited for" wait_until 10 sh -c "exit 125"
+check "the wait ended at once ($(($(now_ms) - t0)) ms)" within_ms 2000 "$t0" "$(now_ms)"'
+verdict "wait_until stops at once when the command says 125 (the server died)" \
+	says giveup '^giveup: 2 checks, 1 failed$'
+
+child procs 'sleep 30 &
+pid=$!
+check "no process sleeps 30 s" no_process "^sleep 30$"
+kill "$pid"
+wait "$pid" 2>/dev/null
+check "no process sleeps 31 s" no_process "^sleep 31$"'
+verdict "no_process fails while a matching process runs" says procs '^procs: 2 checks, 1 failed$'
+
+child escape 'printf "%s\n" "argos: --ip '"'"'1.2.3.4'"'"': want A.B.C.D/LEN" >"$WORK/o"
+check "re_escape matches the text literally" grep -qE -- "$(re_escape "--ip '"'"'1.2.3.4'"'"': want A.B.C.D/LEN")" "$WORK/o"
+check "and nothing else" grep -qE "$(re_escape "1.2.3.4x")" "$WORK/o"'
+verdict "re_escape makes an ERE of a fixed text" says escape '^escape: 2 checks, 1 failed$'
 
 child ready 'echo "listening failed: port in use" >"$WORK/server.log"
 await_ready "the server" 0.3 "$WORK/server.log" false
@@ -258,7 +277,6 @@ check "y" [ a ] && [ b ]'
 
 verdict "no test script in tests/integration has a check that cannot fail as written" \
 	python3 "$LINT" "$HERE"
-python3 "$LINT" "$HERE" | tail -1
 
 echo "harness_selftest: $N checks, $BAD failed"
 [ "$BAD" -eq 0 ]

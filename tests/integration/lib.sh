@@ -120,6 +120,17 @@ absent() {
 	return 1
 }
 
+# no_process ERE: no process's command line matches ERE (pgrep -f says
+# "none", not "cannot tell").
+no_process() {
+	local rc
+	pgrep -af -- "$1" >"$WORK/.pgrep" 2>&1
+	rc=$?
+	[ "$rc" = 1 ] && return 0
+	sed 's/^/  | /' "$WORK/.pgrep"
+	return 1
+}
+
 # sanitizer_clean FILE...: no sanitizer report in any FILE (each must exist).
 sanitizer_clean() {
 	absent "$SANITIZER_RE" "$@"
@@ -170,9 +181,14 @@ is_refusal() {
 	local why
 	why=$(refusal_problem "$@")
 	[ -z "$why" ] && return 0
-	echo "  ($why)"
+	echo "  ($why; the output ends:)"
+	shift 3
+	grep -hv '^EAL: \|^TELEMETRY: ' "$@" 2>/dev/null | tail -8 | sed 's/^/    | /'
 	return 1
 }
+
+# re_escape TEXT: TEXT as an ERE that matches it literally.
+re_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
 
 # expect_refusal "what" STATUS ERE command...: run the command (its
 # stdout and stderr captured in $REFUSAL_LOG) and check that it refuses
@@ -204,19 +220,24 @@ now_ms() { local t=$EPOCHREALTIME; echo $((${t/[.,]/} / 1000)); }
 
 # wait_until SECONDS command...: run the command every 0.1 s until it
 # succeeds; true only when it succeeded within SECONDS (measured, not
-# counted in turns: a slow command does not stretch the deadline).
+# counted in turns: a slow command does not stretch the deadline).  A
+# command that exits 125 ends the wait at once, as a failure (say, the
+# server it waits for has died).
 wait_until() {
-	local limit_ms t0 t
+	local limit_ms t0 t rc
 	limit_ms=$(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }')
 	shift
 	t0=$(now_ms)
 	while :; do
-		if "$@"; then
+		"$@"
+		rc=$?
+		if [ "$rc" = 0 ]; then
 			t=$(now_ms)
 			[ $((t - t0)) -le "$limit_ms" ] && return 0
 			echo "  (it took $((t - t0)) ms, the limit is $limit_ms ms)"
 			return 1
 		fi
+		[ "$rc" = 125 ] && return 1
 		t=$(now_ms)
 		[ $((t - t0)) -gt "$limit_ms" ] && return 1
 		sleep 0.1
