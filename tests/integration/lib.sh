@@ -22,7 +22,12 @@ CHECK_LOG=$WORK/.subshell-checks
 # MSan); UBSan's recoverable reports are "FILE:LINE:COL: runtime error:".
 SANITIZER_RE='(Address|Leak|UndefinedBehavior|Thread|Memory)Sanitizer|: runtime error: '
 
-die() { echo "$TEST: cannot run: $*" >&2; echo "$TEST: 0 checks, 1 failed"; exit 1; }
+# die "why": the test cannot go on; it fails, saying why (never a skip).
+die() {
+	echo "FAIL: $TEST cannot run: $*" >&2
+	echo "$TEST: $((CHECKS + 1)) checks, $((FAILED + 1)) failed"
+	exit 1
+}
 
 # check_result ok|FAIL MESSAGE: count one check and print its line.
 check_result() {
