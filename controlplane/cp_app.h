@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "argos_lane.h"
+#include "argos_maxrep.h"
 #include "cp_assign.h"
 #include "cp_config.h"
 #include "cp_devices.h"
@@ -28,13 +29,17 @@ struct cp_http;
 struct cp_dbmode;
 struct cp_metrics;
 
-/** What the control plane last saw of one device. */
+/** What the control plane last saw of one device, and what it learnt
+ *  of its agent for the next polls. */
 struct cp_dev_state {
 	uint64_t polls_ok, polls_failed, pings;
 	uint64_t last_done_ms;       /* monotonic, 0: never */
 	uint32_t last_duration_ms;
 	uint8_t last_ok;
+	uint8_t alt_in_use;          /* the alternate community answered last: tried first */
+	struct argos_maxrep_memo maxrep;   /* the learnt max-repetitions (argos_maxrep.h) */
 };
+
 
 struct cp_app {
 	struct cp_config cfg;
@@ -77,6 +82,13 @@ struct cp_app {
 
 /** Milliseconds of CLOCK_MONOTONIC. */
 uint64_t cp_mono_ms(void);
+
+/**
+ * Learn from an SNMP job's DONE record what the next poll of its device
+ * starts with: the max-repetitions (argos_maxrep_learn) and the
+ * community tried first.
+ */
+void cp_learn_poll_end(struct cp_app *app, const struct argos_rec_done *d);
 
 /**
  * Send one result record where it goes: --output, --remote-write, and
