@@ -41,16 +41,22 @@ ORACLE="python3 $(dirname "$0")/farm/farm_oracle.py"
 K=24           # interfaces per device: 41 x 24 + 8 = 992 varbinds a device
 N=400
 
-# A slow consumer of argos's output: it waits 3 s before reading a byte
-# (argos's write blocks after the pipe and stdio buffers fill, ~1 MiB,
-# while the cores go on producing), then reads 64 KiB every 5 ms for a
-# second and pauses 2 s, again and again until argos closes the pipe.
-# Each pause is longer than the devices' timeout (1 s): a reply dropped
-# for back-pressure must not end its poll in a timeout.
-slow_reader() {   # slow_reader FIFO OUT
-	python3 - "$1" "$2" <<'EOF'
+# A slow consumer of argos's output: it waits until argos is ready, then
+# 3 s more before reading a byte (argos's write blocks after the pipe and
+# stdio buffers fill, ~1 MiB, while the cores go on producing), then reads
+# 64 KiB every 5 ms for a second and pauses 2 s, again and again until
+# argos closes the pipe.  Each pause is longer than the devices' timeout
+# (1 s): a reply dropped for back-pressure must not end its poll in a
+# timeout.  Why from "ready": the polls take about 1.5 s; counted from
+# the reader's own start, the EAL's start-up (2-3 s, noisy) ate into the
+# pause and the reader sometimes kept up, so nothing was held back.
+slow_reader() {   # slow_reader FIFO OUT LOG
+	python3 - "$1" "$2" "$3" <<'EOF'
 import sys, time
 with open(sys.argv[1], "rb") as f, open(sys.argv[2], "wb") as out:
+    t_end = time.monotonic() + 60
+    while time.monotonic() < t_end and b"argos: ready" not in open(sys.argv[3], "rb").read():
+        time.sleep(0.05)
     time.sleep(3)
     while True:
         t_end = time.monotonic() + 1.0
@@ -77,12 +83,17 @@ EOF
 farm_net_up
 farm_start farm --interfaces $K --idle-sleep-us 50
 mkfifo "$WORK/out.fifo" || die "cannot make the named pipe $WORK/out.fifo"
-slow_reader "$WORK/out.fifo" "$WORK/out.jsonl" &
+: >"$WORK/bpargos.log"   # run_argos writes argos's log here
+slow_reader "$WORK/out.fifo" "$WORK/out.jsonl" "$WORK/bpargos.log" &
 READER_PID=$!
 start=$(date +%s)
+# --ping-batch-count 1000: every job is in the core's ring from the first
+# loop turn.  With 100 pings a turn, a main thread that blocked in write()
+# within its first 8 turns kept the last pings back, the ring ran empty,
+# and the core had nothing to hold back (held 0 in about half the runs).
 ARGOS_TIMEOUT=60 run_argos bpargos --vdev "net_af_packet0,iface=$FARM_HOST_IF,framecnt=$FARM_FRAMES" \
 	-m 512 -- --ip $ARGOS_IP/24 --gateway $FARM_IP --devices "$WORK/devices.csv" --once \
-	--max-inflight 100 --output "$WORK/out.fifo"
+	--max-inflight 100 --ping-batch-count 1000 --output "$WORK/out.fifo"
 rc=$?
 secs=$(( $(date +%s) - start ))
 wait "$READER_PID"

@@ -51,6 +51,7 @@ import socket
 import sys
 import time
 
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hostile_agent import (PDU_GET, PDU_GETBULK, PDU_GETNEXT, PDU_NAMES,  # noqa: E402
                            PDU_RESPONSE, T_ENDOFMIBVIEW, T_INTEGER, T_NOSUCHOBJECT,
