@@ -83,12 +83,21 @@ struct cp_app {
 /** Milliseconds of CLOCK_MONOTONIC. */
 uint64_t cp_mono_ms(void);
 
+/* --- what argos learns of each agent between polls (learn.c) --- */
+
 /**
  * Learn from an SNMP job's DONE record what the next poll of its device
  * starts with: the max-repetitions (argos_maxrep_learn) and the
  * community tried first.
  */
 void cp_learn_poll_end(struct cp_app *app, const struct argos_rec_done *d);
+
+/**
+ * Fill the learnt and per-device parts of device idx's SNMP job: the
+ * max-repetitions to start from, the two communities in the order to
+ * try them, the leniency flags (and --avoid-fragments).
+ */
+void cp_learn_job(const struct cp_app *app, uint32_t idx, struct argos_job *j);
 
 /**
  * Send one result record where it goes: --output, --remote-write, and

@@ -121,16 +121,10 @@ worker_returned(void)
 	return 0;
 }
 
-/*
- * The job of one poll.  An SNMP job starts from what earlier polls
- * learnt: the device's max-repetitions (argos_maxrep.h), and which of
- * its two communities answered last, tried first.
- */
 static void
 make_job(const struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job *j)
 {
 	const struct cp_device *d = &app->devs[idx];
-	const struct cp_dev_state *st = &app->state[idx];
 
 	memset(j, 0, sizeof(*j));
 	j->device = idx;
@@ -138,22 +132,11 @@ make_job(const struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job 
 	j->kind = kind;
 	j->profile = d->profile;
 	if (kind == ARGOS_JOB_SNMP) {
-		const char *first = d->community, *second = d->alt_community;
-
-		if (st->alt_in_use && d->alt_community[0] != '\0') {
-			first = d->alt_community;
-			second = d->community;
-		}
 		j->snmp_version = d->snmp_version;
 		j->retries = d->snmp_retries;
 		j->port = d->snmp_port;
-		j->max_repetitions = argos_maxrep_next(&st->maxrep, d->snmp_max_repetitions);
 		j->timeout_ms = d->snmp_timeout_ms;
-		j->flags = d->snmp_flags | (app->cfg.avoid_fragments ? ARGOS_JOB_AVOID_FRAGMENTS : 0);
-		j->community_len = (uint8_t)strlen(first);
-		memcpy(j->community, first, j->community_len);
-		j->alt_community_len = (uint8_t)strlen(second);
-		memcpy(j->alt_community, second, j->alt_community_len);
+		cp_learn_job(app, idx, j);
 	} else {
 		j->ping_count = app->cfg.ping_count;
 		j->ping_interval_ms = app->cfg.ping_interval_ms;
@@ -286,19 +269,6 @@ send_due(struct cp_app *app, uint64_t now)
 		*next = e->at_ms + (uint64_t)freq_s(&app->devs[e->device], e->kind) * 1000;
 		cp_sched_pop(&app->sched);
 	}
-}
-
-void
-cp_learn_poll_end(struct cp_app *app, const struct argos_rec_done *d)
-{
-	struct cp_dev_state *st = &app->state[d->h.device];
-	const struct cp_device *dev = &app->devs[d->h.device];
-
-	if (d->max_rep != 0)
-		argos_maxrep_learn(&st->maxrep, dev->snmp_max_repetitions, d->max_rep,
-				   d->max_rep_failed, d->ok);
-	if (d->alt_answered)
-		st->alt_in_use = !st->alt_in_use;
 }
 
 static void
