@@ -43,6 +43,8 @@ static const char usage[] =
 	"  --port N               ethdev port id (default 0)\n"
 	"  --max-inflight N       SNMP and ping jobs in flight per core (default 8192)\n"
 	"  --src-port N           UDP source port of SNMP requests (default 40161)\n"
+	"  --avoid-fragments      shrink a device's GETBULK max-repetitions when its\n"
+	"                         replies come in IPv4 fragments\n"
 	"\nExport:\n"
 	"  --remote-write URL     send results to this Prometheus remote-write\n"
 	"                         receiver (repeatable, up to 8)\n"
@@ -80,7 +82,7 @@ enum {
 	OPT_REMOTE_WRITE, OPT_JOB, OPT_RW_MAX_SAMPLES, OPT_RW_FLUSH_MS, OPT_RW_QUEUE_BYTES,
 	OPT_RW_SPILL_DIR, OPT_RW_SPILL_BYTES, OPT_RW_CA_FILE, OPT_RW_BASIC_USER,
 	OPT_RW_PASSWORD_FILE, OPT_RW_BEARER_TOKEN_FILE, OPT_LISTEN, OPT_MAX_PPS, OPT_LOG,
-	OPT_MIGRATE, OPT_DB, OPT_PING_BATCH,
+	OPT_MIGRATE, OPT_DB, OPT_PING_BATCH, OPT_AVOID_FRAGMENTS,
 };
 
 static const struct option options[] = {
@@ -97,6 +99,7 @@ static const struct option options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
 	{ "src-port", required_argument, NULL, OPT_SRC_PORT },
+	{ "avoid-fragments", no_argument, NULL, OPT_AVOID_FRAGMENTS },
 	{ "devices-cidr", required_argument, NULL, OPT_DEVICES_CIDR },
 	{ "community", required_argument, NULL, OPT_COMMUNITY },
 	{ "ping-only", no_argument, NULL, OPT_PING_ONLY },
@@ -294,6 +297,9 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 			if (number("--src-port", optarg, 1024, 65535, &v))
 				return -1;
 			c->src_port = (uint16_t)v;
+			break;
+		case OPT_AVOID_FRAGMENTS:
+			c->avoid_fragments = 1;
 			break;
 		case OPT_DEVICES_CIDR:
 			c->devices_cidr = optarg;

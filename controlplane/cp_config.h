@@ -42,6 +42,7 @@ struct cp_config {
 	uint16_t port;
 	uint32_t max_inflight;
 	uint16_t src_port;
+	int avoid_fragments;       /* shrink max-repetitions on replies in fragments */
 };
 
 /**

@@ -13,12 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cp_devices.h"
 
 enum col {
 	COL_ID, COL_HOSTNAME, COL_IP, COL_COMMUNITY, COL_VERSION,
 	COL_PORT, COL_TIMEOUT, COL_RETRIES, COL_MAXREP, COL_POLLFREQ, COL_PINGFREQ,
+	COL_ALT_COMMUNITY, COL_DISABLE_BULK, COL_OTHER_SOURCE, COL_NONINCREASING,
+	COL_PAST_EXCEPTIONS,
 	COL_MAX
 };
 
@@ -37,6 +40,19 @@ static const struct {
 	[COL_MAXREP] = { "snmp_max_repetitions", 0 },
 	[COL_POLLFREQ] = { "polling_frequency", 0 },
 	[COL_PINGFREQ] = { "ping_frequency", 0 },
+	[COL_ALT_COMMUNITY] = { "snmp_alternate_community", 0 },
+	[COL_DISABLE_BULK] = { "snmp_disable_bulk", 0 },
+	[COL_OTHER_SOURCE] = { "snmp_allow_other_source", 0 },
+	[COL_NONINCREASING] = { "snmp_allow_nonincreasing_oids", 0 },
+	[COL_PAST_EXCEPTIONS] = { "snmp_walk_past_exceptions", 0 },
+};
+
+/* The job flag each leniency column sets. */
+static const uint16_t col_flag[COL_MAX] = {
+	[COL_DISABLE_BULK] = ARGOS_JOB_GETNEXT,
+	[COL_OTHER_SOURCE] = ARGOS_JOB_ANY_SOURCE,
+	[COL_NONINCREASING] = ARGOS_JOB_NONINCREASING,
+	[COL_PAST_EXCEPTIONS] = ARGOS_JOB_PAST_EXCEPTIONS,
 };
 
 #define MAX_FIELDS 32
@@ -136,6 +152,23 @@ uint_field(struct loader *l, const char *name, const char *s, unsigned long min,
 	return 0;
 }
 
+/* A yes/no column, spelled as Postgres reads a boolean.  @return 0 or 1
+ * in *out, or -1. */
+static int
+bool_field(struct loader *l, const char *name, const char *s, int *out)
+{
+	static const char *const yes[] = { "1", "t", "true", "y", "yes", "on" };
+	static const char *const no[] = { "0", "f", "false", "n", "no", "off" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(s, yes[i]))
+			return *out = 1, 0;
+		if (!strcasecmp(s, no[i]))
+			return *out = 0, 0;
+	}
+	return fail(l, "%s: '%s' is not a yes/no value (1, 0, true, false, yes, no)", name, s);
+}
+
 static int
 parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 {
@@ -232,6 +265,24 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 				return -1;
 			d->ping_frequency = (uint32_t)u;
 			break;
+		case COL_ALT_COMMUNITY:
+			if (strlen(v) > ARGOS_COMMUNITY_MAX)
+				return fail(l, "snmp_alternate_community is longer than %d bytes",
+					    ARGOS_COMMUNITY_MAX);
+			strcpy(d->alt_community, v);
+			break;
+		case COL_DISABLE_BULK:
+		case COL_OTHER_SOURCE:
+		case COL_NONINCREASING:
+		case COL_PAST_EXCEPTIONS: {
+			int yes = 0;
+
+			if (bool_field(l, columns[c].name, v, &yes))
+				return -1;
+			if (yes)
+				d->snmp_flags |= col_flag[c];
+			break;
+		}
 		}
 	}
 	return 0;

@@ -143,10 +143,8 @@ make_job(const struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job 
 		j->snmp_version = d->snmp_version;
 		j->retries = d->snmp_retries;
 		j->port = d->snmp_port;
-		j->max_repetitions = d->snmp_max_repetitions;
 		j->timeout_ms = d->snmp_timeout_ms;
-		j->community_len = (uint8_t)strlen(d->community);
-		memcpy(j->community, d->community, j->community_len);
+		cp_learn_job(app, idx, j);
 	} else {
 		j->ping_count = app->cfg.ping_count;
 		j->ping_interval_ms = app->cfg.ping_interval_ms;
@@ -295,6 +293,7 @@ job_ended(struct cp_app *app, const struct argos_rec_done *d, uint64_t now)
 
 	app->jobs_ended++;
 	if (d->job_kind == ARGOS_JOB_SNMP) {
+		cp_learn_poll_end(app, d);
 		if (d->ok)
 			app->polls_ok++, st->polls_ok++;
 		else

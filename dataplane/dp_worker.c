@@ -33,6 +33,7 @@
 #include "dp_ids.h"
 #include "dp_lcore.h"
 #include "probe.h"
+#include "snmp_session.h"
 
 #define RTE_LOGTYPE_ARGOS RTE_LOGTYPE_USER1
 
@@ -113,6 +114,7 @@ classify(struct dp_lcore *lc, struct rte_mbuf *m, int from_peer)
 	uint32_t ihl, tot, l4_len;
 	const uint8_t *l4;
 
+	lc->rx_frags = 1;   /* a whole datagram, unless reassembly says otherwise */
 	/* Multi-segment frames are never SNMP replies argos asked for
 	 * (1472 bytes at most): count them with the other strangers. */
 	if (m->data_len < sizeof(*eth) || m->nb_segs != 1)
@@ -151,6 +153,10 @@ classify(struct dp_lcore *lc, struct rte_mbuf *m, int from_peer)
 	}
 	if (checksums_ok(m, ip, ihl) != 0) {
 		lc->st->drop[ARGOS_DROP_BAD_CHECKSUM]++;
+		if (ip->next_proto_id == IPPROTO_UDP && l4_len >= sizeof(struct rte_udp_hdr))
+			snmp_note_drop(lc, ip->src_addr, rte_be_to_cpu_16(
+					       ((const struct rte_udp_hdr *)l4)->src_port),
+				       ARGOS_ERR_BAD_CHECKSUM);
 		goto free;
 	}
 

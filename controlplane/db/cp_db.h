@@ -81,11 +81,14 @@ struct cp_db_claim {
 	int32_t profile_id;
 	int32_t priority;
 	uint16_t port;                /**< SNMP agent port, host order */
-	uint16_t max_repetitions;
+	uint16_t max_repetitions;     /**< snmp_max_repetitions: the ceiling */
+	uint16_t learnt_max_repetitions; /**< snmp_learnt_max_repetitions; 0: NULL */
+	uint16_t snmp_flags;          /**< ARGOS_JOB_GETNEXT (snmp_disable_bulk),
+	                                   _ANY_SOURCE, _NONINCREASING, _PAST_EXCEPTIONS */
 	uint8_t kind;                 /**< enum cp_db_kind */
 	uint8_t snmp_version;         /**< 0 = v1, 1 = v2c, as argos_job */
 	uint8_t retries;
-	uint8_t disable_bulk;
+	uint8_t alt_in_use;           /**< snmp_alternate_in_use */
 	uint8_t n_labels;             /**< pairs in labels */
 	char hostname[CP_DB_HOSTNAME_MAX];
 	char community[ARGOS_COMMUNITY_MAX];
@@ -103,6 +106,10 @@ struct cp_db_result {
 	uint8_t kind;                 /**< enum cp_db_kind */
 	uint8_t err;                  /**< enum argos_err, ARGOS_ERR_NONE when ok */
 	char error_text[CP_DB_ERROR_TEXT_MAX]; /**< detail for reports, may be "" */
+	/* SNMP: what the poll learnt, for the device's next one (0 / -1:
+	 * leave the column as it is) */
+	uint16_t max_repetitions;     /**< snmp_learnt_max_repetitions */
+	int8_t alt_in_use;            /**< snmp_alternate_in_use: 0, 1, or -1 */
 };
 
 enum cp_db_event_kind {

@@ -19,7 +19,8 @@
 static const char *const editable[] = {
 	"active", "hostname", "ip_address", "profile_id", "tags", "snmp_version",
 	"snmp_community", "snmp_alternate_community", "snmp_port", "snmp_timeout",
-	"snmp_retries", "snmp_max_repetitions", "snmp_disable_bulk", "polling_frequency",
+	"snmp_retries", "snmp_max_repetitions", "snmp_disable_bulk", "snmp_allow_other_source",
+	"snmp_allow_nonincreasing_oids", "snmp_walk_past_exceptions", "polling_frequency",
 	"ping_frequency", "priority", "poller_group", NULL,
 };
 
@@ -27,8 +28,10 @@ static const char *const editable[] = {
 	"SELECT coalesce(json_agg(x ORDER BY x.id), '[]')::text FROM (SELECT id, active," \
 	" hostname, host(ip_address) AS ip_address, profile_id, tags, snmp_version," \
 	" snmp_community, snmp_alternate_community, snmp_port, snmp_timeout, snmp_retries," \
-	" snmp_max_repetitions, snmp_disable_bulk, polling_frequency, ping_frequency, priority," \
-	" poller_group, is_polling, last_polled_at, last_poll_ok, is_pinging, last_pinged_at" \
+	" snmp_max_repetitions, snmp_disable_bulk, snmp_allow_other_source," \
+	" snmp_allow_nonincreasing_oids, snmp_walk_past_exceptions, polling_frequency," \
+	" ping_frequency, priority, poller_group, is_polling, last_polled_at, last_poll_ok," \
+	" snmp_learnt_max_repetitions, snmp_alternate_in_use, is_pinging, last_pinged_at" \
 	" FROM devices WHERE "
 
 /* A JSON reply {"error": "..."} with the text escaped. */

@@ -80,6 +80,31 @@ main(void)
 	if (d)
 		free(d);
 
+	CHECK(load("id,hostname,ip_address,snmp_community,snmp_version,snmp_alternate_community,"
+		   "snmp_disable_bulk,snmp_allow_other_source,snmp_allow_nonincreasing_oids,"
+		   "snmp_walk_past_exceptions\n"
+		   "a,h,198.18.0.1,c,2c,alt,1,true,Yes,on\n"
+		   "b,h,198.18.0.2,c,2c,,0,false,no,\n", &d, &n, err, sizeof(err)) == 0 &&
+	      n == 2 && !strcmp(d[0].alt_community, "alt") &&
+	      d[0].snmp_flags == (ARGOS_JOB_GETNEXT | ARGOS_JOB_ANY_SOURCE |
+				  ARGOS_JOB_NONINCREASING | ARGOS_JOB_PAST_EXCEPTIONS) &&
+	      d[1].alt_community[0] == '\0' && d[1].snmp_flags == 0,
+	      "the alternate community and the four leniency columns are read "
+	      "(yes: 1/true/Yes/on; no: 0/false/no/empty), got: %s", err);
+	if (d)
+		free(d);
+	CHECK(load(HDR "a,h,198.18.0.1,c,2c\n", &d, &n, err, sizeof(err)) == 0 && n == 1 &&
+	      d[0].snmp_flags == 0 && d[0].alt_community[0] == '\0',
+	      "without the columns, no leniency and no alternate community");
+	if (d)
+		free(d);
+	bad("leniency not yes/no", "id,hostname,ip_address,snmp_community,snmp_version,"
+	    "snmp_allow_other_source\na,b,198.18.0.1,c,2c,maybe\n", 2,
+	    "snmp_allow_other_source: 'maybe' is not a yes/no value");
+	bad("long alternate community", "id,hostname,ip_address,snmp_community,snmp_version,"
+	    "snmp_alternate_community\na,b,198.18.0.1,c,2c,"
+	    "0123456789012345678901234567890123456789012345678901234567890123456789\n", 2,
+	    "snmp_alternate_community is longer than 64");
 	bad("missing file", "", 0, "no header");
 	bad("missing required column", "id,hostname,ip_address,snmp_version\n", 1,
 	    "required column 'snmp_community'");

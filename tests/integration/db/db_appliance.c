@@ -93,6 +93,7 @@ complete(struct cp_db *db, struct poll *p, unsigned fail_pct)
 	r.requested_at_ms = p->started_ms;
 	r.duration_ms = (uint32_t)(now_ms() - (uint64_t)p->started_ms);
 	r.err = fail ? ARGOS_ERR_TIMEOUT : ARGOS_ERR_NONE;
+	r.alt_in_use = -1;   /* a stand-in learns nothing of the agent */
 	if (fail)
 		snprintf(r.error_text, sizeof(r.error_text), "no reply after %u retries",
 			 p->c.retries);

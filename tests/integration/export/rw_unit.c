@@ -157,7 +157,7 @@ test_wire(void)
 	synth_str(&s, 3, 6000000001ull, descr, 11, bad_utf8, 3);
 	synth_num(&s, 3, 6000000002ull, inoct, 11, SNMP_T_COUNTER32, 7);
 	synth_num(&s, 3, 6000000003ull, unknown, 9, SNMP_T_INTEGER, 1);
-	synth_done(&s, 3, 7000000000ull, ARGOS_JOB_SNMP, 1, 100, 5000000000ull);
+	synth_done(&s, 3, 7000000000ull, ARGOS_JOB_SNMP, 1, 100, 5000000000ull)->max_rep = 7;
 	synth_ping(&s, 3, 8000000000ull, 3, 0, 0, 0, 0);
 	feed(rw, &s, &dev);
 	rw_send_intake(rw, 1);
@@ -204,6 +204,10 @@ test_wire(void)
 		dur |= strcmp(label(wr->timeseries[i], "__name__"), "argos_poll_duration_seconds") == 0 &&
 		       fabs(wr->timeseries[i]->samples[0]->value - 2.0) < 1e-9;
 	CHECK(dur, "argos_poll_duration_seconds is DONE's time less the job's start");
+	ts = find(wr, "argos_poll_max_repetitions", NULL, NULL);
+	CHECK(ts && ts->samples[0]->value == 7 && strcmp(label(ts, "instance"), "r1") == 0,
+	      "argos_poll_max_repetitions carries the max-repetitions the poll ended with (%g)",
+	      ts ? ts->samples[0]->value : -1.0);
 	ts = find(wr, "ping_loss_ratio", NULL, NULL);
 	CHECK(ts && ts->samples[0]->value == 1.0 && !find(wr, "ping_avg_duration_seconds", NULL, NULL),
 	      "a ping with no reply is loss 1 and has no RTT series");
