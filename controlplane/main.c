@@ -390,16 +390,18 @@ lane_create(struct cp_app *app, unsigned w, const struct argos_port_info *port)
 	return lane;
 }
 
-/* Every device is due at start.  A device file's ping_frequency 0
- * means never pinged; the synthetic devices of --devices-cidr are
- * pinged back to back, like their SNMP polls. */
+/* Every device is due at start.  A device file's polling_frequency or
+ * ping_frequency 0 means never polled, resp. pinged (as in the
+ * database), except by --once; the synthetic devices of --devices-cidr
+ * are polled and pinged back to back. */
 static void
 schedule_all(struct cp_app *app, uint64_t now)
 {
 	const struct cp_config *c = &app->cfg;
 
 	for (size_t i = 0; i < app->n_devs; i++) {
-		if (!c->ping_only)
+		if (!c->ping_only &&
+		    (c->once || c->devices_cidr || app->devs[i].polling_frequency > 0))
 			cp_sched_push(&app->sched, now, (uint32_t)i, ARGOS_JOB_SNMP);
 		if (c->ping_count > 0 && !c->snmp_only &&
 		    (c->once || c->devices_cidr || app->devs[i].ping_frequency > 0))
