@@ -6,7 +6,9 @@
  * hostname, ip_address, snmp_community, snmp_version.  Optional, with
  * their defaults: snmp_port (161), snmp_timeout (1, seconds, decimals
  * allowed), snmp_retries (2), snmp_max_repetitions (25),
- * polling_frequency (60 s), ping_frequency (10 s, 0: never pinged).
+ * polling_frequency (60 s, 0: never polled), ping_frequency (10 s, 0:
+ * never pinged).  Each line is parsed here, then meets the rules every
+ * device source shares (device_check.h).
  */
 #ifndef ARGOS_CP_DEVICES_H
 #define ARGOS_CP_DEVICES_H
