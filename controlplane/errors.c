@@ -16,6 +16,7 @@ const char *const argos_err_names[ARGOS_ERR_MAX] = {
 	[ARGOS_ERR_MALFORMED] = "malformed",
 	[ARGOS_ERR_OID_NOT_INCREASING] = "oid-not-increasing",
 	[ARGOS_ERR_WALK_LIMIT] = "walk-limit",
+	[ARGOS_ERR_BAD_DEVICE] = "bad-device",
 };
 
 const char *const argos_drop_names[ARGOS_DROP_MAX] = {

@@ -30,6 +30,8 @@ enum argos_err {
 	ARGOS_ERR_MALFORMED,          /* the matched reply did not parse */
 	ARGOS_ERR_OID_NOT_INCREASING, /* agent walked backwards: loop guard */
 	ARGOS_ERR_WALK_LIMIT,         /* a walk passed ARGOS_WALK_MAX_VARBINDS */
+	ARGOS_ERR_BAD_DEVICE,         /* the device breaks argos's rules (a database row
+	                                 written by hand): not polled */
 	ARGOS_ERR_MAX
 };
 
