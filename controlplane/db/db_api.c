@@ -55,20 +55,19 @@ static const struct field {
 	" 'last_polled_at', d.last_polled_at, 'last_poll_ok', d.last_poll_ok," \
 	" 'is_pinging', d.is_pinging, 'last_pinged_at', d.last_pinged_at)"
 
-/* What a write returns: the columns cp_device_check() judges, the reply
- * (column 11) and, for an upsert, whether the row is new (column 12). */
+/* What a write returns: the columns cp_device_check() judges, and the
+ * reply (column 11). */
 #define RETURNING \
 	" RETURNING d.hostname, host(d.ip_address), d.snmp_community," \
 	" d.snmp_alternate_community, d.snmp_version, d.snmp_port, d.snmp_timeout," \
 	" d.snmp_retries, d.snmp_max_repetitions, d.polling_frequency, d.ping_frequency, " \
-	PUBLIC_JSON "::text, d.xmax = 0"
+	PUBLIC_JSON "::text"
 
 /* A request's body, its keys checked. */
 struct body {
 	char id[24];                  /* "id", as digits; "" when absent */
 	char cols[1024];              /* "k1, k2" */
 	char sets[2048];              /* "k1 = r.k1, k2 = r.k2" (r: the given row) */
-	char excl[2048];              /* "k1 = EXCLUDED.k1, ..." */
 	unsigned n;                   /* keys besides "id" */
 };
 
@@ -176,7 +175,7 @@ body_keys(struct cp_db *db, const char *json, size_t len, struct body *b,
 			return db_api_error(out, 400, m);
 		}
 		if (add(b->cols, sizeof(b->cols), "%s%s", k) || add(b->sets, sizeof(b->sets),
-		    "%s%s = r.%s", k) || add(b->excl, sizeof(b->excl), "%s%s = EXCLUDED.%s", k)) {
+		    "%s%s = r.%s", k)) {
 			PQclear(r);
 			return db_api_error(out, 400, "too many fields");
 		}
@@ -217,21 +216,29 @@ row_ok(PGresult *r, char *why, size_t len)
 enum op { OP_CREATE, OP_UPDATE, OP_UPSERT };
 
 /*
- * One write in its own transaction: sql RETURNING the row, the row
- * checked, committed only when it passes.  The reply is the row: 201
- * for a row created (an upsert that inserted), 200 for one changed.
+ * One write in its own transaction: sql RETURNING the row (an upsert:
+ * the UPDATE, then insert when it found no row), the row checked,
+ * committed only when it passes.  The reply is the row: 201 for a row
+ * created, 200 for one changed.
  */
 static int
-write_row(struct cp_db *db, enum op op, const char *sql, int n, const char *const *params,
-	  struct db_api_reply *out)
+write_row(struct cp_db *db, enum op op, const char *sql, const char *insert, int n,
+	  const char *const *params, struct db_api_reply *out)
 {
 	char why[192];
 	PGresult *r = NULL;
-	int st, created;
+	int st, created = op == OP_CREATE;
 
 	if ((st = db_api_exec(db, "BEGIN", out)) != 0)
 		return st;
-	if ((st = db_api_query(db, 0, sql, n, params, &r, out)) != 0) {
+	st = db_api_query(db, 0, sql, n, params, &r, out);
+	if (st == 0 && insert && PQntuples(r) == 0) {
+		PQclear(r);
+		r = NULL;
+		created = 1;
+		st = db_api_query(db, 0, insert, n, params, &r, out);
+	}
+	if (st != 0) {
 		db_api_rollback(db);
 		return st;
 	}
@@ -244,7 +251,6 @@ write_row(struct cp_db *db, enum op op, const char *sql, int n, const char *cons
 		db_api_rollback(db);
 		return st;
 	}
-	created = op == OP_CREATE || (op == OP_UPSERT && PQgetvalue(r, 0, 12)[0] == 't');
 	/* A row inserted with its own id leaves the id sequence behind it:
 	 * move the sequence past it, or a later create would collide. */
 	if (op == OP_UPSERT && created)
@@ -332,7 +338,7 @@ write_device(struct cp_db *db, enum op op, const char *query_id, const char *bod
 	     struct db_api_reply *out)
 {
 	struct body b;
-	char sql[8192], id[24];
+	char sql[8192], insert[8192], id[24];
 	const char *params[2] = { body, NULL };
 	int st;
 
@@ -346,20 +352,21 @@ write_device(struct cp_db *db, enum op op, const char *query_id, const char *bod
 					    "(use /d/upsert to give one)");
 		snprintf(sql, sizeof(sql), "INSERT INTO devices AS d (%s) SELECT %s FROM"
 			 " jsonb_populate_record(NULL::devices, $1::jsonb)" RETURNING, b.cols, b.cols);
-		return write_row(db, op, sql, 1, params, out);
+		return write_row(db, op, sql, NULL, 1, params, out);
 	}
 	if ((st = request_id(query_id, &b, id, sizeof(id), out)) != 0)
 		return st;
 	params[1] = id;
-	if (op == OP_UPDATE)
-		snprintf(sql, sizeof(sql), "UPDATE devices d SET %s FROM"
-			 " jsonb_populate_record(NULL::devices, $1::jsonb) r WHERE d.id = $2::bigint"
-			 RETURNING, b.sets);
-	else
-		snprintf(sql, sizeof(sql), "INSERT INTO devices AS d (id, %s) SELECT $2::bigint, %s"
-			 " FROM jsonb_populate_record(NULL::devices, $1::jsonb)"
-			 " ON CONFLICT (id) DO UPDATE SET %s" RETURNING, b.cols, b.cols, b.excl);
-	return write_row(db, op, sql, 2, params, out);
+	/* An upsert is an UPDATE, or an INSERT when no row has the id: an
+	 * INSERT ... ON CONFLICT would check NOT NULL on the proposed row
+	 * first, and refuse a change of a few fields of an existing device.
+	 * Two clients upserting one new id at once: the second gets 409. */
+	snprintf(sql, sizeof(sql), "UPDATE devices d SET %s FROM"
+		 " jsonb_populate_record(NULL::devices, $1::jsonb) r WHERE d.id = $2::bigint"
+		 RETURNING, b.sets);
+	snprintf(insert, sizeof(insert), "INSERT INTO devices AS d (id, %s) SELECT $2::bigint, %s"
+		 " FROM jsonb_populate_record(NULL::devices, $1::jsonb)" RETURNING, b.cols, b.cols);
+	return write_row(db, op, sql, op == OP_UPSERT ? insert : NULL, 2, params, out);
 }
 
 static int

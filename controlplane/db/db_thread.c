@@ -324,6 +324,9 @@ db_thread_main(void *arg)
 		PQfinish(db->conn);   /* the loop connects again */
 		db->conn = NULL;
 	}
+	pthread_mutex_lock(&db->q_lock);
+	db->st.connected = !db_conn_lost(db->conn);   /* argos_db_connected, /-/ready */
+	pthread_mutex_unlock(&db->q_lock);
 	l.next_unlock = l.next_reports = l.next_heartbeat = now;
 	l.next_flush = now + db->o.flush_ms;
 	for (;;) {
