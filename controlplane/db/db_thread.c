@@ -238,7 +238,8 @@ write_batch(struct cp_db *db, struct loop *l)
 		off += n;
 		l->write_failures = 0;
 	}
-	memmove(l->batch, l->batch + off, (l->batch_n - off) * sizeof(*l->batch));
+	if (off)   /* batch is NULL until the first result */
+		memmove(l->batch, l->batch + off, (l->batch_n - off) * sizeof(*l->batch));
 	l->batch_n -= off;
 }
 

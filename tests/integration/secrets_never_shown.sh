@@ -256,6 +256,7 @@ for s in "${SECRETS[@]}"; do
 		echo "secret ${s:0:9}... found in: $found"
 	fi
 done
+check "no sanitizer report in argos's logs" bash -c "! grep -rq 'runtime error\|AddressSanitizer' '$OUT'"
 expect "none of ${#SECRETS[@]} planted secrets is in any of $files files ($bytes bytes) argos wrote or answered" \
 	"$hits planted secrets were found in argos's output (see above)" [ "$hits" = 0 ]
 finish
