@@ -446,7 +446,8 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 
 			if ((!strcmp(name, "dsn") || !strcmp(name, "lock-dsn")) &&
 			    argv_secret(name[0] == 'd' ? "--dsn" : "--lock-dsn", optarg,
-					name[0] == 'd' ? "--dsn-file FILE" : "--lock-dsn-file FILE"))
+					name[0] == 'd' ? "--dsn-file FILE (or keep the password in "
+					"~/.pgpass or PGPASSFILE)" : "--lock-dsn-file FILE"))
 				return -1;
 			if (cp_db_opts_set(&c->db, name, optarg, msg, sizeof(msg)) != 0) {
 				if (strncmp(msg, "--", 2) == 0)

@@ -70,22 +70,42 @@ db_secrets_of(const char *dsn, char secret[2][256])
 	PQconninfoFree(opts);
 }
 
+/*
+ * Hide in msg, in place, the DSN's secrets by value (libpq may quote a
+ * value it could not parse) and whatever cp_redact() finds (a URL or a
+ * key=value string quoted in a message, even one libpq could not parse,
+ * so that its password was never read).  The result never grows: a
+ * message cut at its old length holds no part of a secret either.
+ */
 void
 db_scrub(char *msg, char secret[2][256])
 {
+	size_t len = strlen(msg), cap = len * 4 + 16;
+	char *a = malloc(cap), *b = malloc(cap);
+
+	if (!a || !b) {
+		memset(msg, '*', len);   /* no memory to be careful with: hide all */
+		goto out;
+	}
+	memcpy(a, msg, len + 1);
 	for (int i = 0; i < 2; i++) {
-		size_t n = strlen(secret[i]);
-		char *p;
+		size_t n = strlen(secret[i]), used = 0;
+		const char *p = a, *q;
 
 		if (n == 0)
 			continue;
-		while ((p = strstr(msg, secret[i])) != NULL) {
-			memmove(p + 3, p + n, strlen(p + n) + 1);
-			memcpy(p, "***", 3);
-			if (n < 3)
-				break;   /* "***" could contain a short secret again */
+		while ((q = strstr(p, secret[i])) != NULL) {
+			used += (size_t)snprintf(b + used, cap - used, "%.*s***", (int)(q - p), p);
+			p = q + n;
 		}
+		snprintf(b + used, cap - used, "%s", p);
+		memcpy(a, b, strlen(b) + 1);
 	}
+	cp_redact(a, b, cap);
+	snprintf(msg, len + 1, "%s", b);
+out:
+	free(a);
+	free(b);
 }
 
 /* libpq ends its messages with a newline; a log line should not. */
