@@ -109,7 +109,10 @@ key_span(const char *text, size_t i, size_t *s, size_t *e)
 				else if (text[j] == '\'')
 					break;
 			}
-			if (text[j] == '\'')
+			/* Past the closing quote, up to the next space: libpq
+			 * would not parse text glued to it, and a span that
+			 * stops short would leave a secret's tail in view. */
+			while (text[j] && !is_space(text[j]))
 				j++;
 		} else {
 			while (text[j] && !is_space(text[j]) && text[j] != '"')

@@ -19,11 +19,11 @@
  * primary text only, scrubbed and redacted (db_api_session.c).
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_input.h"
 #include "db_api_internal.h"
 #include "device_check.h"
 
@@ -71,43 +71,13 @@ struct body {
 	unsigned n;                   /* keys besides "id" */
 };
 
-/* A device id as a client may write it: 1 to 19 digits, at most INT64_MAX. */
-static int
-id_ok(const char *s)
-{
-	char *end;
-	long long v;
-
-	if (*s < '0' || *s > '9' || strlen(s) > 19)
-		return 0;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	return !errno && *end == '\0' && v >= 0;
-}
-
-/* No NUL byte, nesting at most DB_API_DEPTH_MAX: checked before Postgres parses it. */
+/* The body's bytes, before Postgres parses them (api_input.c). */
 static int
 body_sane(const char *p, size_t len, struct db_api_reply *out)
 {
-	int depth = 0, in_str = 0;
+	const char *why = cp_api_body_refused(p, len);
 
-	if (strlen(p) != len)
-		return db_api_error(out, 400, "the body holds a NUL byte");
-	for (; *p; p++) {
-		if (in_str) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '"')
-				in_str = 0;
-		} else if (*p == '"') {
-			in_str = 1;
-		} else if ((*p == '{' || *p == '[') && ++depth > DB_API_DEPTH_MAX) {
-			return db_api_error(out, 400, "the body is nested too deep");
-		} else if (*p == '}' || *p == ']') {
-			depth--;
-		}
-	}
-	return 0;
+	return why ? db_api_error(out, 400, why) : 0;
 }
 
 static int
@@ -150,7 +120,7 @@ body_keys(struct cp_db *db, const char *json, size_t len, struct body *b,
 		char want[24], have[40];
 
 		if (strcmp(k, "id") == 0) {
-			if (strcmp(type, "number") != 0 || !id_ok(PQgetvalue(r, i, 3))) {
+			if (strcmp(type, "number") != 0 || !cp_api_id_ok(PQgetvalue(r, i, 3))) {
 				PQclear(r);
 				return db_api_error(out, 400, "\"id\" must be a device id (a whole number)");
 			}
@@ -269,7 +239,7 @@ static int
 request_id(const char *query_id, const struct body *b, char *id, size_t size,
 	   struct db_api_reply *out)
 {
-	if (query_id && !id_ok(query_id))
+	if (query_id && !cp_api_id_ok(query_id))
 		return db_api_error(out, 400, "?id= wants a device id (a whole number)");
 	if (query_id && b && b->id[0] && strcmp(query_id, b->id) != 0)
 		return db_api_error(out, 400, "?id= and the body's \"id\" differ");
@@ -286,7 +256,7 @@ list_devices(struct cp_db *db, const char *query_id, struct db_api_reply *out)
 	PGresult *r;
 	int st;
 
-	if (query_id && !id_ok(query_id))
+	if (query_id && !cp_api_id_ok(query_id))
 		return db_api_error(out, 400, "?id= wants a device id (a whole number)");
 	if (query_id)
 		st = db_api_query(db, 1, "SELECT " PUBLIC_JSON "::text FROM devices d"

@@ -10,7 +10,6 @@
 
 #define DB_API_STATEMENT_MS_STR "5000"  /* statement_timeout of the API's session */
 #define DB_API_WAIT_MS 5000             /* a request waits this long for the session */
-#define DB_API_DEPTH_MAX 16             /* JSON nesting refused beyond this */
 
 /** What a request gets back: status and a malloc'd JSON body. */
 struct db_api_reply {
