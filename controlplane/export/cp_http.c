@@ -254,6 +254,9 @@ judge(struct cp_http *h, struct MHD_Connection *c, const char *url, const char *
 			*rc = health(h, c, url[3] == 'r');
 		return 1;
 	}
+	/* /d/ and /-/debug are private even where no route serves them (file
+	 * mode has no /d/), so that their 404 comes after the token check
+	 * and says what is missing; any other path is simply not found. */
 	if ((*route = find_route(h, url)) == NULL && strncmp(url, "/d/", 3) != 0 &&
 	    strcmp(url, "/-/debug") != 0) {
 		*rc = error(h, c, MHD_HTTP_NOT_FOUND, "not found");
