@@ -47,6 +47,8 @@ enum argos_err {
 	                                 subtree (snmp_walk_past_exceptions) */
 	ARGOS_ERR_WALK_LOOP,          /* with non-increasing OIDs allowed, the walk
 	                                 came back to where it had been */
+	ARGOS_ERR_BAD_DEVICE,         /* the device breaks argos's rules (a database row
+	                                 written by hand): not polled */
 	ARGOS_ERR_MAX
 };
 
