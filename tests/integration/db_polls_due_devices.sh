@@ -141,7 +141,7 @@ id4=$(psql_q "SELECT id FROM devices WHERE hostname = 'h4'")
 check "/d/create answers the row as stored" grep -q "\"id\" *: *$id4" "$WORK/create.json"
 api /d/update "{\"id\": $id4, \"snmp_community\": \"other\"}" >"$WORK/update.json"
 check "/d/update changes it" [ "$(psql_q "SELECT snmp_community FROM devices WHERE id = $id4")" = other ]
-check "/d/update's answer holds no community" bash -c "! grep -q other '$WORK/update.json'"
+check "/d/update's answer holds no community" absent '"other"' "$WORK/update.json"
 api /d/create '{"hostname": "bad", "ip_address": "not-an-address"}' >"$WORK/bad.json"
 no_bad_row() { [ "$(psql_q "SELECT count(*) FROM devices WHERE hostname = 'bad'")" = 0 ]; }
 check "/d/create refuses a bad address with a JSON error, writing nothing" \
@@ -171,7 +171,7 @@ check "/d/list answers the devices in JSON" bash -c "curl -s -H 'Authorization: 
 kill -TERM $ARGOS_PID
 wait $ARGOS_PID
 rc=$?
-expect "argos exits 0 on SIGTERM" "argos exited $rc on SIGTERM (log: $(tail -3 "$WORK/argos.log" | tr '\n' ' '))" [ $rc = 0 ]
+expect "argos exits 0 on SIGTERM" "argos exited $rc on SIGTERM (log: $(grep -v "^EAL\|^TELEMETRY" "$WORK/argos.log" | grep "argos:" | tail -6 | tr '\n' ' '))" [ $rc = 0 ]
 check "no device is left locked by argos" \
 	[ "$(psql_q "SELECT count(*) FROM devices WHERE is_polling")" = 0 ]
 check "the DSN's password never reaches the log" \
