@@ -54,13 +54,32 @@
 static volatile sig_atomic_t signals_seen;   /* SIGINT, SIGTERM: stop */
 static volatile sig_atomic_t hup_seen;       /* SIGHUP: reload, reopen */
 
+/*
+ * A second SIGTERM or SIGINT cuts the drain short, but only one sent at
+ * least a second after the first: timeout(1) sends its signal to argos
+ * and again to argos's process group, and a stop that arrives twice at
+ * once is still one request to finish the polls in flight.
+ */
+#define SECOND_SIGNAL_MS 1000
+
 static void
 on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	static int64_t first_ms;
+	struct timespec ts;
+	int64_t now_ms;
+
+	if (sig == SIGHUP) {
 		hup_seen = 1;
-	else
-		signals_seen++;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);   /* async-signal-safe */
+	now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (signals_seen == 0)
+		first_ms = now_ms;
+	else if (now_ms - first_ms < SECOND_SIGNAL_MS)
+		return;
+	signals_seen++;
 }
 
 uint64_t
@@ -832,8 +851,14 @@ out_stop:
 	shutdown_lanes(&app, rc != 0 ? 0 : app.max_job_ms + app.cfg.ping_interval_ms * ARGOS_PING_MAX +
 					   app.cfg.ping_timeout_ms + 1000);
 	if (rc == 0 && jobs_in_flight(&app) != 0) {
-		fprintf(stderr, "argos: %llu polls were still in flight when the drain gave up; "
-			"their results are incomplete\n", (unsigned long long)jobs_in_flight(&app));
+		fprintf(stderr, "argos: %llu polls were still in flight when %s; their results "
+			"are incomplete\n", (unsigned long long)jobs_in_flight(&app),
+			signals_seen > 1 ? "a second signal cut the drain short" : "the drain gave up");
+		for (w = 0; w < app.n_lanes; w++)
+			fprintf(stderr, "argos: worker %u: %llu jobs started, %llu ended, %llu in its "
+				"ring\n", w, (unsigned long long)app.lanes[w]->stats.jobs_started,
+				(unsigned long long)app.lanes[w]->stats.jobs_done,
+				(unsigned long long)rte_ring_count(app.lanes[w]->jobs));
 		drain_cut = 1;
 	} else if (rc == 0 && signals_seen) {
 		fprintf(stderr, "argos: the polls in flight ended %llu ms after the signal\n",

@@ -171,7 +171,7 @@ check "/d/list answers the devices in JSON" bash -c "curl -s -H 'Authorization: 
 kill -TERM $ARGOS_PID
 wait $ARGOS_PID
 rc=$?
-expect "argos exits 0 on SIGTERM" "argos exited $rc on SIGTERM (log: $(grep -v "^EAL\|^TELEMETRY" "$WORK/argos.log" | grep "argos:" | tail -6 | tr '\n' ' '))" [ $rc = 0 ]
+expect "argos exits 0 on SIGTERM" "argos exited $rc on SIGTERM (log: $(grep -v "^EAL\|^TELEMETRY" "$WORK/argos.log" | grep "argos:" | tail -8 | tr '\n' ' '))" [ $rc = 0 ]
 check "no device is left locked by argos" \
 	[ "$(psql_q "SELECT count(*) FROM devices WHERE is_polling")" = 0 ]
 check "the DSN's password never reaches the log" \
