@@ -113,6 +113,16 @@ tel_device(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "last_duration_ms", st->last_duration_ms);
 		rte_tel_data_add_dict_u64(d, "last_done_ms_ago", st->last_done_ms ?
 					  cp_mono_ms() - st->last_done_ms : 0);
+		/* What argos learnt of the agent (argos_maxrep.h): the
+		 * max-repetitions the next poll starts from, the configured
+		 * ceiling, and the smallest size found too large (0: none). */
+		rte_tel_data_add_dict_u64(d, "max_repetitions",
+					  argos_maxrep_next(&st->maxrep, dev->snmp_max_repetitions));
+		rte_tel_data_add_dict_u64(d, "max_repetitions_configured",
+					  dev->snmp_max_repetitions);
+		rte_tel_data_add_dict_u64(d, "max_repetitions_too_large", st->maxrep.ceiling);
+		rte_tel_data_add_dict_string(d, "community", st->alt_in_use && dev->alt_community[0] ?
+					     "alternate" : "primary");
 		return 0;
 	}
 	rte_tel_data_string(d, "no such device");
