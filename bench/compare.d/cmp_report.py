@@ -157,11 +157,6 @@ def section(r):
                      _f(icmp_ratio(r, link), "%.2fx"),
                      "%s probes/s, %s matched" % (_f(c.get("icmp_probes_per_s")),
                                                   _pct(c.get("matched_ratio"))) if c else "not run"))
-    notes = [x.get("drain_note") for x in (r.get("blast_af_packet"), r.get("blast_memif"),
-                                           r.get("capped_af_packet"), r.get("capped_memif"))
-             if x and x.get("drain_note")]
-    if notes:
-        L += ["", "argos's exit in %d of these runs: %s" % (len(notes), notes[0])]
     # Peers at the headline.
     L += ["", "### Peers against argos-farm (%d devices unless said)" % n, "",
           "| measurement | work | completed | rate | matched | CPU s per 1k | argos / peer |",

@@ -182,28 +182,6 @@ def _heap_alloc(prefix):
     return None
 
 
-HELD_JOB = re.compile(r"argos: (\d+) polls were still in flight when the drain gave up")
-
-
-def _held_job_exit(log):
-    """The one exit 1 of argos that bench/compare takes with its figures: at the
-    end of a --duration run at full blast, "1 polls were still in flight when
-    the drain gave up" and nothing else wrong.  Why: a worker whose ping
-    sessions are all busy holds the next job it took from its ring (dp_worker.c
-    take_jobs, lc->held); at the drain it neither starts it nor hands it back,
-    so the control plane counts it in flight (an argos bug, reported with this
-    benchmark).  No probe of that job was sent, so the figures are whole.
-    Returns the note to print, or None when the exit was anything else."""
-    with open(log, errors="replace") as f:
-        errs = [ln.strip() for ln in f if ln.startswith("argos: ") and
-                not ln.startswith("argos: ready:")]
-    m = HELD_JOB.match(errs[0]) if len(errs) == 1 else None
-    if m is None or int(m.group(1)) != 1:
-        return None
-    return ("argos exited 1: %s (the job a worker held for a free session at the drain; "
-            "its figures are whole)" % errs[0])
-
-
 def loadavg():
     """The 1, 5 and 15 minute load averages, as /proc/loadavg gives them."""
     with open("/proc/loadavg") as f:
@@ -257,15 +235,13 @@ def argos(run, name, link, cidr, poll, seconds, profile=False, once=False):
             if pr.returncode != 0:
                 perf_note = "perf record failed: %s" % " ".join(pr.stderr.split())[:200]
     rc, cpu = run.procs.wait(p, seconds + 60 - (time.monotonic() - t_ready))
-    held = _held_job_exit(log) if rc == 1 else None
-    if (rc != 0 and held is None) or not os.path.exists(js):
+    if rc != 0 or not os.path.exists(js):
         raise BenchError("argos %s exited with status %s%s (%s): %s"
                          % (name, rc, "" if os.path.exists(js) else " and no summary", log,
                             run.tail(log)))
     with open(js) as f:
         out = json.load(f)
     out["exit_status"] = rc
-    out["drain_note"] = held
     out.update({"rss_kib": mem.get("VmRSS"), "hugetlb_kib": mem.get("HugetlbPages"),
                 "heap_alloc_bytes": heap, "cpu_s": cpu, "perf_data": perf,
                 "perf_note": perf_note, "command": " ".join(cmd)})

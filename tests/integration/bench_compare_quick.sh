@@ -70,8 +70,8 @@ positive "argos ifXTable walks per second over memif" 'r["memif_snmp"]["snmp_pol
 positive "argos's DPDK heap in use (dpdk-telemetry)" 'h["argos_snmp"]["heap_alloc_bytes"]'
 positive "argos's resident memory" 'h["argos_snmp"]["rss_kib"]'
 
-# holds WHAT BAD PYTHON-CONDITION: a condition over the run's JSON (r, h).
-holds() {
+# in_run WHAT BAD PYTHON-CONDITION: a condition over the run's JSON (r, h).
+in_run() {
 	expect "$1" "$2" python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -81,16 +81,16 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$R" "$3"
 }
 # Every peer the benchmark reports completed its work, and the ICMP
 # comparison gave both sides the same probes per device.
-holds "argos and fping sent the same probes per device ($(figure k 'r["probes_per_device"]') each)" \
+in_run "argos and fping sent the same probes per device ($(figure k 'r["probes_per_device"]') each)" \
 	"argos and fping did not send the same number of probes per device" \
 	'h["fping"]["sent"] == h["argos_icmp"]["ping_sent"] == r["probes_per_device"] * h["argos_icmp"]["devices"]'
-holds "fping reported every probe of every address" "fping did not complete its sweeps" \
+in_run "fping reported every probe of every address" "fping did not complete its sweeps" \
 	'h["fping"]["sent"] > 0 and h["fping"]["matched_ratio"] >= 0.99'
 B='r["points"][str(r["braa_devices"])]["braa"]'
-holds "braa walked every device to the end ($(figure c "$B[\"complete\"]") of $(figure w "$B[\"walks\"]"))" \
+in_run "braa walked every device to the end ($(figure c "$B[\"complete\"]") of $(figure w "$B[\"walks\"]"))" \
 	"braa did not complete its walks: $(figure c "$B[\"complete\"]") of $(figure w "$B[\"walks\"]")" \
 	'b["complete"] == b["walks"] == r["braa_devices"] and b["walks_per_s"] > 0'
-holds "every snmp_exporter scrape returned the whole ifXTable ($(figure c 'h["exporter"]["walks"]') of $(figure w 'h["exporter"]["asked"]'))" \
+in_run "every snmp_exporter scrape returned the whole ifXTable ($(figure c 'h["exporter"]["walks"]') of $(figure w 'h["exporter"]["asked"]'))" \
 	"snmp_exporter did not complete its scrapes" \
 	'0 < h["exporter"]["walks"] == h["exporter"]["asked"]'
 # The report prints a ratio only against a peer that completed: the same
