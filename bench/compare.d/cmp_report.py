@@ -218,6 +218,14 @@ def section(r):
               % ("`%s`." % br.get("command") if br.get("command") else "",
                  br.get("varbinds_per_walk"), _f(br.get("requests_per_s")),
                  _braa_longer(r, br))]
+    lost = [x for x in (ai, fp) if x.get("matched_ratio", 1) < 1]
+    if lost and r.get("farm_loss_af_packet") == 0:
+        L += ["", "ICMP against the farm at %d devices: argos had %s of its probes answered, "
+              "fping %s, though the farm's counters show no loss (below): the probes or "
+              "replies of a burst of thousands were lost where the farm does not count, in "
+              "the kernel's veth and af_packet rings or at the receiver (argos's af_packet "
+              "ring, fping's socket buffer); both tools send through the same path, and this "
+              "run does not tell those places apart." % (n, _pct(ai.get("matched_ratio")), _pct(fp.get("matched_ratio")))]
     L += ["", "Farm loss over the whole run (tx dropped, queue full, imissed, rx_nombuf): "
           "af_packet %s, memif %s." % (r.get("farm_loss_af_packet"), r.get("farm_loss_memif"))]
     # Every device count.
