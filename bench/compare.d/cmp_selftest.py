@@ -3,7 +3,8 @@
 # against a peer that completed its work: from a run's own figures (its
 # --json), the section as written names an argos/peer ratio for braa and
 # snmp_exporter when both completed, and none once braa is one walk short
-# and snmp_exporter one scrape short.  Exits 0 when that holds, 1 (saying
+# and snmp_exporter one scrape short; and it names the limits argos ran
+# under and the exact command of each peer's figure.  Exits 0 when that holds, 1 (saying
 # what was wrong) otherwise.  Used by tests/integration/bench_compare_quick.sh.
 import copy
 import json
@@ -27,7 +28,17 @@ def main():
     if not (cmp_report.braa_done(b.get("braa")) and cmp_report.exporter_done(h.get("exporter"))):
         print("cmp_selftest: the run's braa or snmp_exporter did not complete; nothing to cut")
         return 1
-    whole = rows(cmp_report.section(r))
+    text = cmp_report.section(r)
+    # Each figure names the limits it ran under and the command that made it.
+    need = ["Limits argos ran under", r["full_blast"], "--max-inflight",
+            "%d probes to every device" % r["probes_per_device"], "Exact commands of this run"]
+    need += ["- %s: `" % k for k in ("fping", "braa", "snmp_exporter", "testpmd-txonly-memif",
+                                     "testpmd-icmpecho-memif", "argos-blast-memif")]
+    missing = [x for x in need if x not in text]
+    if missing:
+        print("cmp_selftest: the report does not name %s" % missing)
+        return 1
+    whole = rows(text)
     if len(whole) != 2 or any("argos " not in ln.split("|")[-2] for ln in whole):
         print("cmp_selftest: with complete peers the report gave no ratio: %s" % whole)
         return 1

@@ -144,8 +144,9 @@ true_in_run "every snmp_exporter scrape returned the whole ifXTable ($(fig exp_w
 	"snmp_exporter did not complete its scrapes" exp_done
 # The report prints a ratio only against a peer that completed: the same
 # figures with one braa walk and one snmp_exporter scrape short give none.
-expect "the report gives no ratio against a peer that did not complete" \
-	"the rule 'no ratio against a peer that did not complete' was not shown to hold (cmp_selftest says why above)" \
+# It also names the limits argos ran under and each figure's exact command.
+expect "the report gives no ratio against a peer that did not complete, and names its limits and commands" \
+	"the report broke a rule (no ratio against a peer that did not complete; limits and commands named): cmp_selftest says which above" \
 	python3 "$ROOT/bench/compare.d/cmp_selftest.py" "$R"
 
 for pair in 'ICMP against the farm over af_packet|m_icmp' \
