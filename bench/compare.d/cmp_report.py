@@ -123,6 +123,8 @@ def section(r):
          % (r["date"], r.get("load_start"), r.get("load_end"), r["machine"]),
          "- Command: `%s` (%s mode, %.0f s; %d simulated devices of %d interfaces at the "
          "headline)." % (r["command"], r["mode"], r.get("seconds", 0), n, r["interfaces"]),
+         ] + (["- Text written anew by `%s` from this run's figures (no new measurement)."
+              % r["reported_by"]] if r.get("reported_by") else []) + [
          "- Link: veth argosc0 (host: argos, testpmd txonly or the kernel tool) / argosc1 "
          "(namespace argos-cmp: argos-farm, testpmd rxonly or icmpecho) on net_af_packet; "
          "then memif between the same two ends, where the kernel is out of the path.",
@@ -208,6 +210,13 @@ def section(r):
                  _pct(ms.get("matched_ratio")),
                  _ratio(ms.get("snmp_polls_per_s"), asn.get("snmp_polls_per_s"))))
     if br:
+        L += ["", "What had stopped braa, and the fix: earlier runs gave braa every device of "
+              "the headline set for 15 s (`-a 15`) and counted its varbinds / varbinds per "
+              "walk as walks; at its rate one walk of each of 32766 devices takes hours, so it "
+              "completed none.  The fix is in the invocation and the judging, not in the farm "
+              "or in braa: braa walks the smallest set of devices, all to the end, within a "
+              "budget it meets, and a walk counts only when every varbind of it and then the "
+              "end of the table have arrived."]
         L += ["", "braa's walks: %s  A walk is complete when braa printed its %s varbinds and "
               "then the farm's endOfMibView after the table, which braa cannot decode (\"Message "
               "cannot be decoded!\"): it retries that request and gives the walk up, so its "
