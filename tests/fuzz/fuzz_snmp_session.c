@@ -35,7 +35,8 @@
  * is lost (results_lost stays 0), and nothing stays in flight.
  *
  * Seeds: corpus/snmp_session/ (made by make_session_seeds.py); a seed
- * there is a 17-varbind reply to a 16-OID GET.
+ * there is a 17-varbind reply to a 16-OID GET.  FUZZ_VERBOSE=1 prints
+ * what each input did (requests, matched replies, back-pressure drops).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -516,7 +517,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		drain_results(1);
 	}
 	drain_results(1);
-	if (getenv("FUZZ_SESSION_VERBOSE") != NULL)
+	if (getenv("FUZZ_VERBOSE") != NULL)
 		fprintf(stderr, "jobs %u, requests %lu, matched %lu, varbinds %lu, errors %lu, "
 			"dropped for back-pressure %lu, resent %lu, held %lu, deferred %lu\n",
 			n_jobs, (unsigned long)lc.st->snmp_requests, (unsigned long)lc.st->snmp_matched,
