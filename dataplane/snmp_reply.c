@@ -260,7 +260,8 @@ snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 	}
 
 	lc->st->snmp_matched++;
-	dp_rtt_count(lc, lc->now_tsc - s->sent_tsc);
+	if (s->sent_tsc != 0)   /* else the last attempt has not left: Karn, dp_ids.h */
+		dp_rtt_count(lc, lc->rx_tsc - s->sent_tsc);
 	inflight_remove(&st->inflight, s->reqid, 1);
 	tw_cancel(&lc->wheel, (uint32_t)id);
 	if (s->step == STEP_GET) {

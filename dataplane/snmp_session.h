@@ -92,7 +92,8 @@ struct snmp_session {
 	uint32_t errors;
 	uint64_t start_tsc;
 	uint32_t next_free;
-	uint64_t sent_tsc;     /* of the step's last attempt */
+	uint64_t sent_tsc;     /* when the step's last attempt left; 0: not (yet) */
+	uint32_t tx_gen;       /* bumped per attempt and at the end (dp_tx_stamp) */
 
 	struct argos_oid cursor;   /* walk position */
 	struct snmp_req req;       /* the step's encoded request */
