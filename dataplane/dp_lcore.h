@@ -25,8 +25,9 @@
 
 #define DP_BURST 32
 #define DP_TX_MAX 256            /* frames queued before a forced flush */
-#define DP_TX_ONE_BY_ONE 8       /* this many queued frames or fewer go one
-				  * per tx_burst, each with its own stamp */
+#define DP_TX_ONE_BY_ONE 8       /* on a port that sends in the call, this
+				  * many queued frames or fewer go one per
+				  * tx_burst, each with a stamp of its own */
 #define DP_TICK_US 1000          /* timer wheel resolution: 1 ms */
 
 struct snmp_state;
@@ -55,6 +56,7 @@ struct dp_lcore {
 	struct rte_ether_addr mac;
 	uint8_t tx_ip_cksum;         /* offloads the port was configured with */
 	uint8_t tx_udp_cksum;
+	uint8_t tx_in_call;          /* tx_burst sends in a system call (dp_net.c) */
 
 	uint64_t now_tsc;            /* read once per loop: timers, records */
 	/* When the frame being handled arrived, set before each frame is

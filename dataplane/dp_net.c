@@ -270,20 +270,21 @@ dp_tx_stamped(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_tx_stamp 
 
 /*
  * Hand n frames to the NIC in one call and stamp the ones it took (struct
- * dp_tx_stamp in dp_lcore.h).  t0 and t1 are read just before and just
- * after the call; frame i of the k it took is stamped t0 + (t1 - t0)
- * (i + 1) / k.  @return k.
+ * dp_tx_stamp in dp_lcore.h) with when they left.  @return how many it
+ * took.
  *
- * Why spread the stamps over the call: on a PCI NIC or memif the call
- * only fills a ring and lasts well under a microsecond, so every stamp
- * is the time it returned.  On net_af_packet (and net_af_xdp in copy
- * mode, net_tap) it is a system call in which the kernel sends the
- * frames one after the other: over the testbed's veth and bridge, the
- * first frame reached the wire 50-170 us after the call began and each
- * next one 10-70 us later, and the call returned 4 us after the last.
- * A stamp taken before the call made an RTT up to 240 us too long, one
- * taken after it up to 160 us too short; spread over the call, the error
- * stays within the call's length divided by the frames in it.
+ * When that is depends on the port.  Most ports' rte_eth_tx_burst()
+ * fills a ring and hands it over at its end (a PCI NIC's doorbell, a
+ * memif ring's head): the frames leave when the call returns, however
+ * long it took, and that is their stamp.  On net_af_packet, net_af_xdp
+ * and net_tap (lc->tx_in_call) the call ends in a system call in which
+ * the kernel sends the frames, one after the other, and over a veth also
+ * carries each through the peer namespace before going on: on the
+ * testbed a one-frame call lasted 8-260 us (median about 20), and a stamp
+ * taken after it made RTTs shorter than the responder's own delay.  So
+ * there the call's time is shared out among its frames in order and each
+ * is stamped in the middle of its share, t0 + (t1 - t0) (2i + 1) / 2k,
+ * off by half its share at most.
  */
 static uint16_t
 tx_burst_stamped(struct dp_lcore *lc, struct rte_mbuf **m, const struct dp_tx_stamp *st,
@@ -295,9 +296,11 @@ tx_burst_stamped(struct dp_lcore *lc, struct rte_mbuf **m, const struct dp_tx_st
 	t0 = rte_rdtsc();
 	k = rte_eth_tx_burst(lc->lane->port, lc->lane->queue, m, n);
 	span = rte_rdtsc() - t0;
-	for (uint16_t i = 0; i < k; i++)
-		if (st[i].tsc != NULL && *st[i].gen == st[i].want)
-			*st[i].tsc = t0 + span * (i + 1u) / k;
+	for (uint16_t i = 0; i < k; i++) {
+		if (st[i].tsc == NULL || *st[i].gen != st[i].want)
+			continue;
+		*st[i].tsc = lc->tx_in_call ? t0 + span * (2u * i + 1) / (2u * k) : t0 + span;
+	}
 	return k;
 }
 
@@ -310,10 +313,10 @@ tx_burst_stamped(struct dp_lcore *lc, struct rte_mbuf **m, const struct dp_tx_st
  * instead of lost and retried.  A frame is stamped by the call that
  * takes it, however long it waited.
  *
- * Why a few frames go one per call: then each has a call, and so a
- * stamp, of its own, exact to the few microseconds a call lasts on any
- * port, which is what a lightly loaded core can afford.  A busy core
- * sends its frames in one call, and its stamps are spread over it.
+ * Why a few frames go one per call on a port that sends in the call:
+ * then no frame's stamp depends on how long the kernel spent on the
+ * frames before it, and a lightly loaded core can afford the calls.  A
+ * busy core sends its frames in one call, their stamps spread over it.
  */
 void
 dp_tx_flush(struct dp_lcore *lc)
@@ -322,7 +325,7 @@ dp_tx_flush(struct dp_lcore *lc)
 
 	if (lc->n_tx == 0)
 		return;
-	if (lc->n_tx <= DP_TX_ONE_BY_ONE) {
+	if (lc->tx_in_call && lc->n_tx <= DP_TX_ONE_BY_ONE) {
 		while (sent < lc->n_tx &&
 		       tx_burst_stamped(lc, &lc->tx[sent], &lc->tx_stamp[sent], 1) == 1)
 			sent++;

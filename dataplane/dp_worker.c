@@ -298,6 +298,7 @@ dp_worker_setup(struct dp_lcore *lc, struct argos_lane *lane)
 	memcpy(lc->mac.addr_bytes, lane->port_info.mac, RTE_ETHER_ADDR_LEN);
 	lc->tx_ip_cksum = lane->port_info.tx_ip_cksum;
 	lc->tx_udp_cksum = lane->port_info.tx_udp_cksum;
+	lc->tx_in_call = lane->port_info.tx_in_call;
 	lc->ip_id = (uint16_t)rte_rand();
 
 	for (unsigned i = 0; i < N_PROBES; i++) {
