@@ -30,7 +30,7 @@
 # sent every reply within 35 us of its time), and one such sample moves
 # a max beyond the tolerance.  So one measurement (argos and ping
 # together) is a round, every check must hold in one round, and up to
-# ROUNDS (5) rounds are run, each printed.  A wrong RTT (a stamp from
+# ROUNDS (8, ~2.5 s each) rounds are run, each printed.  A wrong RTT (a stamp from
 # another frame, a unit, a missing stamp, a late stamp) fails every
 # round.
 set -uo pipefail
@@ -46,7 +46,7 @@ COUNT=${COUNT:-10}        # probes per host, on both sides
 INTERVAL_MS=${INTERVAL_MS:-50}
 ARGOS_PRIO=${ARGOS_PRIO:-5}
 PING_CPU=${PING_CPU:-1}
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-8}
 testbed_up
 if [ ! -r "$STATE/delayed.csv" ]; then
 	# A testbed of an older scripts/testbed, without the delayed hosts.
