@@ -45,6 +45,7 @@
 #include "cp_http.h"
 #include "cp_redact.h"
 #include "cp_reload.h"
+#include "cp_tsc.h"
 #include "rw.h"
 #include "cp_xdp.h"
 
@@ -398,7 +399,7 @@ lane_create(struct cp_app *app, unsigned w, const struct argos_port_info *port)
 					     .snmp_sport = app->cfg.src_port };
 	lane->profiles = app->profiles;
 	lane->n_profiles = ARGOS_MAX_PROFILES;
-	lane->tsc_hz = rte_get_tsc_hz();
+	lane->tsc_hz = app->clk.hz;
 
 	snprintf(name, sizeof(name), "jobs_%u", w);
 	lane->jobs = rte_ring_create_elem(name, sizeof(struct argos_job), ARGOS_LANE_JOBS,
@@ -680,7 +681,7 @@ main(int argc, char **argv)
 		seed = rte_rdtsc();
 	rte_srand(seed);   /* request-ids and ping ids must not be guessable */
 
-	app.clk.hz = rte_get_tsc_hz();
+	app.clk.hz = cp_tsc_hz(rte_get_tsc_hz());   /* EAL's may be rounded: cp_tsc.c */
 	{	/* the wall clock of TSC stamps */
 		struct timespec ts;
 

@@ -14,7 +14,9 @@
  * retransmission, and agents (and the hostile agent of the integration
  * tests) treat a repeated id as the same request.  So which attempt a
  * reply answers cannot be known (Karn's ambiguity); the RTT of a reply
- * to a retried step is taken from the last attempt sent.
+ * to a retried step is taken from when the last attempt left, and a
+ * reply that comes before the last attempt left the core's TX backlog
+ * gives no RTT at all.
  *
  * Why the worker in the low bits: a NIC can match a masked field (the
  * ICMP id), never a remainder.  With one worker, bits is 0 and every

@@ -25,10 +25,29 @@
 
 #define DP_BURST 32
 #define DP_TX_MAX 256            /* frames queued before a forced flush */
+#define DP_TX_ONE_BY_ONE 8       /* on a port that sends in the call, this
+				  * many queued frames or fewer go one per
+				  * tx_burst, each with a stamp of its own */
 #define DP_TICK_US 1000          /* timer wheel resolution: 1 ms */
 
 struct snmp_state;
 struct icmp_state;
+
+/**
+ * Where to write the time a frame really left, and whether its sender
+ * still wants it.  When rte_eth_tx_burst() takes the frame (at once, or
+ * turns later from the backlog), dp_tx_flush() writes that TSC to *tsc,
+ * but only while *gen still equals want.  A sender bumps its generation
+ * whenever it lets go of the frames it sent (a new attempt, the end of
+ * its job), so a frame that waited in the backlog never stamps a
+ * session that no longer owns it.  Sessions are allocated before the
+ * loop and never freed while it runs, so the pointers stay valid.
+ */
+struct dp_tx_stamp {
+	uint64_t *tsc;
+	const uint32_t *gen;
+	uint32_t want;
+};
 
 struct dp_lcore {
 	struct argos_lane *lane;
@@ -37,8 +56,14 @@ struct dp_lcore {
 	struct rte_ether_addr mac;
 	uint8_t tx_ip_cksum;         /* offloads the port was configured with */
 	uint8_t tx_udp_cksum;
+	uint8_t tx_in_call;          /* tx_burst sends in a system call (dp_net.c) */
 
-	uint64_t now_tsc;            /* read once per loop */
+	uint64_t now_tsc;            /* read once per loop: timers, records */
+	/* When the frame being handled arrived, set before each frame is
+	 * handled: the TSC read right after the RX burst that brought it, or
+	 * the one the receiving core wrote into a frame it passed here.  RTTs
+	 * end here; a datagram made of several frames takes its last one's. */
+	uint64_t rx_tsc;
 	uint8_t rx_frags;            /* fragments the datagram in hand came in: 1 (whole)
 	                                unless reassembly made it of several; set per
 	                                frame by classify() */
@@ -56,6 +81,7 @@ struct dp_lcore {
 	uint16_t ip_id;              /* IPv4 identification of sent frames */
 
 	struct rte_mbuf *tx[DP_TX_MAX];
+	struct dp_tx_stamp tx_stamp[DP_TX_MAX];   /* of tx[i]; tsc NULL: nobody asks */
 	uint32_t n_tx;
 	uint8_t tx_full;             /* the last flush left frames queued */
 
@@ -126,9 +152,14 @@ int dp_icmp_echo_answer(struct dp_lcore *lc, struct rte_mbuf *m);
 int dp_reply_owner(const struct dp_lcore *lc, const struct rte_ipv4_hdr *ip,
 		   const uint8_t *l4, uint32_t l4_len);
 
-/** Pass m to worker owner through its redirect ring (MP enqueue).
- *  Consumes m; a full ring drops it, counted in redirect_full. */
+/** Pass m to worker owner through its redirect ring (MP enqueue), with
+ *  its arrival time (lc->rx_tsc).  Consumes m; a full ring drops it,
+ *  counted in redirect_full. */
 void dp_redirect(struct dp_lcore *lc, unsigned owner, struct rte_mbuf *m);
+
+/** The arrival TSC that the core which received m wrote into it
+ *  (dp_redirect(), dp_arp_share()). */
+uint64_t dp_redirected_rx_tsc(struct rte_mbuf *m);
 
 /** Pass a copy of an ARP frame for us to every other worker, so each
  *  cache learns the answers to its own questions.  Does not consume m. */
@@ -146,17 +177,24 @@ struct rte_mbuf *dp_frame_alloc(struct dp_lcore *lc, const struct rte_ether_addr
 				uint32_t dst, uint8_t proto, uint16_t l4_len, uint8_t **l4);
 
 /** Finish a UDP frame from dp_frame_alloc(): checksums, offloaded
- *  where the port can, then queue it for sending. */
-void dp_send_udp(struct dp_lcore *lc, struct rte_mbuf *m);
+ *  where the port can, then queue it for sending.  stamp (or NULL) says
+ *  where the time it leaves goes (struct dp_tx_stamp). */
+void dp_send_udp(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_tx_stamp *stamp);
 
-/** Finish an ICMP frame: checksums in software, then queue it. */
-void dp_send_icmp(struct dp_lcore *lc, struct rte_mbuf *m);
+/** Finish an ICMP frame: checksums in software, then queue it; stamp
+ *  as for dp_send_udp(). */
+void dp_send_icmp(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_tx_stamp *stamp);
 
 /** Queue a finished frame (flushes when the queue is full; drops it,
  *  counted, only when the NIC and the backlog are both full). */
 void dp_tx(struct dp_lcore *lc, struct rte_mbuf *m);
 
-/** Hand queued frames to the NIC; what it refuses stays queued. */
+/** dp_tx(), and when the frame leaves, its time goes where stamp says
+ *  (NULL: nowhere).  A frame dropped here is never stamped. */
+void dp_tx_stamped(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_tx_stamp *stamp);
+
+/** Hand queued frames to the NIC; what it refuses stays queued.  The
+ *  frames it takes get their stamps (struct dp_tx_stamp). */
 void dp_tx_flush(struct dp_lcore *lc);
 
 /** At exit: free what the NIC never took, counted as dropped. */

@@ -38,6 +38,23 @@ is_memif(const struct rte_eth_dev_info *dev)
 	return dev->driver_name != NULL && strcmp(dev->driver_name, "net_memif") == 0;
 }
 
+/*
+ * 1 when the port's rte_eth_tx_burst() sends the frames itself, in a
+ * system call that returns once the kernel has handled them, instead of
+ * leaving them in a ring that a NIC or a peer reads after the call
+ * (dp_net.c stamps the frames of the two kinds differently).
+ */
+static int
+sends_in_call(const struct rte_eth_dev_info *dev)
+{
+	static const char *const names[] = { "net_af_packet", "net_af_xdp", "net_tap" };
+
+	for (unsigned i = 0; i < RTE_DIM(names); i++)
+		if (dev->driver_name != NULL && strcmp(dev->driver_name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* 1 when the port's link comes up within ms milliseconds (at init). */
 static int
 link_up_within(uint16_t port, unsigned ms)
@@ -150,6 +167,7 @@ dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info,
 		conf.rxmode.offloads |= dev.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM;
 	info->tx_ip_cksum = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 	info->tx_udp_cksum = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	info->tx_in_call = (uint8_t)sends_in_call(&dev);
 
 	rc = rte_eth_dev_configure(port, nb_queues, nb_queues, &conf);
 	if (rc == 0)

@@ -27,6 +27,10 @@
  * cache learns only entries it asked for, so a copy costs a lookup).
  *
  * With one worker there is nothing to steer: no rule, no ring.
+ *
+ * A passed frame carries the time it arrived (the receiving core's
+ * lc->rx_tsc, in an mbuf dynamic field), so that its owner's RTT ends
+ * when the reply came in, not when the owner got round to it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +39,7 @@
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 #include <rte_icmp.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ip.h>
 #include <rte_random.h>
 #include <rte_ring.h>
@@ -49,6 +54,17 @@
  * peer at full rate, so a full ring means the owner has stalled.
  */
 #define REDIRECT_RING 2048
+
+/* The mbuf field in which a passed frame carries its arrival TSC:
+ * registered by dp_lanes_setup() before any worker runs, read-only
+ * afterwards. */
+static int rx_tsc_field = -1;
+
+static inline uint64_t *
+rx_tsc_of(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, rx_tsc_field, uint64_t *);
+}
 
 /* --- set-up ---------------------------------------------------------- */
 
@@ -165,6 +181,18 @@ dp_lanes_setup(struct argos_lane **lanes, unsigned n, char *msg, size_t msglen)
 	}
 
 	if (n > 1) {
+		static const struct rte_mbuf_dynfield rx_tsc_desc = {
+			.name = "argos_dynfield_rx_tsc",
+			.size = sizeof(uint64_t),
+			.align = __alignof__(uint64_t),
+		};
+
+		rx_tsc_field = rte_mbuf_dynfield_register(&rx_tsc_desc);
+		if (rx_tsc_field < 0) {
+			snprintf(msg, msglen, "cannot register the mbuf field that carries a "
+				 "redirected frame's arrival time: %s", rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
 		for (unsigned w = 0; w < n; w++) {
 			char name[RTE_RING_NAMESIZE];
 
@@ -229,6 +257,7 @@ dp_reply_owner(const struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const u
 void
 dp_redirect(struct dp_lcore *lc, unsigned owner, struct rte_mbuf *m)
 {
+	*rx_tsc_of(m) = lc->rx_tsc;
 	if (rte_ring_mp_enqueue(lc->lane->redirect[owner], m) != 0) {
 		lc->st->redirect_full++;
 		rte_pktmbuf_free(m);
@@ -252,6 +281,7 @@ dp_arp_share(struct dp_lcore *lc, const struct rte_mbuf *m)
 			lc->st->mbuf_alloc_failed++;
 			continue;
 		}
+		*rx_tsc_of(c) = lc->rx_tsc;
 		if (rte_ring_mp_enqueue(lane->redirect[w], c) != 0) {
 			lc->st->redirect_full++;
 			rte_pktmbuf_free(c);
@@ -259,4 +289,10 @@ dp_arp_share(struct dp_lcore *lc, const struct rte_mbuf *m)
 		}
 		lc->st->arp_shared++;
 	}
+}
+
+uint64_t
+dp_redirected_rx_tsc(struct rte_mbuf *m)
+{
+	return *rx_tsc_of(m);
 }

@@ -3,7 +3,8 @@
  *
  * One screen, always in this order (DPDK's l3fwd):
  *
- *   read the TSC; receive a burst; classify each frame and hand it to
+ *   read the TSC; receive a burst and read the TSC again (when its
+ *   frames arrived: lc->rx_tsc); classify each frame and hand it to
  *   ARP, to a probe module, or to the ping answerer, or pass it to the
  *   core that owns it; take the frames other cores passed to this one;
  *   advance the timer wheel (retries, timeouts, next pings); take new
@@ -305,6 +306,7 @@ dp_worker_setup(struct dp_lcore *lc, struct argos_lane *lane)
 	memcpy(lc->mac.addr_bytes, lane->port_info.mac, RTE_ETHER_ADDR_LEN);
 	lc->tx_ip_cksum = lane->port_info.tx_ip_cksum;
 	lc->tx_udp_cksum = lane->port_info.tx_udp_cksum;
+	lc->tx_in_call = lane->port_info.tx_in_call;
 	lc->ip_id = (uint16_t)rte_rand();
 
 	for (unsigned i = 0; i < N_PROBES; i++) {
@@ -362,23 +364,28 @@ dp_worker_main(void *arg)
 	lane->ready = 1;
 
 	while (!lane->quit) {
+		uint64_t rx_tsc;
 		uint16_t n;
 
 		lc->now_tsc = rte_rdtsc();
 		lc->now_tick = lc->now_tsc / lc->tsc_per_tick;
 
 		n = rte_eth_rx_burst(lane->port, lane->queue, rx, DP_BURST);
+		rx_tsc = rte_rdtsc();   /* every frame of the burst was in by now */
 		lc->st->rx_pkts += n;
 		for (uint16_t i = 0; i < n; i++) {
 			if (i + 3 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(rx[i + 3], void *));
+			lc->rx_tsc = rx_tsc;
 			classify(lc, rx[i], 0);
 		}
 		if (lc->redirect != NULL) {
 			n = (uint16_t)rte_ring_sc_dequeue_burst(lc->redirect, (void **)rx, DP_BURST,
 								NULL);
-			for (uint16_t i = 0; i < n; i++)
+			for (uint16_t i = 0; i < n; i++) {
+				lc->rx_tsc = dp_redirected_rx_tsc(rx[i]);
 				classify(lc, rx[i], 1);
+			}
 		}
 
 		if (lc->now_tick != lc->wheel.now)

@@ -2,6 +2,11 @@
  * probe_icmp.c - the ICMP echo probe module: ping_count probes per
  * device, spaced by ping_interval_ms, RTT from the TSC.
  *
+ * A probe's RTT runs from when its frame left (stamped by dp_tx_flush()
+ * when the NIC took it, not when it was built) to when its reply
+ * arrived (lc->rx_tsc, stamped right after the RX burst that brought
+ * it): docs/architecture.md, "Time".
+ *
  * The echo id names the core and the session (dp_ids.h: the session
  * index and the worker, XORed with a random key drawn at start-up and
  * shared by the cores of the port, so that ids do not repeat across
@@ -55,9 +60,10 @@ struct icmp_session {
 	uint32_t timeout_ms;
 	uint32_t rx_mask;
 	uint32_t next_free;
+	uint32_t gen;          /* bumped when the job ends: its frames' stamps stop */
 	uint64_t start_tsc;
 	uint64_t rtt_min, rtt_max, rtt_sum;   /* TSC cycles */
-	uint64_t tx_tsc[ARGOS_PING_MAX];
+	uint64_t tx_tsc[ARGOS_PING_MAX];      /* when probe n left; 0: not (yet) */
 };
 
 struct icmp_state {
@@ -135,6 +141,7 @@ finish(struct dp_lcore *lc, uint32_t idx, int ok)
 	dp_emit_done(lc, s->device, ARGOS_JOB_PING, ok, 0, ok ? 0 : 1, s->start_tsc);
 
 	tw_cancel(&lc->wheel, timer_id(lc, idx));
+	s->gen++;   /* a probe still in the TX backlog stamps nothing now */
 	s->state = IS_FREE;
 	s->next_free = st->free_head;
 	st->free_head = idx;
@@ -152,6 +159,7 @@ send_probe(struct dp_lcore *lc, uint32_t idx)
 	struct rte_mbuf *m;
 	uint8_t *l4;
 	uint8_t n = s->sent++;
+	struct dp_tx_stamp stamp = { &s->tx_tsc[n], &s->gen, s->gen };
 
 	if (s->sent < s->count) {
 		dp_timer_arm_ms(lc, timer_id(lc, idx), s->interval_ms);
@@ -159,7 +167,7 @@ send_probe(struct dp_lcore *lc, uint32_t idx)
 		s->state = IS_LINGER;
 		dp_timer_arm_ms(lc, timer_id(lc, idx), s->timeout_ms);
 	}
-	s->tx_tsc[n] = lc->now_tsc;
+	s->tx_tsc[n] = 0;   /* until the frame leaves */
 	lc->st->ping_sent++;
 
 	if (dp_resolve(lc, dp_next_hop(lc, s->ip), &mac) != ARP_RESOLVED)
@@ -176,7 +184,7 @@ send_probe(struct dp_lcore *lc, uint32_t idx)
 	/* A recognisable pattern helps whoever reads a capture. */
 	for (uint32_t i = 0; i < ICMP_PAYLOAD; i++)
 		l4[sizeof(*icmp) + i] = (uint8_t)(0x10 + i);
-	dp_send_icmp(lc, m);
+	dp_send_icmp(lc, m, &stamp);
 }
 
 static void
@@ -276,7 +284,9 @@ icmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 		return;
 	}
 	n = (uint16_t)(rte_be_to_cpu_16(icmp->icmp_seq_nb) - s->seq_base);
-	if (n >= s->sent) {
+	/* A probe that never left (no next hop, no mbuf, TX full) has no
+	 * stamp: nothing can answer it. */
+	if (n >= s->sent || s->tx_tsc[n] == 0) {
 		lc->st->drop[ARGOS_DROP_UNKNOWN_REQUEST_ID]++;
 		return;
 	}
@@ -287,7 +297,7 @@ icmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 	s->rx_mask |= 1u << n;
 	s->received++;
 	lc->st->ping_matched++;
-	rtt = lc->now_tsc - s->tx_tsc[n];
+	rtt = lc->rx_tsc - s->tx_tsc[n];
 	dp_rtt_count(lc, rtt);
 	s->rtt_sum += rtt;
 	if (rtt < s->rtt_min)

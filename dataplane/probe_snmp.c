@@ -93,6 +93,7 @@ session_free(struct dp_lcore *lc, uint32_t id)
 	struct snmp_state *st = lc->snmp;
 
 	tw_cancel(&lc->wheel, id);
+	st->s[id].tx_gen++;   /* a request still in the TX backlog stamps nothing now */
 	snmp_addr_remove(st, id);
 	st->s[id].state = SS_FREE;
 	st->s[id].next_free = st->free_head;
@@ -136,9 +137,11 @@ snmp_transmit(struct dp_lcore *lc, uint32_t id)
 	struct rte_udp_hdr *udp;
 	struct rte_mbuf *m;
 	uint8_t *l4;
+	/* Only this attempt's frame may stamp (Karn, dp_ids.h). */
+	struct dp_tx_stamp stamp = { &s->sent_tsc, &s->tx_gen, ++s->tx_gen };
 
 	dp_timer_arm_ms(lc, id, s->timeout_ms);
-	s->sent_tsc = lc->now_tsc;
+	s->sent_tsc = 0;   /* until the frame leaves */
 
 	/* A neighbour that vanished since the job started costs this
 	 * attempt only: the timer retries, and ARP is asked again. */
@@ -153,7 +156,7 @@ snmp_transmit(struct dp_lcore *lc, uint32_t id)
 	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + s->req.len);
 	memcpy(udp + 1, s->req.buf, s->req.len);
 	snmp_patch_reqid((uint8_t *)(udp + 1), s->req.reqid_off, s->reqid);
-	dp_send_udp(lc, m);
+	dp_send_udp(lc, m, &stamp);
 }
 
 /* A fresh random request-id for the step, in flight for session id. */

@@ -248,8 +248,12 @@ snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 	}
 
 	lc->st->snmp_matched++;
-	dp_rtt_count(lc, lc->now_tsc - s->sent_tsc);
 	prev = (uint32_t)r.request_id != s->reqid;
+	/* Karn (dp_ids.h): only a reply to the request in flight, once its
+	 * last attempt has left, times a round trip; one to the request
+	 * before a shrink (prev) would be timed from the wrong departure. */
+	if (!prev && s->sent_tsc != 0)
+		dp_rtt_count(lc, lc->rx_tsc - s->sent_tsc);
 	snmp_forget_reqids(st, s, 1);
 	tw_cancel(&lc->wheel, (uint32_t)id);
 	s->answered = 1;

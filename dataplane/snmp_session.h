@@ -101,7 +101,8 @@ struct snmp_session {
 	uint64_t start_tsc;
 	uint32_t next_free;
 	uint32_t addr_next;    /* next session in the same address bucket (snmp_addr.c) */
-	uint64_t sent_tsc;     /* of the step's last attempt */
+	uint64_t sent_tsc;     /* when the step's last attempt left; 0: not (yet) */
+	uint32_t tx_gen;       /* bumped per attempt and at the end (dp_tx_stamp) */
 
 	/* max-repetitions (argos_maxrep.h) */
 	uint16_t max_rep;      /* of the request in flight and the next ones */

@@ -66,6 +66,9 @@ struct argos_port_info {
 	uint8_t mac[6];
 	uint8_t tx_ip_cksum;      /**< IPv4 header checksum offloaded */
 	uint8_t tx_udp_cksum;     /**< UDP checksum offloaded */
+	uint8_t tx_in_call;       /**< tx_burst sends the frames itself, in a
+				   *   system call (af_packet, af_xdp, tap),
+				   *   rather than leaving them in a ring */
 	uint16_t nb_queues;
 };
 
