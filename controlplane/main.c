@@ -324,8 +324,9 @@ drain_results(struct cp_app *app)
 
 			while (off + sizeof(struct argos_rec_hdr) <= b->used) {
 				const struct argos_rec_hdr *h = (const void *)(b->data + off);
+				uint32_t size = argos_rec_size(h);
 
-				if (h->size < sizeof(*h) || off + h->size > b->used ||
+				if (size < sizeof(*h) || off + size > b->used ||
 				    h->device >= app->n_devs) {
 					app->bad_records++;
 					break;
@@ -334,7 +335,7 @@ drain_results(struct cp_app *app)
 					app->bad_records++;
 				if (h->kind == ARGOS_REC_DONE)   /* after the sinks saw it */
 					job_ended(app, (const struct argos_rec_done *)h, now);
-				off += h->size;
+				off += size;
 			}
 			b->used = 0;
 			rte_ring_sp_enqueue(lane->free_batches, b);

@@ -189,10 +189,12 @@ dp_timer_arm_ms(struct dp_lcore *lc, uint32_t id, uint32_t ms)
  */
 
 /** The largest record the core writes: a varbind with a 128-arc name and
- *  the longest value the codec accepts (probe_snmp.c checks this). */
-#define DP_REC_MAX 4096
+ *  the longest value the codec accepts, a string that fills a 65,535-byte
+ *  datagram (snmp_session.h proves it fits). */
+#define DP_REC_MAX ARGOS_REC_MAX
 /** Bytes of records a fresh batch surely takes before it is handed over:
- *  it is flushed only when the next record (<= DP_REC_MAX) does not fit. */
+ *  it is flushed only when the next record (<= DP_REC_MAX) does not fit,
+ *  so a batch is left with less than DP_REC_MAX free bytes (64,504). */
 #define DP_BATCH_SURE (ARGOS_BATCH_BYTES - 8 - DP_REC_MAX)
 /** Free batches a core keeps in reserve for the jobs it has in flight:
  *  below this it starts no new job. */
