@@ -20,12 +20,20 @@
 
 #include "argos_lane.h"
 #include "arp_cache.h"
+#include "dp_frag.h"
 #include "inflight.h"
 #include "timer_wheel.h"
 
 #define DP_BURST 32
 #define DP_TX_MAX 256            /* frames queued before a forced flush */
 #define DP_TICK_US 1000          /* timer wheel resolution: 1 ms */
+/*
+ * Frames one core may have waiting for another (dp_steer.c).  A peer
+ * passes at most a burst of replies per loop of its own; 2048 is many
+ * loops of every peer at full rate, so a full ring means the owner has
+ * stalled.
+ */
+#define DP_REDIRECT_RING 2048
 
 struct snmp_state;
 struct icmp_state;
@@ -39,6 +47,8 @@ struct dp_lcore {
 	uint8_t tx_udp_cksum;
 
 	uint64_t now_tsc;            /* read once per loop */
+	uint16_t rx_frags;           /* fragments the datagram being handled came in:
+	                                1 when whole, more when reassembled */
 	uint64_t now_tick;           /* now_tsc in timer ticks */
 	uint64_t tsc_per_tick;
 	uint64_t tsc_per_us;         /* for the RTT histogram */
@@ -48,6 +58,7 @@ struct dp_lcore {
 	uint8_t worker_bits;         /* bits of an ICMP id that name the worker */
 	struct rte_ring *redirect;   /* frames other cores passed to this one, or NULL */
 
+	struct dp_frag frag;         /* IPv4 reassembly (dp_frag.c) */
 	struct tw_wheel wheel;       /* timers of every session */
 	struct arp_cache arp;
 	uint16_t ip_id;              /* IPv4 identification of sent frames */
@@ -124,8 +135,9 @@ int dp_reply_owner(const struct dp_lcore *lc, const struct rte_ipv4_hdr *ip,
 		   const uint8_t *l4, uint32_t l4_len);
 
 /** Pass m to worker owner through its redirect ring (MP enqueue).
- *  Consumes m; a full ring drops it, counted in redirect_full. */
-void dp_redirect(struct dp_lcore *lc, unsigned owner, struct rte_mbuf *m);
+ *  Consumes m; a full ring drops it, counted in redirect_full.
+ *  @return 0 when passed, -ENOBUFS when dropped. */
+int dp_redirect(struct dp_lcore *lc, unsigned owner, struct rte_mbuf *m);
 
 /** Pass a copy of an ARP frame for us to every other worker, so each
  *  cache learns the answers to its own questions.  Does not consume m. */

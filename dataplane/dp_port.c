@@ -19,8 +19,19 @@
 
 #define NB_RXD 1024
 #define NB_TXD 1024
-#define NB_MBUF 16383      /* 2^n - 1: the mempool's best size */
 #define MBUF_CACHE 256
+/*
+ * The mbufs one queue pair and its core may hold at once: a full RX and
+ * TX ring, the core's TX backlog and its cache of the pool, a burst in
+ * hand, a full redirect ring from its peers, and a full reassembly
+ * table with its death row (dp_frag.h: 256 datagrams of 8 fragments).
+ * About 7,000; the pool is that times the queues, at least NB_MBUF_MIN,
+ * rounded to 2^n - 1 (the mempool's best size).  Reassembly can thus
+ * never starve the RX rings, whatever the fragments that arrive.
+ */
+#define MBUFS_PER_QUEUE (NB_RXD + NB_TXD + DP_TX_MAX + MBUF_CACHE + DP_BURST + \
+			 DP_REDIRECT_RING + DP_FRAG_MBUFS)
+#define NB_MBUF_MIN 16383
 /* A memif peer answers a connection within milliseconds; several
  * workers need it to offer as many queues, which only a link that
  * comes up proves. */
@@ -68,6 +79,15 @@ queue_advice(const struct rte_eth_dev_info *dev, uint16_t nb_queues)
 			 "(one main lcore plus one per queue pair), or use a port with more "
 			 "queues", RTE_MIN(dev->max_rx_queues, dev->max_tx_queues));
 	return buf;
+}
+
+/* The mbufs of the port's pool (see MBUFS_PER_QUEUE). */
+static unsigned
+pool_size(uint16_t nb_queues)
+{
+	uint32_t want = (uint32_t)nb_queues * MBUFS_PER_QUEUE;
+
+	return want <= NB_MBUF_MIN ? NB_MBUF_MIN : rte_align32pow2(want + 1) - 1;
 }
 
 /* The port's mbuf pool is found by name by the cores that use it. */
@@ -132,7 +152,7 @@ dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info,
 	if (socket < 0)
 		socket = (int)rte_socket_id();
 	pool_name(port, name, sizeof(name));
-	pool = rte_pktmbuf_pool_create(name, NB_MBUF, MBUF_CACHE, 0,
+	pool = rte_pktmbuf_pool_create(name, pool_size(nb_queues), MBUF_CACHE, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (pool == NULL) {
 		snprintf(msg, msglen, "port %u (%s): cannot create mbuf pool: %s "

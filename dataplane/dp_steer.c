@@ -26,6 +26,11 @@
  * passes a copy to every other core, which only learns from it (a
  * cache learns only entries it asked for, so a copy costs a lookup).
  *
+ * IPv4 fragments: only the first carries the UDP port, so a fragment
+ * goes first to the core that reassembles its datagram (a hash of
+ * source and IP id, dp_frag.c says why), and the whole datagram then to
+ * its owner by port, through the same rings.
+ *
  * With one worker there is nothing to steer: no rule, no ring.
  */
 #include <errno.h>
@@ -42,13 +47,6 @@
 
 #include "dp_ids.h"
 #include "dp_lcore.h"
-
-/*
- * Frames one core may have waiting for another.  A peer passes at most
- * a burst of replies per loop of its own; 2048 is many loops of every
- * peer at full rate, so a full ring means the owner has stalled.
- */
-#define REDIRECT_RING 2048
 
 /* --- set-up ---------------------------------------------------------- */
 
@@ -169,7 +167,7 @@ dp_lanes_setup(struct argos_lane **lanes, unsigned n, char *msg, size_t msglen)
 			char name[RTE_RING_NAMESIZE];
 
 			snprintf(name, sizeof(name), "argos_redir_%u_%u", l0->port, w);
-			rings[w] = rte_ring_create(name, REDIRECT_RING, rte_socket_id(),
+			rings[w] = rte_ring_create(name, DP_REDIRECT_RING, rte_socket_id(),
 						   RING_F_SC_DEQ);
 			if (rings[w] == NULL) {
 				snprintf(msg, msglen, "cannot create the redirect ring of worker %u: "
@@ -226,15 +224,16 @@ dp_reply_owner(const struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const u
 	return owner < lane->n_workers ? owner : -1;
 }
 
-void
+int
 dp_redirect(struct dp_lcore *lc, unsigned owner, struct rte_mbuf *m)
 {
 	if (rte_ring_mp_enqueue(lc->lane->redirect[owner], m) != 0) {
 		lc->st->redirect_full++;
 		rte_pktmbuf_free(m);
-		return;
+		return -ENOBUFS;
 	}
 	lc->st->redirected++;
+	return 0;
 }
 
 void
