@@ -40,6 +40,7 @@
 #include "cp_dbmode.h"
 #include "cp_http.h"
 #include "rw.h"
+#include "cp_vdev.h"
 #include "cp_xdp.h"
 
 #define READY_TIMEOUT_S 10
@@ -574,6 +575,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 
+	if (cp_vdev_defaults(dd, argv) != 0) {
+		fprintf(stderr, "argos: out of memory\n");
+		return 1;
+	}
 	eal_devices(argc, argv, devs, sizeof(devs));
 	if (cp_xdp_precheck(dd, argv, msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "argos: %s\n", msg);
