@@ -109,7 +109,8 @@ dp_frag_teardown(struct dp_lcore *lc)
 	rte_free(f->scratch);
 	f->tbl = NULL;
 	f->scratch = NULL;
-	lc->st->frag_held = 0;
+	/* frag_held keeps its value: the exit summary shows what was still
+	 * waiting when the core stopped. */
 }
 
 unsigned
