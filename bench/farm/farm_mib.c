@@ -367,8 +367,11 @@ alias_varbind(const struct farm_mib *mib, const struct farm_pos *pos, uint32_t i
 	memcpy(out + n, name, nlen);
 	n += nlen;
 	n += put_hdr(out + n, SNMP_T_OCTETSTR, len);
-	for (size_t i = 0; i < len; i++)
-		out[n + i] = text[i % tlen];
+	/* The text once, then what is written copied after itself: a few
+	 * memcpy calls instead of a division per byte. */
+	memcpy(out + n, text, tlen < len ? tlen : len);
+	for (size_t have = tlen < len ? tlen : len; have < len; have *= 2)
+		memcpy(out + n + have, out + n, have < len - have ? have : len - have);
 	return n + len;
 }
 
