@@ -50,9 +50,10 @@ if command -v perf >/dev/null; then
 fi
 
 # --- 2. walks/s over memif --------------------------------------------------
-# walks NAME [farm options]: argos's walks of the ifAlias column per second
+# walks NAME [farm options]: argos's walks of the ifAlias column per
+# second; with PROFILE=1, perf samples every CPU for 4 s of the run.
 walks() {
-	local name=$1; shift
+	local name=$1 apid; shift
 	rm -f "$SOCK"
 	timeout -k 5 60 "$FARM" --lcores 0@1 --file-prefix fbfarm -m 256 --no-pci \
 		--vdev "net_memif0,role=server,socket=$SOCK" -- --ip "$FARM_IP/24" \
@@ -66,18 +67,34 @@ walks() {
 		--vdev "net_memif0,role=client,socket=$SOCK,rsize=14" -- --ip 198.19.248.3/24 \
 		--gateway "$FARM_IP" --devices-cidr "$DEVICES" --snmp-only \
 		--oids 1.3.6.1.2.1.31.1.1.1.18 --duration 10 --summary-json "$WORK/$name.json" \
-		>"$WORK/argos-$name.log" 2>&1 || die "argos failed ($name): $(tail -3 "$WORK/argos-$name.log")"
+		>"$WORK/argos-$name.log" 2>&1 &
+	apid=$!
+	if [ "${PROFILE:-0}" = 1 ] && command -v perf >/dev/null; then
+		sleep 4
+		perf record -q -a -o "$WORK/perf-$name.data" -- sleep 4 >/dev/null 2>&1
+	fi
+	wait "$apid" || die "argos failed ($name): $(tail -3 "$WORK/argos-$name.log")"
 	stop_farm
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print("%.0f %.4f" % (j["snmp_polls_per_s"], j["matched_ratio"]))' \
 		"$WORK/$name.json"
 }
 for round in 1 2; do
-	read -r frag_w frag_m <<<"$(walks "frag$round" --alias-bytes 400 --max-reply 65507)"
+	read -r frag_w frag_m <<<"$(PROFILE=$((round == 2)) walks "frag$round" --alias-bytes 400 --max-reply 65507)"
 	read -r whole_w whole_m <<<"$(walks "whole$round")"
 	echo "round $round: fragmented $frag_w walks/s (matched $frag_m), one frame $whole_w walks/s (matched $whole_m)"
 	eval "F$round=$frag_w W$round=$whole_w FM$round=$frag_m WM$round=$whole_m"
 done
 reass=$(sed -n '/argos summary/,$p' "$WORK/argos-frag2.log" | grep -E '^  Fragments' | tr -s ' ' | tr '\n' ' ')
+walk_profile=
+if [ -s "$WORK/perf-frag2.data" ]; then
+	walk_profile=$( {
+		perf report -i "$WORK/perf-frag2.data" --no-children --sort comm --stdio 2>/dev/null |
+			grep -E '^ +[0-9.]+%' | head -4 | sed -E 's/^ +([0-9.]+)% +(.*)$/| \1% | \2 (all its code) |/'
+		perf report -i "$WORK/perf-frag2.data" --no-children --comm rte-worker-1 \
+			--sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -6 |
+			sed -E 's/^ +([0-9.]+)% +\[.\] +([^ ]+).*/| \1% | argos worker: `\2` |/'
+	} )
+fi
 ratio=$(python3 -c "import sys; f=sorted([$F1,$F2]); w=sorted([$W1,$W2]); print('%.2f' % ((f[0]+f[1])/(w[0]+w[1])))")
 
 section=$(cat <<MD
@@ -112,6 +129,12 @@ Walks per second of ifXTable's ifAlias column (24 rows) of 1022 argos-farm devic
 | ifAlias of ~30 bytes (default) | ~1.2 KB, one frame | $W1, $W2 | $WM1, $WM2 |
 
 Fragmented / one frame: **$ratio** (sums of both runs).  argos's summary of the last fragmented run: $reass
+
+Where the CPUs went during 4 s of the second fragmented run (\`perf record -a\`; two CPUs, so 50% is one CPU; the farm polls on CPU 1, argos's worker and main lcore share CPU 0):
+
+| share | what |
+|---|---|
+$walk_profile
 MD
 )
 
