@@ -6,7 +6,13 @@
  * hostname, ip_address, snmp_community, snmp_version.  Optional, with
  * their defaults: snmp_port (161), snmp_timeout (1, seconds, decimals
  * allowed), snmp_retries (2), snmp_max_repetitions (25),
- * polling_frequency (60 s), ping_frequency (10 s, 0: never pinged).
+ * polling_frequency (60 s, 0: never polled), ping_frequency (10 s, 0:
+ * never pinged), snmp_alternate_community (none), and the leniencies
+ * for agents that bend the rules, each off unless set (argos_job.h's
+ * flags): snmp_disable_bulk, snmp_allow_other_source,
+ * snmp_allow_nonincreasing_oids, snmp_walk_past_exceptions.  Each line
+ * is parsed here, then meets the rules every device source shares
+ * (device_check.h).
  */
 #ifndef ARGOS_CP_DEVICES_H
 #define ARGOS_CP_DEVICES_H
@@ -24,6 +30,8 @@ struct cp_device {
 	char hostname[CP_HOSTNAME_MAX];
 	uint32_t ip;                 /* network order */
 	char community[ARGOS_COMMUNITY_MAX + 1];
+	char alt_community[ARGOS_COMMUNITY_MAX + 1];  /* "": none */
+	uint16_t snmp_flags;         /* ARGOS_JOB_GETNEXT ... ARGOS_JOB_PAST_EXCEPTIONS */
 	uint8_t snmp_version;        /* 0 = v1, 1 = v2c */
 	uint16_t snmp_port;
 	uint32_t snmp_timeout_ms;
