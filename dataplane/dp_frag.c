@@ -53,6 +53,10 @@
  *                                   way to run out of slots); otherwise
  *                                   overlapping or repeated fragments
  *
+ * Timed-out datagrams are also put down to their agents: the sessions
+ * waiting for a reply from that address, on every core, end with
+ * fragments-timeout rather than timeout (frag_note_timeouts).
+ *
  * Drops count fragments (a death-row entry is a chain; its nb_segs
  * fragments are counted).  frag_held is the gauge of fragments in the
  * table, so a test can see that it never passes DP_FRAG_FLOWS x
@@ -70,6 +74,7 @@
 #include <rte_mbuf.h>
 
 #include "dp_lcore.h"
+#include "snmp_session.h"
 
 /* Entries per hash bucket (a power of two).  With DP_FRAG_FLOWS buckets
  * and two hash functions the table has 8 slots per datagram it may
@@ -148,6 +153,8 @@ is_middle(const struct rte_mbuf *d)
 	return (fo & RTE_IPV4_HDR_MF_FLAG) && (fo & RTE_IPV4_HDR_OFFSET_MASK);
 }
 
+static void frag_note_timeouts(struct dp_lcore *lc, uint32_t from);
+
 /*
  * Count what one call of the library did with fragment m (middle: m is
  * a middle fragment), from the death-row entries it added after
@@ -183,14 +190,45 @@ frag_account(struct dp_lcore *lc, const struct rte_mbuf *m, int middle, uint32_t
 	} else if (!mine) {
 		st->frag_held++;
 	}
-	if (!mine)
+	if (!mine) {
 		st->frag_timeout += others;
+		if (others != 0)
+			frag_note_timeouts(lc, before);
+	}
 	else if (others == 0)
 		st->frag_table_full++;
 	else if (middle && mids >= DP_FRAG_PER_DGRAM - 2)
 		st->frag_too_many += others + 1;
 	else
 		st->frag_overlap += others + 1;
+}
+
+/*
+ * The datagrams on the death row from entry `from` on timed out: tell
+ * the sessions waiting for their agents (snmp_note_drop), here and on
+ * the other cores (dp_note_share), so that a request whose every reply
+ * timed out in reassembly ends with fragments-timeout, not timeout.
+ * The library puts a timed-out datagram's fragments on the row one by
+ * one: one note per run of entries from the same agent.
+ */
+static void
+frag_note_timeouts(struct dp_lcore *lc, uint32_t from)
+{
+	const struct rte_ip_frag_death_row *dr = &lc->frag.dr;
+	uint32_t last = 0;
+
+	for (uint32_t i = from; i < dr->cnt; i++) {
+		const struct rte_mbuf *d = dr->row[i];
+		const struct rte_ipv4_hdr *ip =
+			rte_pktmbuf_mtod_offset(d, const struct rte_ipv4_hdr *, d->l2_len);
+
+		if (i != from && ip->src_addr == last)
+			continue;
+		last = ip->src_addr;
+		if (lc->snmp != NULL)
+			snmp_note_drop(lc, ip->src_addr, 0, ARGOS_ERR_FRAGMENTS_TIMEOUT);
+		dp_note_share(lc, ip->src_addr, ARGOS_ERR_FRAGMENTS_TIMEOUT);
+	}
 }
 
 /* The whole datagram the library returned: its header as received but
@@ -282,6 +320,8 @@ dp_frag_turn(struct dp_lcore *lc)
 		n += f->dr.row[i]->nb_segs;
 	lc->st->frag_timeout += n;
 	lc->st->frag_held -= n;
+	if (n != 0)
+		frag_note_timeouts(lc, before);
 	if (f->dr.cnt != 0)
 		rte_ip_frag_free_death_row(&f->dr, 3);
 }

@@ -144,6 +144,26 @@ int dp_redirect(struct dp_lcore *lc, unsigned owner, struct rte_mbuf *m);
  *  cache learns the answers to its own questions.  Does not consume m. */
 void dp_arp_share(struct dp_lcore *lc, const struct rte_mbuf *m);
 
+/**
+ * Tell every other worker that the datagrams an agent (ip, network
+ * order) sent us were dropped for why (enum argos_err), so that the
+ * core that owns its session, whichever it is, can name the drop
+ * (snmp_note_drop).  Used when a reply's fragments time out on the
+ * core that reassembles them, which owns the request only by chance.
+ * One small frame per peer, from the pool; nothing when there are no
+ * peers.  Counted with the frames passed (redirected, redirect_full).
+ */
+void dp_note_share(struct dp_lcore *lc, uint32_t ip, uint8_t why);
+
+/** A note frame another core passed (ether type DP_NOTE_ETHERTYPE):
+ *  note it on this core's sessions.  Does not consume m. */
+void dp_note_input(struct dp_lcore *lc, const struct rte_mbuf *m);
+
+/* A core's note to its peers travels as an Ethernet frame of this
+ * type (IEEE 802 "local experimental"), only through the redirect
+ * rings: one from the NIC is dropped as not for us. */
+#define DP_NOTE_ETHERTYPE 0x88b5
+
 /* --- frames (dp_net.c) --- */
 
 /**

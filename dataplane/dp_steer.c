@@ -31,6 +31,14 @@
  * source and IP id, dp_frag.c says why), and the whole datagram then to
  * its owner by port, through the same rings.
  *
+ * Notes: when a reply's fragments time out, the core that held them
+ * (by the hash above) knows the agent's address but rarely owns the
+ * request, and the UDP port that would name the owner may be in a
+ * fragment that never came.  It passes a small note frame (the address
+ * and the reason) to every other core, which notes it on its sessions
+ * waiting for that agent (snmp_note_drop), so the poll ends with
+ * fragments-timeout whichever core owns it.
+ *
  * With one worker there is nothing to steer: no rule, no ring.
  */
 #include <errno.h>
@@ -47,6 +55,7 @@
 
 #include "dp_ids.h"
 #include "dp_lcore.h"
+#include "snmp_session.h"
 
 /* --- set-up ---------------------------------------------------------- */
 
@@ -258,4 +267,55 @@ dp_arp_share(struct dp_lcore *lc, const struct rte_mbuf *m)
 		}
 		lc->st->arp_shared++;
 	}
+}
+
+/* What a note frame carries after its Ethernet header. */
+struct dp_note {
+	uint32_t ip;    /* the agent, network order */
+	uint8_t why;    /* enum argos_err */
+} __rte_packed;
+
+void
+dp_note_share(struct dp_lcore *lc, uint32_t ip, uint8_t why)
+{
+	const struct argos_lane *lane = lc->lane;
+
+	if (lc->redirect == NULL)
+		return;
+	for (unsigned w = 0; w < lane->n_workers; w++) {
+		struct rte_ether_hdr *eth;
+		struct dp_note *note;
+		struct rte_mbuf *m;
+
+		if (w == lane->worker)
+			continue;
+		m = rte_pktmbuf_alloc(lc->pool);
+		if (m == NULL) {
+			lc->st->mbuf_alloc_failed++;
+			continue;
+		}
+		eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*note));
+		if (eth == NULL) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		rte_ether_addr_copy(&lc->mac, &eth->dst_addr);
+		rte_ether_addr_copy(&lc->mac, &eth->src_addr);
+		eth->ether_type = rte_cpu_to_be_16(DP_NOTE_ETHERTYPE);
+		note = (struct dp_note *)(eth + 1);
+		note->ip = ip;
+		note->why = why;
+		dp_redirect(lc, w, m);
+	}
+}
+
+void
+dp_note_input(struct dp_lcore *lc, const struct rte_mbuf *m)
+{
+	const struct dp_note *note;
+
+	if (m->data_len < sizeof(struct rte_ether_hdr) + sizeof(*note) || lc->snmp == NULL)
+		return;
+	note = rte_pktmbuf_mtod_offset(m, const struct dp_note *, sizeof(struct rte_ether_hdr));
+	snmp_note_drop(lc, note->ip, 0, (enum argos_err)note->why);
 }

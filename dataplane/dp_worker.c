@@ -137,6 +137,10 @@ classify(struct dp_lcore *lc, struct rte_mbuf *m, int from_peer)
 		dp_arp_input(lc, m, from_peer);
 		return;
 	}
+	if (from_peer && eth->ether_type == rte_cpu_to_be_16(DP_NOTE_ETHERTYPE)) {
+		dp_note_input(lc, m);   /* a peer's note, never a frame from the wire */
+		goto free;
+	}
 	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
 	    !rte_is_same_ether_addr(&eth->dst_addr, &lc->mac))
 		goto strange;
