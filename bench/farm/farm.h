@@ -58,6 +58,7 @@ struct farm_config {
 	uint32_t idle_sleep_us;      /* sleep when idle, 0: never (busy poll) */
 	uint32_t alias_bytes;        /* ifAlias length, 0: the short default */
 	uint32_t max_reply;          /* largest SNMP message sent (UDP payload) */
+	uint8_t drop_last_fragment;  /* never send a fragmented reply's last fragment */
 	uint16_t port;
 };
 
@@ -78,6 +79,7 @@ enum farm_ctr {
 	FC_DROP_LOSS = FC_DROP_FIRST, FC_DROP_DEAD, FC_DROP_COMMUNITY, FC_DROP_MALFORMED,
 	FC_DROP_UNSUPPORTED, FC_DROP_CHECKSUM, FC_DROP_NOT_FOR_US, FC_DROP_UNHANDLED,
 	FC_DROP_QUEUE_FULL, FC_DROP_TOO_BIG, FC_DROP_PEER_GONE, FC_DROP_NO_MBUF,
+	FC_DROP_LAST_FRAGMENT,
 	FC_MAX
 };
 

@@ -31,6 +31,7 @@ const char *const farm_ctr_names[FC_MAX] = {
 	[FC_DROP_NOT_FOR_US] = "drop_not_for_us", [FC_DROP_UNHANDLED] = "drop_unhandled",
 	[FC_DROP_QUEUE_FULL] = "drop_queue_full", [FC_DROP_TOO_BIG] = "drop_too_big",
 	[FC_DROP_PEER_GONE] = "drop_peer_gone", [FC_DROP_NO_MBUF] = "drop_no_mbuf",
+	[FC_DROP_LAST_FRAGMENT] = "drop_last_fragment",
 };
 
 static uint64_t last[RTE_MAX_LCORE][FC_MAX];

@@ -338,7 +338,9 @@ free:
  * rte_ipv4_fragment_packet(): it wants the datagram in mbufs and a pool
  * of indirect ones; a copy out of the scratch buffer is all a simulated
  * agent needs.  A fragment that finds the pool empty is lost with the
- * rest of its datagram (no_mbuf), as on a real link.
+ * rest of its datagram (no_mbuf), as on a real link.  With
+ * --drop-last-fragment the last is never sent (drop_last_fragment): the
+ * poller's reassembly holds the others until they time out.
  */
 static void
 udp_reply_fragments(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
@@ -360,6 +362,10 @@ udp_reply_fragments(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_
 	ip->packet_id = rte_cpu_to_be_16(++lc->ip_id);
 	eth_tpl = *eth;
 	ip_tpl = *ip;
+	if (lc->cfg->drop_last_fragment) {
+		n--;   /* n >= 2 here: the reply passed one frame */
+		lc->ctr[FC_DROP_LAST_FRAGMENT]++;
+	}
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t off = k * FARM_FRAG_DATA, part = RTE_MIN(FARM_FRAG_DATA, len - off);
 		struct rte_mbuf *f = k == 0 ? m : rte_pktmbuf_alloc(lc->pool);
@@ -376,7 +382,7 @@ udp_reply_fragments(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_
 		*h = ip_tpl;
 		h->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*h) + part));
 		h->fragment_offset = rte_cpu_to_be_16((uint16_t)((off / 8) |
-								 (k + 1 < n ? RTE_IPV4_HDR_MF_FLAG : 0)));
+								 (off + part < len ? RTE_IPV4_HDR_MF_FLAG : 0)));
 		h->hdr_checksum = 0;
 		h->hdr_checksum = rte_ipv4_cksum(h);
 		memcpy(h + 1, dgram + off, part);
