@@ -19,9 +19,9 @@
 #      replies never complete.
 #
 # One worker: net_af_xdp takes its queues from the interface's channels,
-# which a veth lacks.  The note that crosses cores (dp_note_share) is
-# proven over net_memif by farm_fragmented_replies' two-worker run only
-# for complete replies; see docs/argos.1.md.
+# which a veth lacks.  With two workers, the note that crosses cores
+# (dp_note_share) is proven over net_memif by
+# farm/fragments_timeout_every_core.sh.
 set -uo pipefail
 TEST=fragments_timeout_named
 source "$(dirname "$0")/../lib.sh"
