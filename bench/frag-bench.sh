@@ -10,7 +10,8 @@
 #      argos-farm's 1022 devices over net_memif for 10 s, once with
 #      400-byte aliases whose replies (10.4 KB) come in 8 fragments and
 #      once with the short default (1.2 KB replies, one frame); A B A B,
-#      the ratio of the medians.
+#      the ratio of the sums; then a fifth, fragmented run, not measured,
+#      under perf record -a for where the CPUs went.
 # Needs root, hugepages, the global lock (flock /run/argos-dev.lock), a
 # built argos, argos-farm and frag_bench.  Timing on a shared 2-CPU
 # machine is noisy: the ratios are what to read.
@@ -79,18 +80,21 @@ walks() {
 		"$WORK/$name.json"
 }
 for round in 1 2; do
-	read -r frag_w frag_m <<<"$(PROFILE=$((round == 2)) walks "frag$round" --alias-bytes 400 --max-reply 65507)"
+	read -r frag_w frag_m <<<"$(walks "frag$round" --alias-bytes 400 --max-reply 65507)"
 	read -r whole_w whole_m <<<"$(walks "whole$round")"
 	echo "round $round: fragmented $frag_w walks/s (matched $frag_m), one frame $whole_w walks/s (matched $whole_m)"
 	eval "F$round=$frag_w W$round=$whole_w FM$round=$frag_m WM$round=$whole_m"
 done
 reass=$(sed -n '/argos summary/,$p' "$WORK/argos-frag2.log" | grep -E '^  Fragments' | tr -s ' ' | tr '\n' ' ')
+# A fifth, fragmented run only for the profile: perf perturbs what it
+# samples, so no measured run is profiled.
 walk_profile=
-if [ -s "$WORK/perf-frag2.data" ]; then
+PROFILE=1 walks fragprof --alias-bytes 400 --max-reply 65507 >/dev/null
+if [ -s "$WORK/perf-fragprof.data" ]; then
 	walk_profile=$( {
-		perf report -i "$WORK/perf-frag2.data" --no-children --sort comm --stdio 2>/dev/null |
-			grep -E '^ +[0-9.]+%' | head -4 | sed -E 's/^ +([0-9.]+)% +(.*)$/| \1% | \2 (all its code) |/'
-		perf report -i "$WORK/perf-frag2.data" --no-children --comm rte-worker-1 \
+		perf report -i "$WORK/perf-fragprof.data" --no-children --sort comm --stdio 2>/dev/null |
+			grep -E '^ +[0-9.]+%' | head -4 | sed -E 's/^ +([0-9.]+)% +([^ ]+) *$/| \1% | \2 (all its code) |/'
+		perf report -i "$WORK/perf-fragprof.data" --no-children --comm rte-worker-1 \
 			--sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -6 |
 			sed -E 's/^ +([0-9.]+)% +\[.\] +([^ ]+).*/| \1% | argos worker: `\2` |/'
 	} )
@@ -130,7 +134,7 @@ Walks per second of ifXTable's ifAlias column (24 rows) of 1022 argos-farm devic
 
 Fragmented / one frame: **$ratio** (sums of both runs).  argos's summary of the last fragmented run: $reass
 
-Where the CPUs went during 4 s of the second fragmented run (\`perf record -a\`; two CPUs, so 50% is one CPU; the farm polls on CPU 1, argos's worker and main lcore share CPU 0):
+Where the CPUs went during 4 s of a fifth, fragmented run that is not measured (\`perf record -a\`, every process on the machine; two CPUs, so 50% is one CPU; the farm polls on CPU 1, argos's worker (rte-worker-1) and main lcore share CPU 0; the argos worker's rows are shares of the whole):
 
 | share | what |
 |---|---|
