@@ -8,7 +8,9 @@
  * comes back byte for byte with a valid UDP checksum and decodes; a
  * repeated or overlapping fragment, a set of more than 8, a datagram
  * past 65,535 bytes, one that never completes and the 257th datagram in
- * flight are each dropped and counted under their own name; the gauge
+ * flight are each dropped and counted under their own name; the one that
+ * never completes is noted as fragments-timeout on the session waiting
+ * for its agent, and on no other; the gauge
  * of held fragments never passes the table's bound and returns to 0;
  * and every mbuf returns to the pool.
  */
@@ -16,11 +18,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_malloc.h>
 #include <rte_mempool.h>
 
 #include "check.h"
 #include "frag_harness.h"
 #include "snmp_codec.h"
+#include "snmp_session.h"
 
 #define check CHECK
 
@@ -209,6 +213,39 @@ test_repeated_and_overlapping(void)
 	(void)n;
 }
 
+/* Sessions for the timeout's note: 0 waits for the agent, 1 waits for
+ * another address, 2 is the agent's but not waiting for a reply. */
+static struct snmp_session sess[3];
+static struct snmp_state snmp;
+
+static void
+sessions_up(void)
+{
+	static const uint32_t ips[3] = { FH_AGENT_IP, FH_AGENT_IP + 1, FH_AGENT_IP };
+
+	if (snmp_addr_init(&snmp, 4) != 0) {
+		printf("FAIL: no memory for the sessions by address\n");
+		exit(1);
+	}
+	snmp.s = sess;
+	snmp.n = 3;
+	for (uint32_t i = 0; i < 3; i++) {
+		sess[i].ip = rte_cpu_to_be_32(ips[i]);
+		sess[i].port = 161;
+		sess[i].state = i == 2 ? SS_FREE : SS_WAIT;
+		sess[i].noted = ARGOS_ERR_NONE;
+		snmp_addr_insert(&snmp, i);
+	}
+	lc.snmp = &snmp;
+}
+
+static void
+sessions_down(void)
+{
+	lc.snmp = NULL;
+	rte_free(snmp.by_addr.heads);
+}
+
 static void
 test_missing_and_never_completed(void)
 {
@@ -216,6 +253,8 @@ test_missing_and_never_completed(void)
 	size_t tot = make_dgram(3, 3300, 400);
 	unsigned n = cut(tot, 1480, off, len, 64);
 	uint64_t before = st.frag_timeout;
+
+	sessions_up();
 
 	for (unsigned i = 0; i < n; i++)
 		if (i != 3)
@@ -227,6 +266,11 @@ test_missing_and_never_completed(void)
 	check(st.frag_held == 0 && st.frag_timeout - before == n - 1,
 	      "after 1 s the %u fragments are dropped as timed out (+%" PRIu64 ", held %"
 	      PRIu64 ")", n - 1, st.frag_timeout - before, st.frag_held);
+	check(sess[0].noted == ARGOS_ERR_FRAGMENTS_TIMEOUT && sess[1].noted == ARGOS_ERR_NONE &&
+	      sess[2].noted == ARGOS_ERR_NONE,
+	      "the timeout is noted as fragments-timeout on the session waiting for the agent "
+	      "only (noted %u, %u, %u)", sess[0].noted, sess[1].noted, sess[2].noted);
+	sessions_down();
 }
 
 static void
