@@ -95,7 +95,8 @@ struct argos_core_stats {
 
 	/* several workers on one port (dataplane/dp_steer.c) */
 	uint64_t redirected;          /**< replies this core received for another
-	                                   core and passed to it */
+	                                   core and passed to it (and notes of
+	                                   fragment timeouts, dp_note_share) */
 	uint64_t redirect_full;       /**< frames dropped: the other core's redirect
 	                                   ring was full (replies and ARP copies) */
 	uint64_t arp_shared;          /**< copies of ARP frames for us passed to the
