@@ -66,7 +66,7 @@ main(int argc, char **argv)
 			const struct argos_rec_hdr *h = (const void *)(s.buf + off);
 
 			rw_record(rw, h, &dev, &clk);
-			off += h->size;
+			off += argos_rec_size(h);
 		}
 		t_append += now_ns() - t0;
 		synth_free(&s);

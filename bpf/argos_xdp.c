@@ -8,7 +8,8 @@
  *   - ARP whose target is argos's address (requests and replies),
  *   - ICMP echo replies (argos's pings) and echo requests (argos answers
  *     pings to itself),
- *   - UDP to argos's source-port range from an SNMP agent port.
+ *   - UDP to argos's source-port range from an SNMP agent port,
+ *   - IPv4 fragments (a reply larger than one frame: argos reassembles).
  *
  * net_af_xdp loads this file, attaches it to the interface and puts one
  * AF_XDP socket per queue into the XSKMAP it finds by the name xsks_map,
@@ -146,11 +147,13 @@ ipv4_input(struct xdp_md *ctx, const struct argos_xdp_conf *c, void *l3, void *e
 		return count(ARGOS_XDP_PASS, XDP_PASS);
 	if (ip->daddr != c->ip)
 		return count(ARGOS_XDP_PASS, XDP_PASS);
-	/* Fragments carry no (or half a) UDP header: argos sends requests
-	 * that fit one frame and does not reassemble; the kernel counts
-	 * them. */
+	/* A fragment (MF set or a non-zero offset) to argos's address is
+	 * part of a reply too large for one frame: only the first fragment
+	 * carries the UDP header, so fragments are matched on the address
+	 * alone, and argos reassembles them (dataplane/dp_frag.c).  The
+	 * address is argos's own, so the kernel never wanted them. */
 	if (ip->frag_off & bpf_htons(0x3fff))
-		return count(ARGOS_XDP_PASS, XDP_PASS);
+		return steer(ctx, ARGOS_XDP_STEER_FRAG);
 	l4 = l3 + ip->ihl * 4;
 
 	switch (ip->protocol) {

@@ -45,6 +45,7 @@ enum argos_xdp_counter {
 	ARGOS_XDP_STEER_ARP,          /* ARP for argos's address */
 	ARGOS_XDP_STEER_ICMP,         /* ICMP echo reply or request to argos */
 	ARGOS_XDP_STEER_UDP,          /* an SNMP reply to argos's ports */
+	ARGOS_XDP_STEER_FRAG,         /* an IPv4 fragment to argos's address */
 	ARGOS_XDP_N_COUNTERS
 };
 

@@ -47,6 +47,7 @@
 #include "cp_reload.h"
 #include "cp_tsc.h"
 #include "rw.h"
+#include "cp_vdev.h"
 #include "cp_xdp.h"
 
 #define READY_TIMEOUT_S 10
@@ -358,8 +359,9 @@ drain_results(struct cp_app *app)
 
 			while (off + sizeof(struct argos_rec_hdr) <= b->used) {
 				const struct argos_rec_hdr *h = (const void *)(b->data + off);
+				uint32_t size = argos_rec_size(h);
 
-				if (h->size < sizeof(*h) || off + h->size > b->used ||
+				if (size < sizeof(*h) || off + size > b->used ||
 				    h->device >= app->n_devs) {
 					app->bad_records++;
 					break;
@@ -368,7 +370,7 @@ drain_results(struct cp_app *app)
 					app->bad_records++;
 				if (h->kind == ARGOS_REC_DONE)   /* after the sinks saw it */
 					job_ended(app, (const struct argos_rec_done *)h, now);
-				off += h->size;
+				off += size;
 			}
 			b->used = 0;
 			rte_ring_sp_enqueue(lane->free_batches, b);
@@ -632,6 +634,10 @@ main(int argc, char **argv)
 	}
 	cp_metrics_init(&metrics);
 
+	if (cp_vdev_defaults(dd, argv) != 0) {
+		fprintf(stderr, "argos: out of memory\n");
+		return 1;
+	}
 	eal_devices(argc, argv, devs, sizeof(devs));
 	if (cp_caps_precheck(dd, argv, msg, sizeof(msg)) != 0 ||
 	    cp_xdp_precheck(dd, argv, msg, sizeof(msg)) != 0) {

@@ -29,6 +29,7 @@ static const struct {
 	{ "argos_core_inflight", "Jobs in progress on the core." },
 	{ "argos_ring_jobs_queued", "Jobs waiting in the core's job ring." },
 	{ "argos_ring_results_queued", "Result batches waiting for the control plane." },
+	{ "argos_core_frag_held", "IPv4 fragments waiting in the core's reassembly table." },
 };
 
 static void
@@ -36,7 +37,7 @@ render_cores(struct cp_app *app, struct cp_metrics *m, uint64_t now_tsc)
 {
 	char core[MAX_WORKERS][8];
 	struct argos_core_stats s[MAX_WORKERS];
-	double v[5][MAX_WORKERS];
+	double v[6][MAX_WORKERS];
 	double dt = app->metrics_tsc ? (double)(now_tsc - app->metrics_tsc) / app->clk.hz : 0;
 
 	for (unsigned w = 0; w < app->n_lanes; w++) {
@@ -58,6 +59,7 @@ render_cores(struct cp_app *app, struct cp_metrics *m, uint64_t now_tsc)
 		v[2][w] = (double)s[w].inflight;
 		v[3][w] = (double)rte_ring_count(app->lanes[w]->jobs);
 		v[4][w] = (double)rte_ring_count(app->lanes[w]->results);
+		v[5][w] = (double)s[w].frag_held;
 	}
 	for (size_t g = 0; g < sizeof(core_gauges) / sizeof(core_gauges[0]); g++) {
 		cp_metrics_help(m, core_gauges[g].name, "gauge", core_gauges[g].help);

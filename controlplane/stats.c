@@ -42,6 +42,22 @@ const struct cp_core_counter cp_core_counters[] = {
 		     "Replies passed to the core that owns them (software steering)."),
 	CORE_COUNTER(redirect_full, "redirect_full",
 		     "Replies dropped: the owner core's redirect ring was full."),
+	CORE_COUNTER(frag_rx, "frag_received",
+		     "IPv4 fragments to argos's address reassembled on the core."),
+	CORE_COUNTER(frag_reassembled, "frag_reassembled",
+		     "Datagrams completed from fragments."),
+	CORE_COUNTER(frag_timeout, "frag_timed_out",
+		     "Fragments dropped: their datagram was not complete within 1 s."),
+	CORE_COUNTER(frag_table_full, "frag_table_full",
+		     "Fragments dropped: the reassembly table held 256 datagrams."),
+	CORE_COUNTER(frag_overlap, "frag_overlap",
+		     "Fragments dropped with their datagram: overlapping or repeated."),
+	CORE_COUNTER(frag_too_many, "frag_too_many",
+		     "Fragments dropped with their datagram: more than 8 fragments."),
+	CORE_COUNTER(frag_too_big, "frag_too_big",
+		     "Fragments dropped: their datagram would pass 65535 bytes."),
+	CORE_COUNTER(frag_steered, "frag_steered",
+		     "Fragments passed to the core that reassembles their datagram."),
 	CORE_COUNTER(backpressure_held, "backpressure_held",
 		     "Loop turns the core started no job: too few free result batches."),
 	CORE_COUNTER(backpressure_deferred, "backpressure_deferred",
@@ -62,6 +78,17 @@ snapshot(const struct argos_core_stats *src, struct argos_core_stats *dst)
 
 	for (size_t i = 0; i < sizeof(*src) / sizeof(uint64_t); i++)
 		d[i] = s[i];
+}
+
+static void
+frags(FILE *f, const struct argos_core_stats *s)
+{
+	fprintf(f, "  Fragments: %-13" PRIu64 " Reassembled: %-11" PRIu64 " Steered: %-9" PRIu64
+		" Held: %" PRIu64 "\n", s->frag_rx, s->frag_reassembled, s->frag_steered,
+		s->frag_held);
+	fprintf(f, "  Fragments dropped: timed-out %" PRIu64 ", table-full %" PRIu64 ", overlap %"
+		PRIu64 ", too-many %" PRIu64 ", too-big %" PRIu64 "\n", s->frag_timeout,
+		s->frag_table_full, s->frag_overlap, s->frag_too_many, s->frag_too_big);
 }
 
 static void
@@ -110,6 +137,7 @@ cp_stats_print(FILE *f, struct argos_lane *const *lanes, unsigned n,
 			fprintf(f, "  Redirected: %-12" PRIu64 " Redirect-full: %-9" PRIu64
 				" ARP-shared: %" PRIu64 "\n", s.redirected, s.redirect_full,
 				s.arp_shared);
+		frags(f, &s);
 		drops(f, &s);
 		fputs("  ------------------------------------------------------------------\n", f);
 		v->last = s;
@@ -226,6 +254,7 @@ cp_stats_summary(FILE *f, struct argos_lane *const *lanes, unsigned n, double se
 	if (n > 1)
 		fprintf(f, "  Redirected: %-12" PRIu64 " Redirect-full: %-9" PRIu64 " ARP-shared: %"
 			PRIu64 "\n", t.redirected, t.redirect_full, t.arp_shared);
+	frags(f, &t);
 	drops(f, &t);
 	fprintf(f, "  RTT p50: %" PRIu64 " us          RTT p99: %" PRIu64 " us\n",
 		cp_stats_rtt_percentile(&t, 0.50), cp_stats_rtt_percentile(&t, 0.99));

@@ -43,6 +43,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ping_jobs", a->pings_done);
 	rte_tel_data_add_dict_u64(d, "job_ring_full", a->ring_full);
 	rte_tel_data_add_dict_u64(d, "inflight", t.inflight);
+	rte_tel_data_add_dict_u64(d, "frag_held", t.frag_held);
 	for (const struct cp_core_counter *c = cp_core_counters; c->key != NULL; c++)
 		rte_tel_data_add_dict_u64(d, c->key, cp_core_counter(&t, c));
 	rte_tel_data_add_dict_u64(d, "rtt_p50_us", cp_stats_rtt_percentile(&t, 0.50));
@@ -75,6 +76,7 @@ tel_cores(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_u64(c, "queue", l->queue);
 		rte_tel_data_add_dict_u64(c, "inflight", s->inflight);
+		rte_tel_data_add_dict_u64(c, "frag_held", s->frag_held);
 		rte_tel_data_add_dict_u64(c, "jobs_queued", rte_ring_count(l->jobs));
 		for (const struct cp_core_counter *k = cp_core_counters; k->key != NULL; k++)
 			rte_tel_data_add_dict_u64(c, k->key, cp_core_counter(s, k));

@@ -20,6 +20,7 @@
 
 #include "argos_lane.h"
 #include "arp_cache.h"
+#include "dp_frag.h"
 #include "inflight.h"
 #include "timer_wheel.h"
 
@@ -29,6 +30,13 @@
 				  * many queued frames or fewer go one per
 				  * tx_burst, each with a stamp of its own */
 #define DP_TICK_US 1000          /* timer wheel resolution: 1 ms */
+/*
+ * Frames one core may have waiting for another (dp_steer.c).  A peer
+ * passes at most a burst of replies per loop of its own; 2048 is many
+ * loops of every peer at full rate, so a full ring means the owner has
+ * stalled.
+ */
+#define DP_REDIRECT_RING 2048
 
 struct snmp_state;
 struct icmp_state;
@@ -64,9 +72,9 @@ struct dp_lcore {
 	 * the one the receiving core wrote into a frame it passed here.  RTTs
 	 * end here; a datagram made of several frames takes its last one's. */
 	uint64_t rx_tsc;
-	uint8_t rx_frags;            /* fragments the datagram in hand came in: 1 (whole)
-	                                unless reassembly made it of several; set per
-	                                frame by classify() */
+	uint16_t rx_frags;           /* fragments the datagram in hand came in: 1 when
+	                                whole, more when reassembly made it (set by
+	                                classify() before any module sees it) */
 	uint64_t now_tick;           /* now_tsc in timer ticks */
 	uint64_t tsc_per_tick;
 	uint64_t tsc_per_us;         /* for the RTT histogram */
@@ -76,6 +84,7 @@ struct dp_lcore {
 	uint8_t worker_bits;         /* bits of an ICMP id that name the worker */
 	struct rte_ring *redirect;   /* frames other cores passed to this one, or NULL */
 
+	struct dp_frag frag;         /* IPv4 reassembly (dp_frag.c) */
 	struct tw_wheel wheel;       /* timers of every session */
 	struct arp_cache arp;
 	uint16_t ip_id;              /* IPv4 identification of sent frames */
@@ -154,8 +163,9 @@ int dp_reply_owner(const struct dp_lcore *lc, const struct rte_ipv4_hdr *ip,
 
 /** Pass m to worker owner through its redirect ring (MP enqueue), with
  *  its arrival time (lc->rx_tsc).  Consumes m; a full ring drops it,
- *  counted in redirect_full. */
-void dp_redirect(struct dp_lcore *lc, unsigned owner, struct rte_mbuf *m);
+ *  counted in redirect_full.  @return 0 when passed, -ENOBUFS when
+ *  dropped. */
+int dp_redirect(struct dp_lcore *lc, unsigned owner, struct rte_mbuf *m);
 
 /** The arrival TSC that the core which received m wrote into it
  *  (dp_redirect(), dp_arp_share()). */
@@ -164,6 +174,26 @@ uint64_t dp_redirected_rx_tsc(struct rte_mbuf *m);
 /** Pass a copy of an ARP frame for us to every other worker, so each
  *  cache learns the answers to its own questions.  Does not consume m. */
 void dp_arp_share(struct dp_lcore *lc, const struct rte_mbuf *m);
+
+/**
+ * Tell every other worker that the datagrams an agent (ip, network
+ * order) sent us were dropped for why (enum argos_err), so that the
+ * core that owns its session, whichever it is, can name the drop
+ * (snmp_note_drop).  Used when a reply's fragments time out on the
+ * core that reassembles them, which owns the request only by chance.
+ * One small frame per peer, from the pool; nothing when there are no
+ * peers.  Counted with the frames passed (redirected, redirect_full).
+ */
+void dp_note_share(struct dp_lcore *lc, uint32_t ip, uint8_t why);
+
+/** A note frame another core passed (ether type DP_NOTE_ETHERTYPE):
+ *  note it on this core's sessions.  Does not consume m. */
+void dp_note_input(struct dp_lcore *lc, const struct rte_mbuf *m);
+
+/* A core's note to its peers travels as an Ethernet frame of this
+ * type (IEEE 802 "local experimental"), only through the redirect
+ * rings: one from the NIC is dropped as not for us. */
+#define DP_NOTE_ETHERTYPE 0x88b5
 
 /* --- frames (dp_net.c) --- */
 
@@ -230,10 +260,12 @@ dp_timer_arm_ms(struct dp_lcore *lc, uint32_t id, uint32_t ms)
  */
 
 /** The largest record the core writes: a varbind with a 128-arc name and
- *  the longest value the codec accepts (probe_snmp.c checks this). */
-#define DP_REC_MAX 4096
+ *  the longest value the codec accepts, a string that fills a 65,535-byte
+ *  datagram (snmp_session.h proves it fits). */
+#define DP_REC_MAX ARGOS_REC_MAX
 /** Bytes of records a fresh batch surely takes before it is handed over:
- *  it is flushed only when the next record (<= DP_REC_MAX) does not fit. */
+ *  it is flushed only when the next record (<= DP_REC_MAX) does not fit,
+ *  so a batch is left with less than DP_REC_MAX free bytes (64,504). */
 #define DP_BATCH_SURE (ARGOS_BATCH_BYTES - 8 - DP_REC_MAX)
 /** Free batches a core keeps in reserve for the jobs it has in flight:
  *  below this it starts no new job. */

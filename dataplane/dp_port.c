@@ -8,9 +8,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 #include <rte_mbuf.h>
@@ -19,8 +22,33 @@
 
 #define NB_RXD 1024
 #define NB_TXD 1024
-#define NB_MBUF 16383      /* 2^n - 1: the mempool's best size */
 #define MBUF_CACHE 256
+/*
+ * The mbufs one queue pair and its core may hold at once: a full RX and
+ * TX ring, the core's TX backlog and its cache of the pool, a burst in
+ * hand, a full redirect ring from its peers, and a full reassembly
+ * table with its death row (dp_frag.h: 256 datagrams of 8 fragments).
+ * About 7,000; the pool is that times the queues, at least NB_MBUF_MIN,
+ * rounded to 2^n - 1 (the mempool's best size).  Reassembly can thus
+ * never starve the RX rings, whatever the fragments that arrive.
+ */
+#define MBUFS_PER_QUEUE (NB_RXD + NB_TXD + DP_TX_MAX + MBUF_CACHE + DP_BURST + \
+			 DP_REDIRECT_RING + DP_FRAG_MBUFS)
+#define NB_MBUF_MIN 16383
+/*
+ * net_af_packet is different.  Its sockets ask the kernel to reassemble
+ * IPv4 fragments before they reach the ring (PACKET_FANOUT_FLAG_DEFRAG),
+ * so a reply larger than the MTU arrives whole, as one frame, and it
+ * must fit an mbuf: the pool's buffers are as large as the ring's frames
+ * (framesz, which argos sets to 32 KiB unless the vdev says otherwise:
+ * controlplane/cp_vdev.c).  It holds fewer of them: the PMD posts no
+ * mbuf to a ring (it copies each frame into a fresh one and frees what
+ * it sends at once) and no fragment reaches the table.
+ */
+#define AF_PACKET_MBUFS_PER_QUEUE (DP_TX_MAX + MBUF_CACHE + DP_BURST + DP_REDIRECT_RING)
+#define AF_PACKET_MBUF_MIN 4095
+#define AF_PACKET_FRAME_DEFAULT 2048   /* the PMD's framesz */
+#define AF_PACKET_FRAME_HDR 32         /* TPACKET2_HDRLEN - sizeof(struct sockaddr_ll) */
 /* A memif peer answers a connection within milliseconds; several
  * workers need it to offer as many queues, which only a link that
  * comes up proves. */
@@ -87,6 +115,38 @@ queue_advice(const struct rte_eth_dev_info *dev, uint16_t nb_queues)
 	return buf;
 }
 
+/* The bytes of frame an af_packet port hands over: its framesz less the
+ * ring's header.  The PMD refuses a pool whose buffers are smaller. */
+static uint32_t
+af_packet_frame_data(const struct rte_eth_dev_info *dev)
+{
+	const struct rte_devargs *da = rte_dev_devargs(dev->device);
+	const char *p = da != NULL && da->args != NULL ? strstr(da->args, "framesz=") : NULL;
+	unsigned long fs = p != NULL ? strtoul(p + 8, NULL, 10) : AF_PACKET_FRAME_DEFAULT;
+
+	return fs > AF_PACKET_FRAME_HDR ? (uint32_t)(fs - AF_PACKET_FRAME_HDR) : 0;
+}
+
+/* The mbufs of the port's pool, and their data room (see
+ * MBUFS_PER_QUEUE and AF_PACKET_MBUFS_PER_QUEUE). */
+static unsigned
+pool_size(const struct rte_eth_dev_info *dev, uint16_t nb_queues, uint16_t *data_room)
+{
+	uint32_t per_queue = MBUFS_PER_QUEUE, min = NB_MBUF_MIN, want;
+
+	*data_room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	if (is_af_packet(dev)) {
+		uint32_t room = af_packet_frame_data(dev) + RTE_PKTMBUF_HEADROOM;
+
+		per_queue = AF_PACKET_MBUFS_PER_QUEUE;
+		min = AF_PACKET_MBUF_MIN;
+		if (room > *data_room)
+			*data_room = (uint16_t)RTE_MIN(room, (uint32_t)UINT16_MAX);
+	}
+	want = (uint32_t)nb_queues * per_queue;
+	return want <= min ? min : rte_align32pow2(want + 1) - 1;
+}
+
 /* The port's mbuf pool is found by name by the cores that use it. */
 static void
 pool_name(uint16_t port, char *name, size_t len)
@@ -112,7 +172,8 @@ dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info,
 	struct rte_ether_addr mac;
 	struct rte_mempool *pool;
 	char name[RTE_MEMPOOL_NAMESIZE];
-	uint16_t nb_rxd = NB_RXD, nb_txd = NB_TXD;
+	uint16_t nb_rxd = NB_RXD, nb_txd = NB_TXD, data_room;
+	unsigned n_mbufs;
 	int socket, rc;
 
 	memset(info, 0, sizeof(*info));
@@ -149,12 +210,12 @@ dp_port_init(uint16_t port, uint16_t nb_queues, struct argos_port_info *info,
 	if (socket < 0)
 		socket = (int)rte_socket_id();
 	pool_name(port, name, sizeof(name));
-	pool = rte_pktmbuf_pool_create(name, NB_MBUF, MBUF_CACHE, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	n_mbufs = pool_size(&dev, nb_queues, &data_room);
+	pool = rte_pktmbuf_pool_create(name, n_mbufs, MBUF_CACHE, 0, data_room, socket);
 	if (pool == NULL) {
-		snprintf(msg, msglen, "port %u (%s): cannot create mbuf pool: %s "
-			 "(too few hugepages? run scripts/hugepages)", port, info->name,
-			 rte_strerror(rte_errno));
+		snprintf(msg, msglen, "port %u (%s): cannot create a pool of %u mbufs of %u "
+			 "bytes: %s (too few hugepages? run scripts/hugepages)", port, info->name,
+			 n_mbufs, data_room, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 

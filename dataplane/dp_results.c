@@ -79,7 +79,7 @@ dp_rec_alloc(struct dp_lcore *lc, uint16_t kind, uint32_t size, uint32_t device)
 	h = (struct argos_rec_hdr *)(b->data + b->used);
 	memset(h, 0, size);
 	h->kind = kind;
-	h->size = (uint16_t)size;
+	h->size8 = (uint16_t)(size / 8);
 	h->device = device;
 	h->tsc = lc->now_tsc;
 	b->used += size;

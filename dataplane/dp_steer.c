@@ -26,6 +26,19 @@
  * passes a copy to every other core, which only learns from it (a
  * cache learns only entries it asked for, so a copy costs a lookup).
  *
+ * IPv4 fragments: only the first carries the UDP port, so a fragment
+ * goes first to the core that reassembles its datagram (a hash of
+ * source and IP id, dp_frag.c says why), and the whole datagram then to
+ * its owner by port, through the same rings.
+ *
+ * Notes: when a reply's fragments time out, the core that held them
+ * (by the hash above) knows the agent's address but rarely owns the
+ * request, and the UDP port that would name the owner may be in a
+ * fragment that never came.  It passes a small note frame (the address
+ * and the reason) to every other core, which notes it on its sessions
+ * waiting for that agent (snmp_note_drop), so the poll ends with
+ * fragments-timeout whichever core owns it.
+ *
  * With one worker there is nothing to steer: no rule, no ring.
  *
  * A passed frame carries the time it arrived (the receiving core's
@@ -47,13 +60,7 @@
 
 #include "dp_ids.h"
 #include "dp_lcore.h"
-
-/*
- * Frames one core may have waiting for another.  A peer passes at most
- * a burst of replies per loop of its own; 2048 is many loops of every
- * peer at full rate, so a full ring means the owner has stalled.
- */
-#define REDIRECT_RING 2048
+#include "snmp_session.h"
 
 /* The mbuf field in which a passed frame carries its arrival TSC:
  * registered by dp_lanes_setup() before any worker runs, read-only
@@ -197,7 +204,7 @@ dp_lanes_setup(struct argos_lane **lanes, unsigned n, char *msg, size_t msglen)
 			char name[RTE_RING_NAMESIZE];
 
 			snprintf(name, sizeof(name), "argos_redir_%u_%u", l0->port, w);
-			rings[w] = rte_ring_create(name, REDIRECT_RING, rte_socket_id(),
+			rings[w] = rte_ring_create(name, DP_REDIRECT_RING, rte_socket_id(),
 						   RING_F_SC_DEQ);
 			if (rings[w] == NULL) {
 				snprintf(msg, msglen, "cannot create the redirect ring of worker %u: "
@@ -254,16 +261,17 @@ dp_reply_owner(const struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const u
 	return owner < lane->n_workers ? owner : -1;
 }
 
-void
+int
 dp_redirect(struct dp_lcore *lc, unsigned owner, struct rte_mbuf *m)
 {
 	*rx_tsc_of(m) = lc->rx_tsc;
 	if (rte_ring_mp_enqueue(lc->lane->redirect[owner], m) != 0) {
 		lc->st->redirect_full++;
 		rte_pktmbuf_free(m);
-		return;
+		return -ENOBUFS;
 	}
 	lc->st->redirected++;
+	return 0;
 }
 
 void
@@ -295,4 +303,55 @@ uint64_t
 dp_redirected_rx_tsc(struct rte_mbuf *m)
 {
 	return *rx_tsc_of(m);
+}
+
+/* What a note frame carries after its Ethernet header. */
+struct dp_note {
+	uint32_t ip;    /* the agent, network order */
+	uint8_t why;    /* enum argos_err */
+} __rte_packed;
+
+void
+dp_note_share(struct dp_lcore *lc, uint32_t ip, uint8_t why)
+{
+	const struct argos_lane *lane = lc->lane;
+
+	if (lc->redirect == NULL)
+		return;
+	for (unsigned w = 0; w < lane->n_workers; w++) {
+		struct rte_ether_hdr *eth;
+		struct dp_note *note;
+		struct rte_mbuf *m;
+
+		if (w == lane->worker)
+			continue;
+		m = rte_pktmbuf_alloc(lc->pool);
+		if (m == NULL) {
+			lc->st->mbuf_alloc_failed++;
+			continue;
+		}
+		eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*note));
+		if (eth == NULL) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		rte_ether_addr_copy(&lc->mac, &eth->dst_addr);
+		rte_ether_addr_copy(&lc->mac, &eth->src_addr);
+		eth->ether_type = rte_cpu_to_be_16(DP_NOTE_ETHERTYPE);
+		note = (struct dp_note *)(eth + 1);
+		note->ip = ip;
+		note->why = why;
+		dp_redirect(lc, w, m);
+	}
+}
+
+void
+dp_note_input(struct dp_lcore *lc, const struct rte_mbuf *m)
+{
+	const struct dp_note *note;
+
+	if (m->data_len < sizeof(struct rte_ether_hdr) + sizeof(*note) || lc->snmp == NULL)
+		return;
+	note = rte_pktmbuf_mtod_offset(m, const struct dp_note *, sizeof(struct rte_ether_hdr));
+	snmp_note_drop(lc, note->ip, 0, (enum argos_err)note->why);
 }

@@ -5,8 +5,9 @@
  *
  *   read the TSC; receive a burst and read the TSC again (when its
  *   frames arrived: lc->rx_tsc); classify each frame and hand it to
- *   ARP, to a probe module, or to the ping answerer, or pass it to the
- *   core that owns it; take the frames other cores passed to this one;
+ *   ARP, to a probe module, or to the ping answerer, or to reassembly
+ *   (IPv4 fragments, dp_frag.c), or pass it to the core that owns it;
+ *   take the frames other cores passed to this one; age reassembly;
  *   advance the timer wheel (retries, timeouts, next pings); take new
  *   jobs from the ring while sessions are free; send what was queued;
  *   hand over results.
@@ -105,6 +106,18 @@ checksums_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t i
 	return 0;
 }
 
+/*
+ * Per-datagram receive state, set before a datagram is handed to a
+ * module: the fragments it came in (1 when whole).  A reassembled
+ * datagram is handled when its last fragment arrives, so whatever the
+ * loop notes about that frame (its arrival) holds for the datagram.
+ */
+static inline void
+rx_datagram(struct dp_lcore *lc, const struct rte_mbuf *m)
+{
+	lc->rx_frags = m->nb_segs;
+}
+
 /* One received frame, from the NIC or (from_peer) passed by the core
  * that received it.  Consumes m. */
 static void
@@ -112,17 +125,22 @@ classify(struct dp_lcore *lc, struct rte_mbuf *m, int from_peer)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip;
+	const struct rte_ipv4_hdr *dgram;
 	uint32_t ihl, tot, l4_len;
 	const uint8_t *l4;
 
-	lc->rx_frags = 1;   /* a whole datagram, unless reassembly says otherwise */
-	/* Multi-segment frames are never SNMP replies argos asked for
-	 * (1472 bytes at most): count them with the other strangers. */
-	if (m->data_len < sizeof(*eth) || m->nb_segs != 1)
+	/* A frame of several segments from the NIC is none of ours (no
+	 * scatter is configured); from a peer it is a datagram the peer
+	 * reassembled (dp_frag.c). */
+	if (m->data_len < sizeof(*eth) || (m->nb_segs != 1 && !from_peer))
 		goto strange;
 	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 		dp_arp_input(lc, m, from_peer);
 		return;
+	}
+	if (from_peer && eth->ether_type == rte_cpu_to_be_16(DP_NOTE_ETHERTYPE)) {
+		dp_note_input(lc, m);   /* a peer's note, never a frame from the wire */
+		goto free;
 	}
 	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
 	    !rte_is_same_ether_addr(&eth->dst_addr, &lc->mac))
@@ -134,25 +152,42 @@ classify(struct dp_lcore *lc, struct rte_mbuf *m, int from_peer)
 	ihl = rte_ipv4_hdr_len(ip);
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || tot < ihl ||
-	    sizeof(*eth) + tot > m->data_len)
+	    sizeof(*eth) + ihl > m->data_len || sizeof(*eth) + tot > m->pkt_len)
 		goto malformed;
-	if (ip->dst_addr != lc->lane->net.ip ||
-	    (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
-						    RTE_IPV4_HDR_OFFSET_MASK)))
+	if (ip->dst_addr != lc->lane->net.ip)
 		goto strange;
+	if (dp_is_fragment(ip)) {
+		m = dp_frag_input(lc, m, ip, from_peer);
+		if (m == NULL)
+			return;   /* kept for later, passed on, or dropped (counted) */
+		from_peer = 0;    /* the whole datagram may belong to another core */
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(*eth));
+		tot = rte_be_to_cpu_16(ip->total_length);
+	}
+	rx_datagram(lc, m);
 	l4 = (const uint8_t *)ip + ihl;
 	l4_len = tot - ihl;
 	/* Another core's reply goes to it before any work is spent on it:
-	 * the owner verifies checksums and counts drops. */
+	 * the owner verifies checksums and counts drops.  The UDP header is
+	 * in the first segment (a first fragment carries 8 bytes or more). */
 	if (lc->redirect != NULL && !from_peer) {
-		int owner = dp_reply_owner(lc, ip, l4, l4_len);
+		int owner = dp_reply_owner(lc, ip, l4,
+					   RTE_MIN(l4_len, m->data_len - sizeof(*eth) - ihl));
 
 		if (owner >= 0 && owner != lc->lane->worker) {
 			dp_redirect(lc, (unsigned)owner, m);
 			return;
 		}
 	}
-	if (checksums_ok(m, ip, ihl) != 0) {
+	/* A reassembled datagram is read from a contiguous copy. */
+	dgram = ip;
+	if (m->nb_segs != 1) {
+		dgram = (const struct rte_ipv4_hdr *)dp_frag_linear(lc, m, tot);
+		if (dgram == NULL)
+			goto malformed;
+		l4 = (const uint8_t *)dgram + ihl;
+	}
+	if (checksums_ok(m, dgram, ihl) != 0) {
 		lc->st->drop[ARGOS_DROP_BAD_CHECKSUM]++;
 		if (ip->next_proto_id == IPPROTO_UDP && l4_len >= sizeof(struct rte_udp_hdr))
 			snmp_note_drop(lc, ip->src_addr, rte_be_to_cpu_16(
@@ -161,17 +196,18 @@ classify(struct dp_lcore *lc, struct rte_mbuf *m, int from_peer)
 		goto free;
 	}
 
-	switch (ip->next_proto_id) {
+	switch (dgram->next_proto_id) {
 	case IPPROTO_UDP:
 		if (l4_len < sizeof(struct rte_udp_hdr))
 			goto malformed;
-		dp_probe_snmp.input(lc, ip, l4, l4_len);
+		dp_probe_snmp.input(lc, dgram, l4, l4_len);
 		break;
 	case IPPROTO_ICMP:
+		/* Only UDP is reassembled: m is one segment here. */
 		if (l4_len < sizeof(struct rte_icmp_hdr))
 			goto malformed;
 		if (l4[0] == RTE_IP_ICMP_ECHO_REPLY) {
-			dp_probe_icmp.input(lc, ip, l4, l4_len);
+			dp_probe_icmp.input(lc, dgram, l4, l4_len);
 		} else if (l4[0] == RTE_IP_ICMP_ECHO_REQUEST) {
 			if (dp_icmp_echo_answer(lc, m))
 				return;
@@ -314,6 +350,9 @@ dp_worker_setup(struct dp_lcore *lc, struct argos_lane *lane)
 		if (rc != 0)
 			return rc;
 	}
+	rc = dp_frag_setup(lc);
+	if (rc != 0)
+		return rc;
 	lc->icmp_timer_base = lane->max_sessions;
 	n_timers = lane->max_sessions * 2;
 	lc->wheel.nodes = rte_zmalloc_socket("wheel_nodes", sizeof(struct tw_node) * n_timers,
@@ -387,6 +426,7 @@ dp_worker_main(void *arg)
 				classify(lc, rx[i], 1);
 			}
 		}
+		dp_frag_turn(lc);
 
 		if (lc->now_tick != lc->wheel.now)
 			tw_advance(&lc->wheel, lc->now_tick, timer_fire, lc);
@@ -410,6 +450,7 @@ dp_worker_main(void *arg)
 	dp_tx_discard(lc);
 	dp_results_flush(lc);
 	backpressure_report(lc);
+	dp_frag_teardown(lc);
 	if (lc->redirect != NULL)
 		worker_exit_report(lc);
 	return 0;

@@ -86,9 +86,13 @@ snmp_tlv_peek(const uint8_t *p, size_t left, struct snmp_tlv *t)
 #define SNMP_REQID_MAX 0x7fffffffu
 
 #define SNMP_REQ_MAX 1400    /* room for any request argos builds */
-/** Largest OCTET STRING / Opaque value snmp_vb_next() accepts: an
- *  Ethernet-MTU UDP payload. */
-#define SNMP_VALUE_MAX 1472
+/** Largest SNMP message argos decodes: the UDP payload of a 65,535-byte
+ *  IPv4 datagram (65,535 - 20 - 8).  A reply of more than one Ethernet
+ *  frame arrives in fragments, which the dataplane reassembles. */
+#define SNMP_MSG_MAX 65507
+/** Largest OCTET STRING / Opaque value snmp_vb_next() accepts: whatever
+ *  a message of SNMP_MSG_MAX bytes can carry. */
+#define SNMP_VALUE_MAX SNMP_MSG_MAX
 #define SNMP_MAX_VARBINDS_PER_REQ 16
 
 /** A request, encoded once, sent many times with a patched id. */

@@ -47,14 +47,22 @@
  */
 #define SNMP_REPLY_BYTES(payload) (10u * (payload) + SNMP_END_BYTES)
 
-/* The largest varbind record must stay within DP_REC_MAX. */
+/* The largest varbind record must stay within DP_REC_MAX, and its value
+ * length within the record's 16-bit val_len. */
 _Static_assert(sizeof(struct argos_rec_varbind) + ARGOS_OID_MAX * sizeof(uint32_t) +
 	       (SNMP_VALUE_MAX > ARGOS_OID_MAX * sizeof(uint32_t) ?
 		SNMP_VALUE_MAX : ARGOS_OID_MAX * sizeof(uint32_t)) + 7 <= DP_REC_MAX,
 	       "a varbind record can exceed DP_REC_MAX");
+_Static_assert(SNMP_VALUE_MAX <= UINT16_MAX, "val_len cannot hold SNMP_VALUE_MAX");
 /* A job that starts (admitted) can always write its end. */
 _Static_assert(SNMP_END_BYTES <= DP_ADMIT_BATCHES * DP_BATCH_SURE,
 	       "the admission reserve cannot hold one job's end");
+/* The largest reply can be taken once the control plane has handed every
+ * batch back (one may be open on the core): otherwise it would be
+ * dropped for back-pressure and resent forever. */
+_Static_assert(SNMP_REPLY_BYTES(SNMP_MSG_MAX) <=
+	       (uint64_t)(ARGOS_LANE_BATCHES - 2) * DP_BATCH_SURE,
+	       "a reply of SNMP_MSG_MAX bytes could never find room for its records");
 
 enum snmp_sess_state {
 	SS_FREE = 0,

@@ -32,7 +32,7 @@
 #include "argos_stats.h"
 
 #define ARGOS_LANE_JOBS 16384     /* job ring slots */
-#define ARGOS_LANE_BATCHES 256    /* 16 MiB of results in flight at most */
+#define ARGOS_LANE_BATCHES 128    /* 16 MiB of results in flight at most */
 #define ARGOS_MAX_WORKERS 16      /* worker lcores, one queue pair each */
 
 /** The appliance's own addressing, as the control plane parsed it. */

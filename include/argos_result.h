@@ -3,16 +3,23 @@
  * by the control plane, packed into batches.
  *
  * Why batches of variable-size records: a reply carries up to dozens
- * of varbinds, and an OCTET STRING may be 1400 bytes.  Fixed-size
- * records would either truncate or waste most of every slot.  A core
- * fills a 64 KiB batch, hands it over through its result ring and takes
- * an empty one from its free ring; both rings are preallocated, so the
- * core never allocates.
+ * of varbinds, and an OCTET STRING may be anything from a few bytes to
+ * most of a 65,535-byte datagram (a reassembled reply: an agent's
+ * script output, a long sysORDescr).  Fixed-size records would either
+ * truncate or waste most of every slot.  A core fills a 128 KiB batch,
+ * hands it over through its result ring and takes an empty one from
+ * its free ring; both rings are preallocated, so the core never
+ * allocates.
  *
  * Every record starts with struct argos_rec_hdr and is padded to a
- * multiple of 8 bytes; hdr.size is the padded size.  Timestamps are TSC
- * values of the core; argos_lane.h gives the TSC frequency and a base
- * to turn them into wall-clock time.
+ * multiple of 8 bytes; hdr.size8 is the padded size in 8-byte units
+ * (argos_rec_size() gives bytes).  Why units: a record of the largest
+ * varbind (a 128-arc name and a 65,507-byte string) is about 66 KB,
+ * past a 16-bit byte count, and a wider field would grow every record
+ * by 8 bytes; the header stays 16 bytes.  A batch holds at least one
+ * record of any size (ARGOS_BATCH_BYTES > ARGOS_REC_MAX).  Timestamps
+ * are TSC values of the core; argos_lane.h gives the TSC frequency and
+ * a base to turn them into wall-clock time.
  */
 #ifndef ARGOS_RESULT_H
 #define ARGOS_RESULT_H
@@ -21,7 +28,10 @@
 
 #include "argos_errors.h"
 
-#define ARGOS_BATCH_BYTES (64 * 1024)
+#define ARGOS_BATCH_BYTES (128 * 1024)
+/** No record is larger than this (the largest varbind record, rounded
+ *  up; dataplane/snmp_session.h proves the bound). */
+#define ARGOS_REC_MAX (65 * 1024)
 
 enum argos_rec_kind {
 	ARGOS_REC_VARBIND = 1,
@@ -32,14 +42,25 @@ enum argos_rec_kind {
 
 struct argos_rec_hdr {
 	uint16_t kind;        /**< enum argos_rec_kind */
-	uint16_t size;        /**< bytes, header included, multiple of 8 */
+	uint16_t size8;       /**< size in 8-byte units, header included */
 	uint32_t device;      /**< from the job */
 	uint64_t tsc;         /**< when the reply (or the verdict) arrived */
 };
 
+/** A record's size in bytes, header included (a multiple of 8). */
+static inline uint32_t
+argos_rec_size(const struct argos_rec_hdr *h)
+{
+	return (uint32_t)h->size8 * 8;
+}
+
+_Static_assert(ARGOS_REC_MAX / 8 <= UINT16_MAX, "size8 cannot count ARGOS_REC_MAX");
+_Static_assert(ARGOS_REC_MAX + 8 <= ARGOS_BATCH_BYTES, "a batch must hold the largest record");
+
 /** One varbind.  Followed by oid_len uint32 sub-identifiers, then, for
- *  OctetString/Opaque/IpAddress, val_len bytes; for ObjectIdentifier,
- *  val_len uint32 sub-identifiers. */
+ *  OctetString/Opaque/IpAddress, val_len bytes (up to 65,507: the
+ *  largest UDP payload); for ObjectIdentifier, val_len uint32
+ *  sub-identifiers. */
 struct argos_rec_varbind {
 	struct argos_rec_hdr h;
 	uint8_t type;         /**< SNMP tag (0x02 Integer ... 0x46 Counter64) */

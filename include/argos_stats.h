@@ -95,11 +95,29 @@ struct argos_core_stats {
 
 	/* several workers on one port (dataplane/dp_steer.c) */
 	uint64_t redirected;          /**< replies this core received for another
-	                                   core and passed to it */
+	                                   core and passed to it (and notes of
+	                                   fragment timeouts, dp_note_share) */
 	uint64_t redirect_full;       /**< frames dropped: the other core's redirect
 	                                   ring was full (replies and ARP copies) */
 	uint64_t arp_shared;          /**< copies of ARP frames for us passed to the
 	                                   other cores, so every core learns */
+
+	/* IPv4 reassembly (dataplane/dp_frag.c).  Drops count fragments. */
+	uint64_t frag_rx;             /**< fragments to our address this core reassembles */
+	uint64_t frag_reassembled;    /**< datagrams completed from fragments */
+	uint64_t frag_timeout;        /**< dropped: their datagram was not complete
+	                                   within DP_FRAG_MAX_AGE_MS (1 s) */
+	uint64_t frag_table_full;     /**< dropped: the core's table already held
+	                                   DP_FRAG_FLOWS (256) datagrams */
+	uint64_t frag_overlap;        /**< dropped with their datagram: fragments that
+	                                   overlap or repeat one already held */
+	uint64_t frag_too_many;       /**< dropped with their datagram: more than
+	                                   DP_FRAG_PER_DGRAM (8, DPDK's limit) */
+	uint64_t frag_too_big;        /**< dropped: the datagram would pass 65,535 bytes */
+	uint64_t frag_steered;        /**< passed to the core that reassembles their
+	                                   datagram (also counted in redirected) */
+	uint64_t frag_held;           /**< gauge: fragments waiting in the table */
+
 	uint64_t drop[ARGOS_DROP_MAX];
 	uint64_t rtt_hist[ARGOS_RTT_BUCKETS];   /**< matched replies by RTT */
 } __attribute__((aligned(64)));

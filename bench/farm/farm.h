@@ -56,6 +56,9 @@ struct farm_config {
 	const char *stats_json;      /* written at exit, NULL: not */
 	uint32_t duration;           /* seconds, 0: until a signal */
 	uint32_t idle_sleep_us;      /* sleep when idle, 0: never (busy poll) */
+	uint32_t alias_bytes;        /* ifAlias length, 0: the short default */
+	uint32_t max_reply;          /* largest SNMP message sent (UDP payload) */
+	uint8_t drop_last_fragment;  /* never send a fragmented reply's last fragment */
 	uint16_t port;
 };
 
@@ -70,11 +73,13 @@ enum farm_ctr {
 	FC_RX, FC_TX, FC_TX_DROPPED,
 	FC_REQ_ARP, FC_REQ_ICMP, FC_REQ_GET, FC_REQ_GETNEXT, FC_REQ_GETBULK,
 	FC_REP_ARP, FC_REP_ICMP, FC_REP_SNMP, FC_REP_TOOBIG, FC_REP_VARBINDS,
+	FC_REP_FRAGMENTS,
 	FC_DUPLICATES, FC_DELAYED, FC_LINK_FAULTS,
 	FC_DROP_FIRST,
 	FC_DROP_LOSS = FC_DROP_FIRST, FC_DROP_DEAD, FC_DROP_COMMUNITY, FC_DROP_MALFORMED,
 	FC_DROP_UNSUPPORTED, FC_DROP_CHECKSUM, FC_DROP_NOT_FOR_US, FC_DROP_UNHANDLED,
-	FC_DROP_QUEUE_FULL, FC_DROP_TOO_BIG, FC_DROP_PEER_GONE,
+	FC_DROP_QUEUE_FULL, FC_DROP_TOO_BIG, FC_DROP_PEER_GONE, FC_DROP_NO_MBUF,
+	FC_DROP_LAST_FRAGMENT,
 	FC_MAX
 };
 
@@ -115,9 +120,25 @@ struct farm_lcore {
 	struct rte_mbuf **backlog;   /* FARM_BACKLOG requests, received, not answered */
 	uint32_t bl_head, bl_tail;   /* free-running; tail - head = waiting */
 	uint64_t next_link_check;    /* TSC: when a stalled TX may look at the link */
+	uint32_t tx_need;            /* TX slots one answer may take (fragments, twice) */
+	uint16_t ip_id;              /* IPv4 id of fragmented replies */
 	sigjmp_buf fault_jmp;        /* back into the loop after a burst faulted */
 	uint8_t scratch[FARM_SNMP_SCRATCH];
 } __rte_cache_aligned;
+
+/* Replies larger than one frame go out as IPv4 fragments of this many
+ * bytes of payload: a 1500-byte MTU, rounded down to 8 (RFC 791). */
+#define FARM_MTU 1500
+#define FARM_FRAG_DATA ((FARM_MTU - 20) & ~7u)
+
+/** The frames a reply of msg bytes of SNMP message goes out in. */
+static inline uint32_t
+farm_reply_frames(uint32_t msg)
+{
+	uint32_t udp = msg + 8;
+
+	return udp + 20 <= FARM_MTU ? 1 : (udp + FARM_FRAG_DATA - 1) / FARM_FRAG_DATA;
+}
 
 /** Set by the signal thread or --duration; every lcore loop checks it. */
 extern volatile int farm_quit;

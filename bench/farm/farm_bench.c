@@ -78,7 +78,7 @@ main(int argc, char **argv)
 
 	if (farm_mib_init(&mib, 24) != 0)
 		return 1;
-	ctx = (struct farm_snmp_ctx){ &mib, (const uint8_t *)"public", 6 };
+	ctx = (struct farm_snmp_ctx){ &mib, (const uint8_t *)"public", 6, FARM_UDP_MAX };
 	kinds[0].name = "GETBULK 25 of ifTable";
 	p = if_table;
 	l = 8;

@@ -21,6 +21,10 @@ static const char usage[] =
 	"  --devices A.B.C.D/LEN  one simulated device per address, /12 or longer (required)\n"
 	"  --interfaces K         rows of ifTable and ifXTable, 1..4096 (default 24)\n"
 	"  --community C          the community every device accepts (default public)\n"
+	"  --alias-bytes N        ifAlias values of N bytes, 1..8000 (default: the short text)\n"
+	"  --max-reply N          largest SNMP reply in bytes, 1472..65507 (default 1472);\n"
+	"                         a reply past one frame is sent in IPv4 fragments\n"
+	"  --drop-last-fragment   never send the last fragment of such a reply\n"
 	"  --loss PCT             drop this share of requests (default 0)\n"
 	"  --delay-us N           answer N microseconds after the request (default 0)\n"
 	"  --dead PCT             this share of devices never answers (default 0)\n"
@@ -38,7 +42,8 @@ static const char usage[] =
 enum {
 	OPT_IP = 256, OPT_DEVICES, OPT_INTERFACES, OPT_COMMUNITY, OPT_LOSS, OPT_DELAY,
 	OPT_DEAD, OPT_DUP, OPT_SLOW, OPT_SLOW_DELAY, OPT_STATS, OPT_STATS_JSON,
-	OPT_DURATION, OPT_IDLE_SLEEP, OPT_PORT,
+	OPT_DURATION, OPT_IDLE_SLEEP, OPT_PORT, OPT_ALIAS_BYTES, OPT_MAX_REPLY,
+	OPT_DROP_LAST_FRAG,
 };
 
 static const struct option options[] = {
@@ -57,6 +62,9 @@ static const struct option options[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "idle-sleep-us", required_argument, NULL, OPT_IDLE_SLEEP },
 	{ "port", required_argument, NULL, OPT_PORT },
+	{ "alias-bytes", required_argument, NULL, OPT_ALIAS_BYTES },
+	{ "max-reply", required_argument, NULL, OPT_MAX_REPLY },
+	{ "drop-last-fragment", no_argument, NULL, OPT_DROP_LAST_FRAG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -120,6 +128,7 @@ farm_config_parse(int argc, char **argv, struct farm_config *c)
 
 	memset(c, 0, sizeof(*c));
 	c->n_if = 24;
+	c->max_reply = FARM_UDP_MAX;
 	strcpy(c->community, "public");
 
 	optind = 1;
@@ -197,6 +206,19 @@ farm_config_parse(int argc, char **argv, struct farm_config *c)
 			if (number("--port", optarg, 0, 65535, &v))
 				return -1;
 			c->port = (uint16_t)v;
+			break;
+		case OPT_ALIAS_BYTES:
+			if (number("--alias-bytes", optarg, 1, FARM_ALIAS_MAX, &v))
+				return -1;
+			c->alias_bytes = (uint32_t)v;
+			break;
+		case OPT_MAX_REPLY:
+			if (number("--max-reply", optarg, FARM_UDP_MAX, FARM_REPLY_MAX, &v))
+				return -1;
+			c->max_reply = (uint32_t)v;
+			break;
+		case OPT_DROP_LAST_FRAG:
+			c->drop_last_fragment = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -128,6 +128,8 @@ port_init(const struct farm_config *c, uint16_t nq)
 			 "lcores want one each: use fewer lcores or more queues (af_packet: "
 			 "qpairs=N)\n", c->port, dev.driver_name, dev.max_rx_queues,
 			 dev.max_tx_queues, nq);
+	/* Fragments of large replies take fresh mbufs while they wait. */
+	per_q += FARM_TX_MAX;
 	if (c->delay_us)
 		per_q += FARM_FIFO_CAP;
 	if (c->slow_ppm)
@@ -178,7 +180,11 @@ lcore_new(const struct farm_config *c, const struct farm_mib *mib,
 	lc->cfg = c;
 	lc->mib = mib;
 	lc->snmp = (struct farm_snmp_ctx){ mib, (const uint8_t *)c->community,
-					   c->community_len };
+					   c->community_len, c->max_reply };
+	/* A reply and its duplicate, each in as many fragments as the
+	 * largest reply needs. */
+	lc->tx_need = 2 * farm_reply_frames(c->max_reply);
+	lc->ip_id = (uint16_t)rte_rand();
 	lc->pool = pool;
 	rte_eth_macaddr_get(c->port, &lc->mac);
 	lc->port = c->port;
@@ -248,6 +254,7 @@ main(int argc, char **argv)
 	}
 	if (farm_mib_init(&mib, cfg.n_if) != 0)
 		rte_exit(EXIT_FAILURE, "argos-farm: the MIB table is out of order (a bug)\n");
+	mib.alias_bytes = cfg.alias_bytes;
 
 	farm_n_lcores = rte_lcore_count();
 	pool = port_init(&cfg, (uint16_t)farm_n_lcores);

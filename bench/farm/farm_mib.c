@@ -160,6 +160,7 @@ farm_mib_init(struct farm_mib *mib, uint32_t n_if)
 		}
 	}
 	mib->n_if = n_if;
+	mib->alias_bytes = 0;
 	mib->n_obj = N_OBJS;
 	mib->obj = objs;
 	return 0;
@@ -307,6 +308,73 @@ put_unsigned(uint8_t *p, uint64_t v)
 	return n;
 }
 
+/* The short ifAlias, "port i of dev-A.B.C.D", at p.  @return bytes (< 40). */
+static size_t
+put_alias(uint8_t *p, uint32_t inst, uint32_t ip)
+{
+	size_t n = put_str(p, "port ");
+
+	n += put_dec(p + n, inst);
+	n += put_str(p + n, " of dev-");
+	n += put_ip(p + n, ip);
+	return n;
+}
+
+/* A BER tag and definite length (< 65536) at p.  @return bytes. */
+static size_t
+put_hdr(uint8_t *p, uint8_t tag, size_t len)
+{
+	p[0] = tag;
+	if (len < 128) {
+		p[1] = (uint8_t)len;
+		return 2;
+	}
+	if (len < 256) {
+		p[1] = 0x81;
+		p[2] = (uint8_t)len;
+		return 3;
+	}
+	p[1] = 0x82;
+	p[2] = (uint8_t)(len >> 8);
+	p[3] = (uint8_t)len;
+	return 4;
+}
+
+static size_t
+hdr_len(size_t len)
+{
+	return len < 128 ? 2 : len < 256 ? 3 : 4;
+}
+
+/*
+ * The varbind of a long ifAlias (--alias-bytes): the short text and a
+ * space, repeated to mib->alias_bytes bytes, written straight into out.
+ * @return the bytes written, or 0 when they would exceed room.
+ */
+static size_t
+alias_varbind(const struct farm_mib *mib, const struct farm_pos *pos, uint32_t ip,
+	      uint8_t *out, size_t room)
+{
+	uint8_t name[64], text[48];
+	size_t nlen = farm_mib_name(mib, pos, name), tlen, len = mib->alias_bytes;
+	size_t clen = nlen + hdr_len(len) + len, n;
+
+	if (hdr_len(clen) + clen > room)
+		return 0;
+	tlen = put_alias(text, pos->inst, ip);
+	text[tlen++] = ' ';
+	n = put_hdr(out, 0x30, clen);
+	memcpy(out + n, name, nlen);
+	n += nlen;
+	n += put_hdr(out + n, SNMP_T_OCTETSTR, len);
+	/* The text once, then what is written copied after itself: a few
+	 * memcpy calls instead of a division per byte. */
+	memcpy(out + n, text, tlen < len ? tlen : len);
+	for (size_t have = tlen < len ? tlen : len; have < len; have *= 2)
+		memcpy(out + n + have, out + n, have < len - have ? have : len - have);
+	return n + len;
+}
+
 /*
  * Write the value TLV of object o, instance inst, into p (at least 80
  * bytes of room: the longest value is sysName or ifAlias).
@@ -388,10 +456,7 @@ put_value(const struct farm_mib *mib, const struct farm_obj *o, uint32_t inst, u
 		n += put_dec(c + n, inst);
 		break;
 	case V_IFALIAS:
-		n = put_str(c, "port ");
-		n += put_dec(c + n, inst);
-		n += put_str(c + n, " of dev-");
-		n += put_ip(c + n, ip);
+		n = put_alias(c, inst, ip);
 		break;
 	case V_CONST:
 	default:
@@ -423,6 +488,8 @@ farm_mib_varbind(const struct farm_mib *mib, const struct farm_pos *pos, uint32_
 	uint8_t buf[160];
 	size_t nlen, clen, hlen;
 
+	if (mib->alias_bytes && mib->obj[pos->obj].value == V_IFALIAS)
+		return alias_varbind(mib, pos, ip, out, room);
 	nlen = farm_mib_name(mib, pos, buf);
 	clen = nlen + put_value(mib, &mib->obj[pos->obj], pos->inst, ip, t, buf + nlen);
 	hlen = clen < 128 ? 2 : 3;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #define FARM_IF_MAX 4096          /* --interfaces upper bound */
+#define FARM_ALIAS_MAX 8000       /* --alias-bytes upper bound */
 #define FARM_PREFIX_MAX 11        /* longest object prefix, in arcs */
 
 /* What a GET found (farm_mib_get). */
@@ -39,6 +40,8 @@ struct farm_obj {
 /** The MIB of one farm: its objects in lexicographic order. */
 struct farm_mib {
 	uint32_t n_if;            /* rows of ifTable and ifXTable */
+	uint32_t alias_bytes;     /* ifAlias length (0: the short text); set
+	                             after farm_mib_init(), at most FARM_ALIAS_MAX */
 	uint32_t n_obj;
 	const struct farm_obj *obj;
 };

@@ -232,6 +232,7 @@ struct resp {
 	uint8_t *vbl;              /* scratch + FARM_SNMP_RESERVE */
 	size_t vbl_len;
 	size_t room;               /* bytes the scratch still has after vbl */
+	size_t max;                /* largest message allowed */
 	uint32_t n_vb;
 	uint32_t err, idx;
 };
@@ -254,7 +255,7 @@ msg_size(const struct resp *s, size_t vbl_len)
 static int
 commit(struct resp *s, size_t n)
 {
-	if (n == 0 || msg_size(s, s->vbl_len + n) > FARM_UDP_MAX)
+	if (n == 0 || msg_size(s, s->vbl_len + n) > s->max)
 		return -1;
 	s->vbl_len += n;
 	s->room -= n;
@@ -304,7 +305,7 @@ echo_request(struct resp *s, uint32_t err, uint32_t idx)
 	s->idx = idx;
 	s->vbl_len = 0;
 	s->n_vb = s->r->n_vb;
-	if (msg_size(s, s->r->vbl.clen) > FARM_UDP_MAX)
+	if (msg_size(s, s->r->vbl.clen) > s->max)
 		return -EMSGSIZE;
 	memcpy(s->vbl, s->r->vbl.c, s->r->vbl.clen);
 	s->vbl_len = s->r->vbl.clen;
@@ -490,6 +491,7 @@ farm_snmp_answer(const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len
 	s.r = &r;
 	s.vbl = scratch + FARM_SNMP_RESERVE;
 	s.room = FARM_SNMP_SCRATCH - FARM_SNMP_RESERVE;
+	s.max = ctx->max_msg ? ctx->max_msg : FARM_UDP_MAX;
 	rc = r.pdu == FARM_PDU_GETBULK ? get_bulk(&s, ctx, ip, t) : get_or_next(&s, ctx, ip, t);
 	if (rc != 0)
 		return rc;

@@ -15,9 +15,10 @@
 
 #include "farm_mib.h"
 
-#define FARM_UDP_MAX 1472           /* largest UDP payload sent (Ethernet MTU) */
+#define FARM_UDP_MAX 1472           /* largest UDP payload of one Ethernet frame */
+#define FARM_REPLY_MAX 65507        /* largest UDP payload of an IPv4 datagram */
 #define FARM_SNMP_RESERVE 320       /* room for the message headers */
-#define FARM_SNMP_SCRATCH (FARM_SNMP_RESERVE + 2048)
+#define FARM_SNMP_SCRATCH (FARM_SNMP_RESERVE + FARM_REPLY_MAX + 64)
 #define FARM_REQ_VB_MAX 256         /* more varbinds cannot fit 1472 bytes */
 
 #define FARM_PDU_GET      0xA0
@@ -34,6 +35,7 @@ struct farm_snmp_ctx {
 	const struct farm_mib *mib;
 	const uint8_t *community;
 	size_t community_len;
+	size_t max_msg;           /**< largest response; 0: FARM_UDP_MAX */
 };
 
 /** A response, in the caller's scratch buffer, and what it was. */
@@ -48,8 +50,9 @@ struct farm_snmp_out {
 /**
  * Answer one SNMP v1/v2c request to the device at ip (host order) at
  * time t (seconds since the Unix epoch).  The response is written into
- * scratch (FARM_SNMP_SCRATCH bytes) and never exceeds FARM_UDP_MAX:
- * a GETBULK is cut at whole varbinds, a GET or GETNEXT gets tooBig.
+ * scratch (FARM_SNMP_SCRATCH bytes) and never exceeds ctx->max_msg
+ * (FARM_UDP_MAX unless set): a GETBULK is cut at whole varbinds, a GET
+ * or GETNEXT gets tooBig.
  *
  * @return 0 with *out filled; -EBADMSG for a malformed request (bad
  *         BER, lengths beyond len, trailing bytes, a bad OID, version

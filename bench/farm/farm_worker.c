@@ -19,7 +19,8 @@
  *
  * A reply is the request's own mbuf, rewritten: addresses and ports
  * swapped, the SNMP response copied over the request.  Only --duplicate
- * takes a second mbuf from the pool.  Checksums are computed in
+ * and the fragments of a reply larger than one frame (--max-reply) take
+ * more mbufs from the pool.  Checksums are computed in
  * software with DPDK's helpers: the vdevs the farm runs on (af_packet,
  * af_xdp, memif) offer no offload.
  *
@@ -328,6 +329,70 @@ free:
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * A reply larger than one frame (--max-reply): the datagram is built in
+ * the scratch buffer (the UDP header just in front of the message),
+ * checksummed whole, and sent as IPv4 fragments of FARM_FRAG_DATA bytes,
+ * the first in the request's mbuf, the others in fresh ones, each
+ * dispatched (held, duplicated) on its own.  Why not DPDK's
+ * rte_ipv4_fragment_packet(): it wants the datagram in mbufs and a pool
+ * of indirect ones; a copy out of the scratch buffer is all a simulated
+ * agent needs.  A fragment that finds the pool empty is lost with the
+ * rest of its datagram (no_mbuf), as on a real link.  With
+ * --drop-last-fragment the last is never sent (drop_last_fragment): the
+ * poller's reassembly holds the others until they time out.
+ */
+static void
+udp_reply_fragments(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
+		    struct rte_ipv4_hdr *ip, uint16_t sport, const struct farm_snmp_out *out,
+		    uint32_t dev, uint64_t now)
+{
+	uint8_t *dgram = lc->scratch + out->off - sizeof(struct rte_udp_hdr);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)dgram;
+	uint32_t len = (uint32_t)(sizeof(*udp) + out->len), n = farm_reply_frames((uint32_t)out->len);
+	struct rte_ether_hdr eth_tpl;
+	struct rte_ipv4_hdr ip_tpl;
+
+	udp->src_port = rte_cpu_to_be_16(SNMP_PORT);
+	udp->dst_port = sport;
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)len);
+	udp->dgram_cksum = 0;
+	ip_reply(lc, eth, ip, (uint16_t)len);     /* the whole datagram's length, for the sum */
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	ip->packet_id = rte_cpu_to_be_16(++lc->ip_id);
+	eth_tpl = *eth;
+	ip_tpl = *ip;
+	if (lc->cfg->drop_last_fragment) {
+		n--;   /* n >= 2 here: the reply passed one frame */
+		lc->ctr[FC_DROP_LAST_FRAGMENT]++;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t off = k * FARM_FRAG_DATA, part = RTE_MIN(FARM_FRAG_DATA, len - off);
+		struct rte_mbuf *f = k == 0 ? m : rte_pktmbuf_alloc(lc->pool);
+		struct rte_ether_hdr *e;
+		struct rte_ipv4_hdr *h;
+
+		if (f == NULL) {
+			lc->ctr[FC_DROP_NO_MBUF]++;
+			return;
+		}
+		e = rte_pktmbuf_mtod(f, struct rte_ether_hdr *);
+		h = (struct rte_ipv4_hdr *)(e + 1);
+		*e = eth_tpl;
+		*h = ip_tpl;
+		h->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*h) + part));
+		h->fragment_offset = rte_cpu_to_be_16((uint16_t)((off / 8) |
+								 (off + part < len ? RTE_IPV4_HDR_MF_FLAG : 0)));
+		h->hdr_checksum = 0;
+		h->hdr_checksum = rte_ipv4_cksum(h);
+		memcpy(h + 1, dgram + off, part);
+		f->data_len = (uint16_t)(sizeof(*e) + sizeof(*h) + part);
+		f->pkt_len = f->data_len;
+		lc->ctr[FC_REP_FRAGMENTS]++;
+		dispatch(lc, f, dev, now);
+	}
+}
+
 /* UDP datagram at l4 (len bytes) to device dev. */
 static void
 udp_input(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
@@ -375,11 +440,17 @@ udp_input(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 		lc->ctr[FC_DROP_LOSS]++;
 		goto free;
 	}
+	sport = udp->src_port;
+	if (farm_reply_frames((uint32_t)out.len) > 1) {
+		udp_reply_fragments(lc, m, eth, ip, sport, &out, dev, now);
+		lc->ctr[FC_REP_SNMP]++;
+		lc->ctr[FC_REP_VARBINDS] += out.n_varbinds;
+		return;
+	}
 	if (m->buf_len < m->data_off + HDRS_LEN + out.len) {
 		lc->ctr[FC_DROP_TOO_BIG]++;
 		goto free;
 	}
-	sport = udp->src_port;
 	udp = (struct rte_udp_hdr *)(ip + 1);
 	udp->src_port = rte_cpu_to_be_16(SNMP_PORT);
 	udp->dst_port = sport;
@@ -486,12 +557,13 @@ rx_drain(struct farm_lcore *lc)
 	return got;
 }
 
-/* Answer waiting requests while their replies (and a duplicate) fit. */
+/* Answer waiting requests while their replies (and a duplicate), in as
+ * many fragments as the largest reply takes, fit. */
 static void
 answer(struct farm_lcore *lc, uint64_t now)
 {
 	for (int k = 0; k < FARM_ANSWER_MAX && lc->bl_head != lc->bl_tail &&
-			lc->n_tx + 2 <= FARM_TX_MAX; k++) {
+			lc->n_tx + lc->tx_need <= FARM_TX_MAX; k++) {
 		if (lc->bl_tail - lc->bl_head > 3)
 			rte_prefetch0(rte_pktmbuf_mtod(lc->backlog[(lc->bl_head + 3) & BL_MASK],
 						       void *));

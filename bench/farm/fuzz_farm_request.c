@@ -4,11 +4,13 @@
  * Each input is one UDP payload, answered by farm_snmp_answer() for a
  * fixed device and time, once with the community "public" and once
  * with whatever community the input carries (the first byte picks the
- * interface count, so tables of 1 to 256 rows are walked).
- * AddressSanitizer catches any read outside the input or write outside
- * the scratch buffer; the target also checks the agent's promises: a
- * response lies inside the scratch buffer, never exceeds 1472 bytes,
- * starts with a SEQUENCE, and is produced only with status 0.
+ * interface count, so tables of 1 to 256 rows are walked, and, when it
+ * is odd, long ifAlias values and replies of up to 65,507 bytes, as
+ * --alias-bytes and --max-reply give).  AddressSanitizer catches any
+ * read outside the input or write outside the scratch buffer; the
+ * target also checks the agent's promises: a response lies inside the
+ * scratch buffer, never exceeds its limit, starts with a SEQUENCE, and
+ * is produced only with status 0.
  *
  * Build (tests/fuzz/meson.build, with -Dfuzz=true and clang):
  *   executable('fuzz_farm_request', '../../bench/farm/fuzz_farm_request.c',
@@ -34,7 +36,7 @@ answer(const struct farm_snmp_ctx *ctx, const uint8_t *data, size_t size)
 	rc = farm_snmp_answer(ctx, data, size, 0xc6130005u, 1800000000ull, scratch, &out);
 	if (rc != 0)
 		return;
-	if (out.len == 0 || out.len > FARM_UDP_MAX || out.off + out.len > FARM_SNMP_SCRATCH ||
+	if (out.len == 0 || out.len > ctx->max_msg || out.off + out.len > FARM_SNMP_SCRATCH ||
 	    scratch[out.off] != 0x30)
 		abort();
 	for (size_t i = 0; i < out.len; i++)
@@ -52,11 +54,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ready[n]) {
 		if (farm_mib_init(&mibs[n], (uint32_t)n + 1) != 0)
 			abort();
+		mibs[n].alias_bytes = n & 1 ? 1 + (uint32_t)n * 37 % 3000 : 0;
 		ready[n] = 1;
 	}
 	if (size == 0)
 		return 0;
-	ctx = (struct farm_snmp_ctx){ &mibs[n], (const uint8_t *)"public", 6 };
+	ctx = (struct farm_snmp_ctx){ &mibs[n], (const uint8_t *)"public", 6,
+				      n & 1 ? FARM_REPLY_MAX : FARM_UDP_MAX };
 	answer(&ctx, data + 1, size - 1);
 	/* The community the input itself carries, so deep paths are reached
 	 * without guessing "public": bytes 7.. of a typical message. */

@@ -127,6 +127,23 @@ string_text(uint8_t kind, const uint8_t *s, size_t len, char *out)
 	return o;
 }
 
+/*
+ * Keep the label text of a string value in the device's arena.  Values
+ * may be as long as a reassembled datagram carries (65,507 bytes), so
+ * the text (up to three bytes per byte, as a PhysAddress) is written in
+ * place rather than through a buffer on the stack.
+ */
+static int
+keep_text(struct rw_buf *arena, uint8_t kind, const uint8_t *s, size_t len, struct rw_pend *p)
+{
+	if (rw_buf_reserve(arena, 3 * len + 2) < 0)
+		return -ENOMEM;
+	p->str_off = (uint32_t)arena->len;
+	p->str_len = (uint32_t)string_text(kind, s, len, (char *)arena->p + arena->len);
+	arena->len += p->str_len;
+	return 0;
+}
+
 static int
 keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_clock *clk)
 {
@@ -134,12 +151,13 @@ keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_c
 	struct rw_dev_acc *a;
 	struct rw_pend p = { 0 };
 	const uint32_t *idx;
-	uint32_t which, idx_len;
-	char text[3 * 1500];
+	const uint8_t *str = NULL;
+	uint32_t which, idx_len, size = argos_rec_size(&v->h);
+	char text[24];
 	size_t tlen = 0;
 	int numeric = 1;
 
-	if (v->h.size < sizeof(*v) + v->oid_len * 4u)
+	if (size < sizeof(*v) + v->oid_len * 4u)
 		return -EINVAL;
 	n = rw_names_find(rw, v->data, v->oid_len, &which);
 	if (n == NULL) {
@@ -164,12 +182,10 @@ keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_c
 		break;
 	case SNMP_T_OCTETSTR:
 	case SNMP_T_OPAQUE:
-		if (v->val_len > 1500 ||
-		    v->h.size < sizeof(*v) + v->oid_len * 4u + v->val_len)
+		if (size < sizeof(*v) + v->oid_len * 4u + v->val_len)
 			return -EINVAL;
 		numeric = 0;
-		tlen = string_text(n->kind, (const uint8_t *)(v->data + v->oid_len), v->val_len,
-				   text);
+		str = (const uint8_t *)(v->data + v->oid_len);
 		break;
 	default:
 		return 0;   /* exceptions, NULL, OIDs, IpAddress: nothing to export */
@@ -196,10 +212,16 @@ keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_c
 	p.name = which;
 	p.idx_len = idx_len;
 	p.ts_ms = cp_clock_ms(clk, v->h.tsc);
-	if (arena_put(&a->arena, idx, idx_len * 4u, &p.idx_off) < 0 ||
-	    (tlen && arena_put(&a->arena, text, tlen, &p.str_off) < 0))
+	if (arena_put(&a->arena, idx, idx_len * 4u, &p.idx_off) < 0)
 		return -ENOMEM;
-	p.str_len = (uint32_t)tlen;
+	if (str != NULL) {
+		if (keep_text(&a->arena, n->kind, str, v->val_len, &p) < 0)
+			return -ENOMEM;
+	} else if (tlen) {
+		if (arena_put(&a->arena, text, tlen, &p.str_off) < 0)
+			return -ENOMEM;
+		p.str_len = (uint32_t)tlen;
+	}
 	a->pend[a->n++] = p;
 	return 0;
 }
@@ -527,7 +549,7 @@ ping(struct rw *rw, const struct argos_rec_ping *r, const struct rw_device *dev,
 	struct base b;
 	int rc = 0;
 
-	if (r->h.size < sizeof(*r))
+	if (argos_rec_size(&r->h) < sizeof(*r))
 		return -EINVAL;
 	base_init(rw, &b, dev);
 	batch_begin(rw, &b);
@@ -552,9 +574,9 @@ rw_record(struct rw *rw, const struct argos_rec_hdr *h, const struct rw_device *
 	case ARGOS_REC_PING:
 		return ping(rw, (const struct argos_rec_ping *)h, dev, clk);
 	case ARGOS_REC_ERROR:
-		return h->size >= sizeof(struct argos_rec_error) ? 0 : -EINVAL;
+		return argos_rec_size(h) >= sizeof(struct argos_rec_error) ? 0 : -EINVAL;
 	case ARGOS_REC_DONE:
-		if (h->size < sizeof(struct argos_rec_done))
+		if (argos_rec_size(h) < sizeof(struct argos_rec_done))
 			return -EINVAL;
 		if (((const struct argos_rec_done *)h)->job_kind != ARGOS_JOB_SNMP)
 			return 0;

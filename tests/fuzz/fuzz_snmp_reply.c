@@ -89,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case SNMP_T_OCTETSTR:
 		case SNMP_T_OPAQUE:
 		case SNMP_T_IPADDRESS:
-			if (vb.bytes_len > 1472 ||
+			if (vb.bytes_len > SNMP_VALUE_MAX ||
 			    (vb.type == SNMP_T_IPADDRESS && vb.bytes_len != 4) ||
 			    (vb.bytes_len && !inside(vb.bytes, vb.bytes_len, data, size)))
 				abort();

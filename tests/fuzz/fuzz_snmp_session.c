@@ -290,9 +290,12 @@ take_batch(struct argos_batch *b)
 		abort();
 	while (off < b->used) {
 		const struct argos_rec_hdr *h = (const void *)(b->data + off);
+		uint32_t size;
 
-		if (b->used - off < sizeof(*h) || h->size < sizeof(*h) || h->size % 8 ||
-		    h->size > b->used - off || h->size > DP_REC_MAX)
+		if (b->used - off < sizeof(*h))
+			abort();
+		size = argos_rec_size(h);
+		if (size < sizeof(*h) || size > b->used - off || size > DP_REC_MAX)
 			abort();
 		if (h->device >= n_jobs)
 			abort();   /* a record of a job never started */
@@ -304,7 +307,7 @@ take_batch(struct argos_batch *b)
 				       v->type == SNMP_T_OCTETSTR || v->type == SNMP_T_OPAQUE ||
 				       v->type == SNMP_T_IPADDRESS ? v->val_len : 0);
 
-			if (need > h->size || v->oid_len > ARGOS_OID_MAX ||
+			if (need > size || v->oid_len > ARGOS_OID_MAX ||
 			    snmp_type_name(v->type) == NULL || ended[h->device])
 				abort();
 			break;
@@ -320,7 +323,7 @@ take_batch(struct argos_batch *b)
 		default:
 			abort();
 		}
-		off += h->size;
+		off += size;
 	}
 	b->used = 0;
 	if (rte_ring_sp_enqueue(free_ring, b) != 0)

@@ -146,7 +146,7 @@ main(int argc, char **argv)
 					fprintf(stderr, "rw_feed: rw_record refused a record\n");
 					return 3;
 				}
-				off += h->size;
+				off += argos_rec_size(h);
 			}
 			synth_free(&s);
 		}

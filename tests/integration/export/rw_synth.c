@@ -48,7 +48,7 @@ varbind(struct synth *s, uint32_t dev, uint64_t tsc, const uint32_t *oid, uint8_
 	struct argos_rec_varbind *v = grow(s, size);
 
 	v->h.kind = ARGOS_REC_VARBIND;
-	v->h.size = (uint16_t)((size + 7) & ~(size_t)7);
+	v->h.size8 = (uint16_t)((size + 7) / 8);
 	v->h.device = dev;
 	v->h.tsc = tsc;
 	v->oid_len = oid_len;
@@ -84,7 +84,7 @@ synth_ping(struct synth *s, uint32_t dev, uint64_t tsc, uint16_t sent, uint16_t 
 	struct argos_rec_ping *p = grow(s, sizeof(*p));
 
 	p->h.kind = ARGOS_REC_PING;
-	p->h.size = sizeof(*p);
+	p->h.size8 = sizeof(*p) / 8;
 	p->h.device = dev;
 	p->h.tsc = tsc;
 	p->sent = sent;
@@ -101,7 +101,7 @@ synth_done(struct synth *s, uint32_t dev, uint64_t tsc, uint8_t job_kind, uint8_
 	struct argos_rec_done *d = grow(s, sizeof(*d));
 
 	d->h.kind = ARGOS_REC_DONE;
-	d->h.size = sizeof(*d);
+	d->h.size8 = sizeof(*d) / 8;
 	d->h.device = dev;
 	d->h.tsc = tsc;
 	d->job_kind = job_kind;

@@ -71,7 +71,7 @@ feed(struct rw *rw, struct synth *s, const struct rw_device *dev)
 
 		if (rw_record(rw, h, dev, &clk) < 0)
 			printf("FAIL: rw_record refused a well-formed record of kind %u\n", h->kind);
-		off += h->size;
+		off += argos_rec_size(h);
 	}
 }
 

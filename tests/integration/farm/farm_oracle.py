@@ -119,9 +119,21 @@ IFX_TABLE = [
     (15, "Gauge32", lambda ip, i, t, n: 10000 if i % 4 == 0 else 1000),
     (16, "Integer", K(2)),
     (17, "Integer", K(1)),
-    (18, "OctetString", lambda ip, i, t, n: hexs("port %d of dev-%s" % (i, dotted(ip)))),
+    (18, "OctetString", lambda ip, i, t, n: alias(ip, i)),
     (19, "TimeTicks", K(0)),
 ]
+
+ALIAS_BYTES = 0   # the farm's --alias-bytes (0: the short text)
+
+
+def alias(ip, i):
+    """ifAlias: "port i of dev-A.B.C.D", or with --alias-bytes N that text
+    and a space, repeated to N bytes."""
+    text = "port %d of dev-%s" % (i, dotted(ip))
+    if ALIAS_BYTES:
+        unit = text + " "
+        text = (unit * (ALIAS_BYTES // len(unit) + 1))[:ALIAS_BYTES]
+    return hexs(text)
 
 
 def objects(n_if, v1=False):
@@ -320,7 +332,12 @@ def main():
     d = sub.add_parser("dead")
     d.add_argument("--devices", required=True)
     d.add_argument("--dead", type=float, required=True)
+    for sp in (w, c, j):
+        sp.add_argument("--alias-bytes", type=int, default=0,
+                        help="the farm's --alias-bytes (ifAlias length)")
     a = p.parse_args()
+    global ALIAS_BYTES
+    ALIAS_BYTES = getattr(a, "alias_bytes", 0)
 
     if a.cmd == "walk":
         ip = int(ipaddress.IPv4Address(a.ip))

@@ -18,6 +18,8 @@ XARGOS_IP=198.18.6.2
 XPREFIX=xdpargos
 XDP_OBJ=${ARGOS_XDP_OBJ:-$(dirname "$ARGOS")/bpf/argos_xdp.o}
 XSNMP=$WORK/snmpd
+XQUEUES=${XQUEUES:-1}     # queue pairs of the veth (xnet_up)
+XSNMP_EXTRA=${XSNMP_EXTRA:-}   # more snmpd.conf lines (xnet_up)
 
 xnet_down() {
 	local pid
@@ -46,7 +48,9 @@ xnet_up() {
 		xnet_down
 	fi
 	ip netns add "$XNS" || die "ip netns add $XNS failed"
-	ip link add "$XIF" type veth peer name "$XPEER" netns "$XNS" || die "cannot create veth $XIF"
+	ip link add "$XIF" numtxqueues "$XQUEUES" numrxqueues "$XQUEUES" type veth peer name "$XPEER" \
+		numtxqueues "$XQUEUES" numrxqueues "$XQUEUES" netns "$XNS" ||
+		die "cannot create veth $XIF"
 	if [ -e "/proc/sys/net/ipv6/conf/$XIF/disable_ipv6" ]; then
 		sysctl -q -w "net.ipv6.conf.$XIF.disable_ipv6=1"
 	fi
@@ -62,8 +66,8 @@ xnet_up() {
 	ip -n "$XNS" link set "$XPEER" up
 
 	mkdir -p "$XSNMP"
-	printf 'rocommunity public\nsysName argos-x1\nsysLocation argos xdp test\n' \
-		>"$XSNMP/snmpd.conf"
+	printf 'rocommunity public\nsysName argos-x1\nsysLocation argos xdp test\n%s\n' \
+		"$XSNMP_EXTRA" >"$XSNMP/snmpd.conf"
 	ip netns exec "$XNS" env MIBS= SNMP_PERSISTENT_DIR="$XSNMP" setsid snmpd -f \
 		-Lf "$XSNMP/snmpd.log" -C -c "$XSNMP/snmpd.conf" -I -smux -p "$XSNMP/snmpd.pid" \
 		"udp:$XAGENT_IP:161" </dev/null >/dev/null 2>&1 &
@@ -89,6 +93,21 @@ no_xdp_attached() {   # no_xdp_attached: the interface is there, with no XDP pro
 	local out
 	out=$(ip -d link show "$XIF" 2>&1) || { echo "  ($XIF is gone: $out)"; return 1; }
 	! grep -q 'prog/xdp' <<<"$out"
+}
+
+xdp_counter() {   # xdp_counter INDEX: the steering program's counter, summed over CPUs
+	bpftool -j map dump name argos_xdp_stats 2>/dev/null | python3 -c '
+import json, sys
+want = int(sys.argv[1])
+total = 0
+for e in json.load(sys.stdin):
+    key = e["key"] if isinstance(e["key"], int) else int.from_bytes(bytes(int(b, 16) for b in e["key"]), "little")
+    if key != want:
+        continue
+    for v in e.get("values", []):
+        val = v["value"]
+        total += val if isinstance(val, int) else int.from_bytes(bytes(int(b, 16) for b in val), "little")
+print(total)' "$1"
 }
 
 # wait_ready LOG: until argos logs its ready line (or exits, or 60 s pass)

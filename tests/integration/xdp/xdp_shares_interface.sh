@@ -23,21 +23,6 @@ walk() {   # walk OUTFILE: the oracle, by the host's kernel over the shared link
 		snmpbulkwalk -v2c -c public -On -Oe -Ot -Ox -t 2 -r 1 "$XAGENT_IP" "$r" || return 1
 	done >"$1"
 }
-xdp_counter() {   # xdp_counter INDEX: the steering program's counter, summed over CPUs
-	bpftool -j map dump name argos_xdp_stats 2>/dev/null | python3 -c '
-import json, sys
-want = int(sys.argv[1])
-total = 0
-for e in json.load(sys.stdin):
-    key = e["key"] if isinstance(e["key"], int) else int.from_bytes(bytes(int(b, 16) for b in e["key"]), "little")
-    if key != want:
-        continue
-    for v in e.get("values", []):
-        val = v["value"]
-        total += val if isinstance(val, int) else int.from_bytes(bytes(int(b, 16) for b in val), "little")
-print(total)' "$1"
-}
-
 check "before argos: the kernel pings $XAGENT_IP over $XIF" kernel_ping 3
 walk "$WORK/walk.before" || die "snmpbulkwalk of $XAGENT_IP from the host failed"
 
