@@ -182,6 +182,14 @@ parse_int32(const uint8_t **pp, const uint8_t *end, int32_t *out)
 	return 0;
 }
 
+int
+snmp_parse_int32(const uint8_t **pp, const uint8_t *end, int32_t *out)
+{
+	if (pp == NULL || *pp == NULL || end == NULL || out == NULL || *pp > end)
+		return -EBADMSG;
+	return parse_int32(pp, end, out);
+}
+
 /*
  * Beyond the header's contract: the PDU must fill exactly len bytes, the
  * varbind list must end where it ends, and only r's PDU fields are set,

@@ -130,6 +130,14 @@ int snmp_encode_request(struct snmp_req *req, int version,
 int snmp_encode_pdu(uint8_t *buf, size_t room, uint8_t pdu_type, uint32_t max_rep,
 		    const struct argos_oid *oids, unsigned n, size_t *len, size_t *reqid_off);
 
+/**
+ * Decode the INTEGER TLV at *pp (at most end - *pp bytes) into *out and
+ * advance *pp past it.
+ * @return 0, or -EBADMSG (not an INTEGER, beyond end, or outside
+ *         [-2^31, 2^31-1]); *pp does not move then.
+ */
+int snmp_parse_int32(const uint8_t **pp, const uint8_t *end, int32_t *out);
+
 /** Write reqid (in [SNMP_REQID_MIN, SNMP_REQID_MAX]) into pkt at off. */
 static inline void
 snmp_patch_reqid(uint8_t *pkt, uint16_t off, uint32_t reqid)
