@@ -22,7 +22,8 @@ enum col {
 	COL_PORT, COL_TIMEOUT, COL_RETRIES, COL_MAXREP, COL_POLLFREQ, COL_PINGFREQ,
 	COL_ALT_COMMUNITY, COL_DISABLE_BULK, COL_OTHER_SOURCE, COL_NONINCREASING,
 	COL_PAST_EXCEPTIONS,
-	COL_MAX
+	COL_V3,                       /* the snmpv3_* columns, in cp_usm_field order */
+	COL_MAX = COL_V3 + CP_USM_FIELDS
 };
 
 static const struct {
@@ -45,6 +46,14 @@ static const struct {
 	[COL_OTHER_SOURCE] = { "snmp_allow_other_source", 0 },
 	[COL_NONINCREASING] = { "snmp_allow_nonincreasing_oids", 0 },
 	[COL_PAST_EXCEPTIONS] = { "snmp_walk_past_exceptions", 0 },
+	[COL_V3 + CP_USM_LEVEL] = { "snmpv3_security_level", 0 },
+	[COL_V3 + CP_USM_USER] = { "snmpv3_auth_user", 0 },
+	[COL_V3 + CP_USM_AUTH_PROTO] = { "snmpv3_auth_proto", 0 },
+	[COL_V3 + CP_USM_AUTH_PASS] = { "snmpv3_auth_passwd", 0 },
+	[COL_V3 + CP_USM_PRIV_PROTO] = { "snmpv3_privacy_proto", 0 },
+	[COL_V3 + CP_USM_PRIV_PASS] = { "snmpv3_privacy_passwd", 0 },
+	[COL_V3 + CP_USM_CTX_NAME] = { "snmpv3_context_name", 0 },
+	[COL_V3 + CP_USM_CTX_ENGINE] = { "snmpv3_context_engine_id", 0 },
 };
 
 /* The job flag each leniency column sets. */
@@ -169,6 +178,25 @@ bool_field(struct loader *l, const char *name, const char *s, int *out)
 	return fail(l, "%s: '%s' is not a yes/no value (1, 0, true, false, yes, no)", name, s);
 }
 
+/* What a device's version asks of the other columns: a community for
+ * v1/v2c, a usable user for v3.  A v1/v2c device's snmpv3_* columns are
+ * ignored (horus leaves them in every row). */
+static int
+check_version(struct loader *l, struct cp_device *d)
+{
+	char why[160];
+
+	if (d->snmp_version != 3) {
+		memset(&d->usm, 0, sizeof(d->usm));
+		if (d->community[0] == '\0')
+			return fail(l, "snmp_community is empty");
+		return 0;
+	}
+	if (cp_usm_check(&d->usm, why, sizeof(why)) != 0)
+		return fail(l, "%s", why);
+	return 0;
+}
+
 static int
 parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 {
@@ -189,7 +217,8 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 			continue;
 		v = f[idx[c]];
 		if (*v == '\0') {
-			if (columns[c].required)
+			/* v3 devices have no community: checked below */
+			if (columns[c].required && c != COL_COMMUNITY)
 				return fail(l, "%s is empty", columns[c].name);
 			continue;   /* an empty optional field takes the default */
 		}
@@ -224,9 +253,10 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 				d->snmp_version = 0;
 			else if (!strcmp(v, "2c") || !strcmp(v, "v2c") || !strcmp(v, "2"))
 				d->snmp_version = 1;
+			else if (!strcmp(v, "3") || !strcmp(v, "v3"))
+				d->snmp_version = 3;
 			else
-				return fail(l, "snmp_version: '%s' is not 1 or 2c "
-					    "(SNMPv3 is not supported yet)", v);
+				return fail(l, "snmp_version: '%s' is not 1, 2c or 3", v);
 			break;
 		case COL_PORT:
 			if (uint_field(l, "snmp_port", v, 1, 65535, &u))
@@ -283,9 +313,17 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 				d->snmp_flags |= col_flag[c];
 			break;
 		}
+		default: {   /* the snmpv3_* columns */
+			char why[160];
+
+			if (cp_usm_set_field(&d->usm, (enum cp_usm_field)(c - COL_V3), v, why,
+					     sizeof(why)) != 0)
+				return fail(l, "%s", why);
+			break;
+		}
 		}
 	}
-	return 0;
+	return check_version(l, d);
 }
 
 static int
