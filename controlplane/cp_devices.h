@@ -6,13 +6,14 @@
  * hostname, ip_address, snmp_community, snmp_version.  Optional, with
  * their defaults: snmp_port (161), snmp_timeout (1, seconds, decimals
  * allowed), snmp_retries (2), snmp_max_repetitions (25),
- * polling_frequency (60 s), ping_frequency (10 s, 0: never pinged),
- * snmp_alternate_community (none), and the leniencies for agents that
- * bend the rules, each off unless set (argos_job.h's flags):
- * snmp_disable_bulk, snmp_allow_other_source,
- * snmp_allow_nonincreasing_oids, snmp_walk_past_exceptions.  SNMPv3
- * (snmp_version 3) takes the snmpv3_* columns of cp_usm_conf.h instead
- * of a community.
+ * polling_frequency (60 s, 0: never polled), ping_frequency (10 s, 0:
+ * never pinged), snmp_alternate_community (none), and the leniencies
+ * for agents that bend the rules, each off unless set (argos_job.h's
+ * flags): snmp_disable_bulk, snmp_allow_other_source,
+ * snmp_allow_nonincreasing_oids, snmp_walk_past_exceptions.  Each line
+ * is parsed here, then meets the rules every device source shares
+ * (device_check.h).  SNMPv3 (snmp_version 3) takes the snmpv3_* columns
+ * of cp_usm_conf.h instead of a community.
  */
 #ifndef ARGOS_CP_DEVICES_H
 #define ARGOS_CP_DEVICES_H

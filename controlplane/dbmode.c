@@ -201,10 +201,23 @@ static void
 take_claim(struct cp_app *app, const struct cp_db_claim *c, uint64_t now)
 {
 	struct cp_dbmode *m = app->dbm;
-	uint32_t s = slot_of(m, c->device_id);
+	uint32_t s;
 	struct cp_device *d;
 	struct cp_db_result r;
 
+	if (c->refused[0]) {
+		/* A row that breaks the devices file's rules (written by hand
+		 * in SQL): reported, never polled with a cut community. */
+		memset(&r, 0, sizeof(r));
+		r.device_id = c->device_id;
+		r.kind = c->kind;
+		r.requested_at_ms = c->claimed_at_ms;   /* due again one period later */
+		r.err = ARGOS_ERR_BAD_DEVICE;
+		snprintf(r.error_text, sizeof(r.error_text), "%s", c->refused);
+		cp_db_result(m->db, &r);
+		return;
+	}
+	s = slot_of(m, c->device_id);
 	if (s == UINT32_MAX || (m->info[s].busy & c->kind)) {
 		/* No slot, or the same poll already in flight (a claim that
 		 * outlived its lease): give it back at once as an error. */
@@ -272,7 +285,7 @@ cp_dbmode_tick(struct cp_app *app, uint64_t now)
 	cp_db_capacity(m->db, free_snmp, free_ping);
 
 	while ((n = cp_db_take_claims(m->db, m->claims, CLAIMS_PER_TICK)) > 0) {
-		if (app->cfg.debug >= 2)
+		if (__atomic_load_n(&app->cfg.debug, __ATOMIC_RELAXED) >= 2)
 			fprintf(stderr, "argos: db: %zu claim(s) taken\n", n);
 		for (size_t i = 0; i < n; i++)
 			take_claim(app, &m->claims[i], now);

@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <strings.h>
 
 #include "cp_devices.h"
+#include "device_check.h"
 
 enum col {
 	COL_ID, COL_HOSTNAME, COL_IP, COL_COMMUNITY, COL_VERSION,
@@ -178,40 +180,35 @@ bool_field(struct loader *l, const char *name, const char *s, int *out)
 	return fail(l, "%s: '%s' is not a yes/no value (1, 0, true, false, yes, no)", name, s);
 }
 
-/* What a device's version asks of the other columns: a community for
- * v1/v2c, a usable user for v3.  A v1/v2c device's snmpv3_* columns are
- * ignored (horus leaves them in every row). */
+/* A whole number (no range yet: cp_device_check has the ranges). */
 static int
-check_version(struct loader *l, struct cp_device *d)
+whole_field(struct loader *l, const char *name, const char *s, int64_t *out)
 {
-	char why[160];
+	unsigned long u = 0;
 
-	if (d->snmp_version != 3) {
-		memset(&d->usm, 0, sizeof(d->usm));
-		if (d->community[0] == '\0')
-			return fail(l, "snmp_community is empty");
-		return 0;
-	}
-	if (cp_usm_check(&d->usm, why, sizeof(why)) != 0)
-		return fail(l, "%s", why);
+	if (uint_field(l, name, s, 0, UINT32_MAX, &u))
+		return -1;
+	*out = (int64_t)u;
 	return 0;
 }
 
+/*
+ * One line into d: each field is parsed here (text to value, with the
+ * file's own messages), then the device as a whole meets the rules that
+ * every source shares (cp_device_check), then it is narrowed into d.
+ */
 static int
 parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 {
+	struct cp_device_check in = {
+		.snmp_version = 1, .snmp_port = 161, .snmp_timeout_ms = 1000, .snmp_retries = 2,
+		.snmp_max_repetitions = 25, .polling_frequency = 60, .ping_frequency = 10,
+	};
+	char why[160];
 	const char *v;
-	unsigned long u;
 	struct in_addr a;
 
 	memset(d, 0, sizeof(*d));
-	d->snmp_port = 161;
-	d->snmp_timeout_ms = 1000;
-	d->snmp_retries = 2;
-	d->snmp_max_repetitions = 25;
-	d->polling_frequency = 60;
-	d->ping_frequency = 10;
-
 	for (int c = 0; c < COL_MAX; c++) {
 		if (idx[c] < 0)
 			continue;
@@ -229,39 +226,29 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 			strcpy(d->id, v);
 			break;
 		case COL_HOSTNAME:
-			if (strlen(v) >= CP_HOSTNAME_MAX)
-				return fail(l, "hostname is longer than %d characters",
-					    CP_HOSTNAME_MAX - 1);
-			strcpy(d->hostname, v);
+			in.hostname = v;
 			break;
 		case COL_IP:
 			if (inet_pton(AF_INET, v, &a) != 1)
 				return fail(l, "ip_address: '%s' is not an IPv4 address", v);
-			if (a.s_addr == 0 || a.s_addr == 0xffffffff ||
-			    (ntohl(a.s_addr) >> 28) == 0xe)
-				return fail(l, "ip_address: %s cannot be polled", v);
-			d->ip = a.s_addr;
+			in.ip = a.s_addr;
 			break;
 		case COL_COMMUNITY:
-			if (strlen(v) > ARGOS_COMMUNITY_MAX)
-				return fail(l, "snmp_community is longer than %d bytes",
-					    ARGOS_COMMUNITY_MAX);
-			strcpy(d->community, v);
+			in.community = v;
 			break;
 		case COL_VERSION:
 			if (!strcmp(v, "1") || !strcmp(v, "v1"))
-				d->snmp_version = 0;
+				in.snmp_version = 0;
 			else if (!strcmp(v, "2c") || !strcmp(v, "v2c") || !strcmp(v, "2"))
-				d->snmp_version = 1;
+				in.snmp_version = 1;
 			else if (!strcmp(v, "3") || !strcmp(v, "v3"))
-				d->snmp_version = 3;
+				in.snmp_version = 3;
 			else
 				return fail(l, "snmp_version: '%s' is not 1, 2c or 3", v);
 			break;
 		case COL_PORT:
-			if (uint_field(l, "snmp_port", v, 1, 65535, &u))
+			if (whole_field(l, "snmp_port", v, &in.snmp_port))
 				return -1;
-			d->snmp_port = (uint16_t)u;
 			break;
 		case COL_TIMEOUT: {
 			char *end;
@@ -272,34 +259,27 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 			if (errno || *end != '\0' || !(t >= 0.01 && t <= 60))
 				return fail(l, "snmp_timeout: '%s' is not a number of seconds "
 					    "from 0.01 to 60", v);
-			d->snmp_timeout_ms = (uint32_t)(t * 1000 + 0.5);
+			in.snmp_timeout_ms = (int64_t)(t * 1000 + 0.5);
 			break;
 		}
 		case COL_RETRIES:
-			if (uint_field(l, "snmp_retries", v, 0, 10, &u))
+			if (whole_field(l, "snmp_retries", v, &in.snmp_retries))
 				return -1;
-			d->snmp_retries = (uint8_t)u;
 			break;
 		case COL_MAXREP:
-			if (uint_field(l, "snmp_max_repetitions", v, 1, 255, &u))
+			if (whole_field(l, "snmp_max_repetitions", v, &in.snmp_max_repetitions))
 				return -1;
-			d->snmp_max_repetitions = (uint16_t)u;
 			break;
 		case COL_POLLFREQ:
-			if (uint_field(l, "polling_frequency", v, 1, 86400 * 7, &u))
+			if (whole_field(l, "polling_frequency", v, &in.polling_frequency))
 				return -1;
-			d->polling_frequency = (uint32_t)u;
 			break;
 		case COL_PINGFREQ:
-			if (uint_field(l, "ping_frequency", v, 0, 86400 * 7, &u))
+			if (whole_field(l, "ping_frequency", v, &in.ping_frequency))
 				return -1;
-			d->ping_frequency = (uint32_t)u;
 			break;
 		case COL_ALT_COMMUNITY:
-			if (strlen(v) > ARGOS_COMMUNITY_MAX)
-				return fail(l, "snmp_alternate_community is longer than %d bytes",
-					    ARGOS_COMMUNITY_MAX);
-			strcpy(d->alt_community, v);
+			in.alt_community = v;
 			break;
 		case COL_DISABLE_BULK:
 		case COL_OTHER_SOURCE:
@@ -313,17 +293,39 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 				d->snmp_flags |= col_flag[c];
 			break;
 		}
-		default: {   /* the snmpv3_* columns */
-			char why[160];
-
+		default:   /* the snmpv3_* columns */
 			if (cp_usm_set_field(&d->usm, (enum cp_usm_field)(c - COL_V3), v, why,
 					     sizeof(why)) != 0)
 				return fail(l, "%s", why);
 			break;
 		}
-		}
 	}
-	return check_version(l, d);
+	/* A v1/v2c device needs its community; a v3 one its snmpv3_*
+	 * columns (cp_device_check), and the others are ignored (horus
+	 * leaves them in every row). */
+	if (in.snmp_version != 3) {
+		memset(&d->usm, 0, sizeof(d->usm));
+		if (in.community == NULL)
+			return fail(l, "snmp_community is empty");
+	} else {
+		in.usm = &d->usm;
+	}
+	if (cp_device_check(&in, why, sizeof(why)) != 0)
+		return fail(l, "%s", why);
+	strcpy(d->hostname, in.hostname);
+	if (in.community != NULL)
+		strcpy(d->community, in.community);
+	if (in.alt_community != NULL)
+		strcpy(d->alt_community, in.alt_community);
+	d->ip = in.ip;
+	d->snmp_version = (uint8_t)in.snmp_version;
+	d->snmp_port = (uint16_t)in.snmp_port;
+	d->snmp_timeout_ms = (uint32_t)in.snmp_timeout_ms;
+	d->snmp_retries = (uint8_t)in.snmp_retries;
+	d->snmp_max_repetitions = (uint16_t)in.snmp_max_repetitions;
+	d->polling_frequency = (uint32_t)in.polling_frequency;
+	d->ping_frequency = (uint32_t)in.ping_frequency;
+	return 0;
 }
 
 static int
@@ -496,12 +498,18 @@ cp_devices_cidr(const char *cidr, const char *community, struct cp_device **devs
 			 "(1M devices) to 32", cidr);
 		return -1;
 	}
-	if (strlen(community) > ARGOS_COMMUNITY_MAX) {
-		snprintf(err, errlen, "--community: longer than %d bytes", ARGOS_COMMUNITY_MAX);
+	if (strlen(community) > ARGOS_COMMUNITY_LEN_MAX) {
+		snprintf(err, errlen, "--community: longer than %d bytes", ARGOS_COMMUNITY_LEN_MAX);
 		return -1;
 	}
 	count = len == 32 ? 1u : 1u << (32 - len);
 	base = ntohl(a.s_addr) & (len == 32 ? ~0u : ~(count - 1));
+	/* A /12 or longer lies inside one /8, so one address tells for all. */
+	if (cp_device_ip_refused(htonl(base)) != NULL) {
+		snprintf(err, errlen, "--devices-cidr '%s': cannot be polled: %s", cidr,
+			 cp_device_ip_refused(htonl(base)));
+		return -1;
+	}
 	first = 0;
 	if (len < 31) {        /* the network and broadcast addresses are not devices */
 		first = 1;

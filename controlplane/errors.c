@@ -26,6 +26,7 @@ const char *const argos_err_names[ARGOS_ERR_MAX] = {
 	[ARGOS_ERR_FRAGMENTS_TIMEOUT] = "fragments-timeout",
 	[ARGOS_ERR_EXCEPTION_IN_WALK] = "exception-in-walk",
 	[ARGOS_ERR_WALK_LOOP] = "walk-loop",
+	[ARGOS_ERR_BAD_DEVICE] = "bad-device",
 	[ARGOS_ERR_UNKNOWN_USER] = "unknown-user",
 	[ARGOS_ERR_WRONG_DIGEST] = "wrong-digest",
 	[ARGOS_ERR_DECRYPTION_ERROR] = "decryption-error",

@@ -38,10 +38,12 @@
 #include <rte_ring.h>
 
 #include "cli.h"
+#include "cp_api.h"
 #include "cp_app.h"
 #include "cp_caps.h"
 #include "cp_dbmode.h"
 #include "cp_http.h"
+#include "cp_redact.h"
 #include "cp_reload.h"
 #include "cp_usm_table.h"
 #include "rw.h"
@@ -53,13 +55,32 @@
 static volatile sig_atomic_t signals_seen;   /* SIGINT, SIGTERM: stop */
 static volatile sig_atomic_t hup_seen;       /* SIGHUP: reload, reopen */
 
+/*
+ * A second SIGTERM or SIGINT cuts the drain short, but only one sent at
+ * least a second after the first: timeout(1) sends its signal to argos
+ * and again to argos's process group, and a stop that arrives twice at
+ * once is still one request to finish the polls in flight.
+ */
+#define SECOND_SIGNAL_MS 1000
+
 static void
 on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	static int64_t first_ms;
+	struct timespec ts;
+	int64_t now_ms;
+
+	if (sig == SIGHUP) {
 		hup_seen = 1;
-	else
-		signals_seen++;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);   /* async-signal-safe */
+	now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (signals_seen == 0)
+		first_ms = now_ms;
+	else if (now_ms - first_ms < SECOND_SIGNAL_MS)
+		return;
+	signals_seen++;
 }
 
 uint64_t
@@ -302,7 +323,7 @@ job_ended(struct cp_app *app, const struct argos_rec_done *d, uint64_t now)
 		else
 			app->polls_failed++, st->polls_failed++;
 		st->last_ok = d->ok;
-		if (!d->ok && app->cfg.debug >= 1)
+		if (!d->ok && __atomic_load_n(&app->cfg.debug, __ATOMIC_RELAXED) >= 1)
 			fprintf(stderr, "argos: poll failed: device %s (%s), %u error(s)\n",
 				app->devs[d->h.device].id, app->devs[d->h.device].hostname,
 				(unsigned)d->errors);
@@ -409,9 +430,10 @@ lane_create(struct cp_app *app, unsigned w, const struct argos_port_info *port)
 	return lane;
 }
 
-/* Every device is due at start.  A device file's ping_frequency 0
- * means never pinged; the synthetic devices of --devices-cidr are
- * pinged back to back, like their SNMP polls. */
+/* Every device is due at start.  A device file's polling_frequency or
+ * ping_frequency 0 means never polled, resp. pinged (as in the
+ * database), except by --once; the synthetic devices of --devices-cidr
+ * are polled and pinged back to back. */
 static void
 schedule_all(struct cp_app *app, uint64_t now)
 {
@@ -493,17 +515,6 @@ open_devices(struct cp_app *app)
 	return rc;
 }
 
-/* The device API of DB mode, served on the HTTP thread. */
-static int
-device_api(void *ctx, const char *method, const char *path, const char *body, size_t len,
-	   char **resp, size_t *resp_len, int *status)
-{
-	struct cp_app *app = ctx;
-
-	*status = cp_db_api(cp_dbmode_db(app), method, path, body, len, resp, resp_len);
-	return *resp != NULL ? 0 : -1;
-}
-
 /* Start --remote-write and --listen.  @return 0, or -1 after saying why. */
 static int
 open_exports(struct cp_app *app)
@@ -521,14 +532,14 @@ open_exports(struct cp_app *app)
 			return -1;
 		}
 	}
-	if (app->cfg.listen != NULL) {
-		app->http = cp_http_start(app->cfg.listen, msg, sizeof(msg));
+	if (app->cfg.http.listen != NULL) {
+		app->http = cp_http_start(&app->cfg.http, msg, sizeof(msg));
 		if (app->http == NULL) {
-			fprintf(stderr, "argos: --listen %s: %s\n", app->cfg.listen, msg);
+			fprintf(stderr, "argos: --listen %s: %s\n", app->cfg.http.listen, msg);
 			return -1;
 		}
-		if (app->dbm != NULL)
-			cp_http_set_device_api(app->http, device_api, app);
+		if (cp_api_attach(app) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -794,7 +805,7 @@ main(int argc, char **argv)
 		if (app.dbm != NULL) {
 			char dsn[256];
 
-			cp_db_redact_dsn(app.cfg.db.dsn, dsn, sizeof(dsn));
+			cp_redact(app.cfg.db.dsn, dsn, sizeof(dsn));
 			snprintf(src, sizeof(src), "devices from %s", dsn);
 		} else {
 			snprintf(src, sizeof(src), "%zu devices, profile %s", app.n_devs,
@@ -852,8 +863,14 @@ out_stop:
 	shutdown_lanes(&app, rc != 0 ? 0 : app.max_job_ms + app.cfg.ping_interval_ms * ARGOS_PING_MAX +
 					   app.cfg.ping_timeout_ms + 1000);
 	if (rc == 0 && jobs_in_flight(&app) != 0) {
-		fprintf(stderr, "argos: %llu polls were still in flight when the drain gave up; "
-			"their results are incomplete\n", (unsigned long long)jobs_in_flight(&app));
+		fprintf(stderr, "argos: %llu polls were still in flight when %s; their results "
+			"are incomplete\n", (unsigned long long)jobs_in_flight(&app),
+			signals_seen > 1 ? "a second signal cut the drain short" : "the drain gave up");
+		for (w = 0; w < app.n_lanes; w++)
+			fprintf(stderr, "argos: worker %u: %llu jobs started, %llu ended, %llu in its "
+				"ring\n", w, (unsigned long long)app.lanes[w]->stats.jobs_started,
+				(unsigned long long)app.lanes[w]->stats.jobs_done,
+				(unsigned long long)rte_ring_count(app.lanes[w]->jobs));
 		drain_cut = 1;
 	} else if (rc == 0 && signals_seen) {
 		fprintf(stderr, "argos: the polls in flight ended %llu ms after the signal\n",
@@ -906,6 +923,7 @@ out_port:
 	dp_port_close(app.cfg.port);
 out:
 	cp_metrics_free(&metrics);
+	cp_http_conf_free(&app.cfg.http);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -52,8 +52,9 @@ static const uint8_t kinds[2] = { ARGOS_JOB_SNMP, ARGOS_JOB_PING };
 int
 cp_reload_wants(const struct cp_config *c, const struct cp_device *d, uint8_t kind)
 {
-	if (kind == ARGOS_JOB_SNMP)
-		return !c->ping_only;
+	if (kind == ARGOS_JOB_SNMP)   /* polling_frequency 0: never polled */
+		return !c->ping_only &&
+		       (c->once || c->devices_cidr != NULL || d->polling_frequency > 0);
 	return c->ping_count > 0 && !c->snmp_only &&
 	       (c->once || c->devices_cidr != NULL || d->ping_frequency > 0);
 }

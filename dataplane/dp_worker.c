@@ -213,7 +213,9 @@ take_jobs(struct dp_lcore *lc)
 	for (unsigned i = 0; i < JOBS_PER_LOOP; i++) {
 		const struct dp_probe *p;
 
-		if (!lc->held && rte_ring_empty(lane->jobs))
+		/* Draining, a core starts the job it already took (the
+		 * control plane counts it in flight) and takes no other. */
+		if (!lc->held && (lane->drain || rte_ring_empty(lane->jobs)))
 			return;
 		if (!dp_results_admit(lc)) {
 			lc->st->backpressure_held++;
@@ -386,14 +388,14 @@ dp_worker_main(void *arg)
 			next_arp_tick = lc->now_tick + ARP_MAINTAIN_MS;
 		}
 
-		if (!lane->drain)
+		if (!lane->drain || lc->held)
 			take_jobs(lc);
 
 		dp_tx_flush(lc);
 		if (lc->batch != NULL && lc->now_tsc - lc->batch_tsc >= batch_age_tsc)
 			dp_results_flush(lc);
 
-		lane->idle = lane->drain &&
+		lane->idle = lane->drain && !lc->held &&
 			     dp_probe_snmp.busy(lc) == 0 && dp_probe_icmp.busy(lc) == 0 &&
 			     lc->batch == NULL;
 	}

@@ -47,6 +47,8 @@ enum argos_err {
 	                                 subtree (snmp_walk_past_exceptions) */
 	ARGOS_ERR_WALK_LOOP,          /* with non-increasing OIDs allowed, the walk
 	                                 came back to where it had been */
+	ARGOS_ERR_BAD_DEVICE,         /* the device breaks argos's rules (a database row
+	                                 written by hand): not polled */
 	/* SNMPv3, named as USM names them (RFC 3414 3.2): the agent's Report
 	 * said so, or every reply was dropped for that reason (the drop of
 	 * the same name). */

@@ -14,7 +14,15 @@
 
 #include "argos_types.h"
 
-#define ARGOS_COMMUNITY_MAX 64   /* longer communities are refused at load */
+#define ARGOS_COMMUNITY_MAX 64   /* bytes of room for a community in a job */
+/*
+ * The longest community argos polls with, in bytes: the devices file,
+ * --community, the device API and a claimed row all refuse a longer
+ * one (controlplane/device_check.h) rather than cut it.  63 is the
+ * schema's bound (devices.snmp_community) and leaves a C string of it
+ * room for its NUL in a 64-byte buffer.
+ */
+#define ARGOS_COMMUNITY_LEN_MAX 63
 #define ARGOS_PING_MAX 16        /* probes per ping job */
 #define ARGOS_PROFILE_MAX_OIDS 32
 #define ARGOS_MAX_PROFILES 256    /* entries of the cores' profile table */

@@ -52,7 +52,7 @@ enum cp_db_kind {
 
 /** How argos talks to its database; every field has a flag (cp_db_opts_set). */
 struct cp_db_opts {
-	const char *dsn;              /**< --dsn: libpq URL or key=value string */
+	const char *dsn;              /**< --dsn or --dsn-file: libpq URL or key=value string */
 	char appliance[CP_DB_NAME_MAX];    /**< --appliance-name, default the hostname */
 	char poller_group[CP_DB_NAME_MAX]; /**< --poller-group, default "default" */
 	uint32_t snmp_freq_ms;        /**< --db-snmp-freq S (30): claim round; 0 = no SNMP */
@@ -96,6 +96,10 @@ struct cp_db_claim {
 	/** The device's tags as n_labels name/value pairs, each string
 	 *  NUL-terminated, one after the other: "site\0par1\0rack\0b3\0". */
 	char labels[CP_DB_LABELS_MAX];
+	/** "": the row meets cp_device_check(); else why it does not (the
+	 *  claim is then answered at once with ARGOS_ERR_BAD_DEVICE and
+	 *  this text, never polled: a community is refused, never cut). */
+	char refused[CP_DB_ERROR_TEXT_MAX];
 };
 
 /** How one claimed poll ended, as the main thread reports it. */
@@ -166,19 +170,14 @@ void cp_db_opts_init(struct cp_db_opts *o);
  * copied, for "dsn" and "lock-dsn": it must outlive the opts.
  * @return 0; -ENOENT when name is not a DB flag; -EINVAL when arg is
  *         bad, with msg saying why (a password never appears in it).
+ *         A DSN may hold a password here: refusing one given in argv
+ *         is the command line's job (argos's config.c).
  */
 int cp_db_opts_set(struct cp_db_opts *o, const char *name, const char *arg,
 		   char *msg, size_t len);
 
 /** The DB flags' help text, one line each, for argos's usage. */
 extern const char cp_db_usage[];
-
-/**
- * Write dsn with its password replaced by "***" into out (NUL-terminated,
- * cut to len).  Works on libpq URLs and key=value strings, parseable or
- * not; use it for every message that names a DSN.
- */
-void cp_db_redact_dsn(const char *dsn, char *out, size_t len);
 
 /**
  * Apply the embedded migrations the database lacks, each in its own
@@ -257,15 +256,21 @@ int cp_db_profile_metrics(struct cp_db *db, int32_t profile_id, struct cp_db_met
 void cp_db_get_stats(struct cp_db *db, struct cp_db_stats *out);
 
 /**
- * The JSON device API, horus's: GET /d/list[?id=N], POST /d/create,
- * POST /d/update (a JSON object with "id" and the fields to change),
- * POST /d/delete (body {"id": N} or ?id=N).  Called from the HTTP
- * thread; it uses its own connection, so it never waits on the DB thread.
+ * The JSON device API, horus's (docs/argos-db.md, "Device API"):
+ * GET /d/list[?id=N], POST /d/create (a JSON object of fields),
+ * POST /d/update and /d/upsert (the fields and "id", or ?id=N),
+ * POST|DELETE /d/delete (?id=N or {"id": N}).  A write is checked by
+ * the devices file's rules (cp_device_check) in its transaction, and
+ * answers the row as stored; no reply holds a community, a key or the
+ * DSN.  Called from the HTTP threads; it uses its own session, with a
+ * statement timeout, so it never waits on the DB thread.  query_id is
+ * ?id= as the client gave it, or NULL; body need not end with a NUL.
  * *resp is malloc'd JSON (the caller frees it).
- * @return the HTTP status: 200, 201, 400 (bad JSON or field, with the
- *         reason), 404, 405, 503 (database unreachable).
+ * @return the HTTP status: 200, 201 (created), 400 (bad JSON, field or
+ *         value, with the reason), 404 (no such device or path), 405,
+ *         409 (duplicate), 500, 503 (database unreachable or busy).
  */
-int cp_db_api(struct cp_db *db, const char *method, const char *path, const char *body,
-	      size_t len, char **resp, size_t *resp_len);
+int cp_db_api(struct cp_db *db, const char *method, const char *path, const char *query_id,
+	      const char *body, size_t len, char **resp, size_t *resp_len);
 
 #endif

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "db_internal.h"
+#include "device_check.h"
 
 /* The columns of each kind of claim: SNMP polls and pings lease apart. */
 struct kind_cols {
@@ -140,6 +141,26 @@ set_labels(struct cp_db_claim *c, const char *s)
 	}
 }
 
+/* The row against the rules every device source shares (device_check.h). */
+static void
+check_claim(PGresult *r, int i, struct cp_db_claim *c)
+{
+	struct cp_device_check d = {
+		.hostname = PQgetvalue(r, i, 2),
+		.ip = c->ip,
+		.community = PQgetvalue(r, i, 4),
+		.alt_community = PQgetvalue(r, i, 5),
+		.snmp_version = !strcmp(PQgetvalue(r, i, 3), "1") ? 0 :
+				!strcmp(PQgetvalue(r, i, 3), "2c") ? 1 : -1,
+		.snmp_port = atoll(PQgetvalue(r, i, 6)),
+		.snmp_timeout_ms = atoll(PQgetvalue(r, i, 7)) * 1000,
+		.snmp_retries = atoll(PQgetvalue(r, i, 8)),
+		.snmp_max_repetitions = atoll(PQgetvalue(r, i, 9)),
+	};
+
+	cp_device_check(&d, c->refused, sizeof(c->refused));
+}
+
 static void
 row_to_claim(PGresult *r, int i, uint8_t kind, struct cp_db_claim *c)
 {
@@ -169,6 +190,7 @@ row_to_claim(PGresult *r, int i, uint8_t kind, struct cp_db_claim *c)
 	c->learnt_max_repetitions = PQgetisnull(r, i, 18) ? 0 :
 				    (uint16_t)atoi(PQgetvalue(r, i, 18));
 	c->alt_in_use = PQgetvalue(r, i, 19)[0] == 't';
+	check_claim(r, i, c);
 }
 
 /*

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "cp_http.h"
+#include "cp_redact.h"
+#include "cp_secret.h"
 #include "rw_internal.h"
 
 void
@@ -28,51 +30,27 @@ rw_conf_defaults(struct rw_conf *c)
 	c->check_at_start = RW_CHECK_REFUSE;
 }
 
-/* The first line of a secret file, without its newline.  The secret
- * itself never appears in a message. */
-static char *
-read_secret(const char *path, const char *what, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "r");
-	char line[4096];
-	size_t n;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot read the %s file %s: %s", what, path, strerror(errno));
-		return NULL;
-	}
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	n = strcspn(line, "\r\n");
-	line[n] = '\0';
-	if (n == 0) {
-		snprintf(err, errlen, "the %s file %s is empty", what, path);
-		return NULL;
-	}
-	return strdup(line);
-}
-
 /* Check one URL; on success set u->url and u->safe (no credentials). */
 static int
 check_url(struct rw_url *u, const char *url, char *err, size_t errlen)
 {
 	CURLU *h = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, shown[512];
 	int rc = -EINVAL;
 	size_t n;
 
 	if (h == NULL)
 		return -ENOMEM;
+	cp_redact(url, shown, sizeof(shown));
 	if (curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0') {
 		snprintf(err, errlen, "--remote-write '%s' is not a URL: want http://HOST:PORT/PATH "
-			 "or https://HOST:PORT/PATH", url);
+			 "or https://HOST:PORT/PATH", shown);
 		goto out;
 	}
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-		snprintf(err, errlen, "--remote-write '%s': the scheme must be http or https", url);
+		snprintf(err, errlen, "--remote-write '%s': the scheme must be http or https", shown);
 		goto out;
 	}
 	curl_url_get(h, CURLUPART_PORT, &port, 0);
@@ -147,10 +125,12 @@ rw_open(const struct rw_conf *c, char *err, size_t errlen)
 		goto err;
 	}
 	if (c->password_file &&
-	    (rw->secret = read_secret(c->password_file, "remote-write password", err, errlen)) == NULL)
+	    (rw->secret = cp_secret_read(c->password_file, "--rw-password-file", err,
+					 errlen)) == NULL)
 		goto err;
 	if (c->bearer_token_file) {
-		rw->secret = read_secret(c->bearer_token_file, "remote-write bearer token", err, errlen);
+		rw->secret = cp_secret_read(c->bearer_token_file, "--rw-bearer-token-file", err,
+					    errlen);
 		if (rw->secret == NULL)
 			goto err;
 		rw->bearer = 1;
@@ -328,9 +308,7 @@ rw_close(struct rw *rw)
 	free(rw->job);
 	free(rw->ca_file);
 	free(rw->user);
-	if (rw->secret)
-		explicit_bzero(rw->secret, strlen(rw->secret));
-	free(rw->secret);
+	cp_secret_free(rw->secret);
 	pthread_cond_destroy(&rw->cv);
 	pthread_mutex_destroy(&rw->mu);
 	free(rw);

@@ -70,10 +70,11 @@ psql_q "INSERT INTO devices (hostname, ip_address, snmp_timeout, snmp_retries,
 	       ('hole', '198.18.0.107', 1, 1, 5, 3, '', false, false, false, true)" >/dev/null ||
 	die "cannot insert the devices (is migration 005 applied?)"
 
+(umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/token")
 timeout -k 5 90 "$ARGOS" -l 0,1 --file-prefix dbag --no-pci --huge-unlink \
 	--vdev net_af_packet0,iface=argos0 -- --ip 198.18.0.2/24 --gateway 198.18.0.1 \
 	--dsn "$DSN" --db-snmp-freq 0.5 --db-ping-freq 0 --listen "127.0.0.1:$HTTP_PORT" \
-	--output "$WORK/out.jsonl" >"$WORK/argos.log" 2>&1 &
+	--api-token-file "$WORK/token" --output "$WORK/out.jsonl" >"$WORK/argos.log" 2>&1 &
 ARGOS_PID=$!
 CHILDREN+=($ARGOS_PID)
 wait_for_line "$WORK/argos.log" "argos: ready" 30 ||
@@ -129,7 +130,7 @@ expect "os-off: without snmp_allow_other_source the report says wrong-source" \
 	wait_until 10 reported
 id=$(col os-off id)
 curl -s -X POST -H 'Content-Type: application/json' \
-	-d "{\"id\": $id, \"snmp_allow_other_source\": true}" \
+	-H "Authorization: Bearer $(cat "$WORK/token")" -d "{\"id\": $id, \"snmp_allow_other_source\": true}" \
 	"http://127.0.0.1:$HTTP_PORT/d/update" >"$WORK/update.json"
 check "the device API sets snmp_allow_other_source ($(head -c 100 "$WORK/update.json"))" \
 	is os-off snmp_allow_other_source t

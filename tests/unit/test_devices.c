@@ -163,7 +163,7 @@ main(void)
 	bad("long alternate community", "id,hostname,ip_address,snmp_community,snmp_version,"
 	    "snmp_alternate_community\na,b,198.18.0.1,c,2c,"
 	    "0123456789012345678901234567890123456789012345678901234567890123456789\n", 2,
-	    "snmp_alternate_community is longer than 64");
+	    "snmp_alternate_community is longer than 63 bytes");
 	bad("missing file", "", 0, "no header");
 	bad("missing required column", "id,hostname,ip_address,snmp_version\n", 1,
 	    "required column 'snmp_community'");
@@ -186,8 +186,12 @@ main(void)
 	bad("unterminated quote", HDR "a,\"b,198.18.0.1,c,2c\n", 2, "unterminated quote");
 	bad("header only", HDR, 1, "no devices");
 	bad("long community", HDR "a,b,198.18.0.1,"
-	    "0123456789012345678901234567890123456789012345678901234567890123456789,2c\n", 2,
-	    "longer than 64");
+	    "0123456789012345678901234567890123456789012345678901234567890123,2c\n", 2,
+	    "snmp_community is longer than 63 bytes");
+	bad("loopback", HDR "a,b,127.0.0.1,c,2c\n", 2, "127.0.0.1 cannot be polled: loopback");
+	bad("multicast", HDR "a,b,224.0.0.1,c,2c\n", 2, "cannot be polled: multicast");
+	bad("broadcast", HDR "a,b,255.255.255.255,c,2c\n", 2, "cannot be polled: reserved");
+	bad("this network", HDR "a,b,0.0.0.0,c,2c\n", 2, "cannot be polled");
 	bad("good line then a bad one", HDR "a,b,198.18.0.1,c,2c\nb,b,198.18.0.2,c,2c,extra\n", 3,
 	    "6 fields");
 

@@ -133,7 +133,7 @@ SPORT=$(free_port)
 python3 "$HERE/stub_receiver.py" "$SPORT" "$WORK/stub429.log" 429-once >"$WORK/stub429.out" 2>&1 &
 PIDS+=("$!")
 wait_port "$SPORT" "$WORK/stub429.out"
-echo "s3cr3t-t0ken" >"$WORK/token"
+(umask 077; echo "s3cr3t-t0ken" >"$WORK/token")   # a secret file: not for every user
 t0=$(date +%s%N)
 "$FEED" --url "http://127.0.0.1:$SPORT/api/v1/write" --interfaces 2 \
 	--bearer-token-file "$WORK/token" >"$WORK/r429.out" 2>"$WORK/r429.err"

@@ -426,10 +426,14 @@ collect(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* One request to 127.0.0.1:port: method (NULL: GET, or POST with a
+ * body), body, its Content-Type and a bearer token (NULL: none). */
 static long
-get(int port, const char *path, const char *post, struct rw_buf *body)
+req(int port, const char *method, const char *path, const char *post, const char *ctype,
+    const char *token, struct rw_buf *body)
 {
-	char url[128];
+	char url[128], h1[128], h2[160];
+	struct curl_slist *hl = NULL;
 	CURL *e = curl_easy_init();
 	long code = 0;
 
@@ -442,32 +446,60 @@ get(int port, const char *path, const char *post, struct rw_buf *body)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, body);
 	if (post)
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, post);
+	if (method)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	if (ctype) {
+		snprintf(h1, sizeof(h1), "Content-Type: %s", ctype);
+		hl = curl_slist_append(hl, h1);
+	}
+	if (token) {
+		snprintf(h2, sizeof(h2), "Authorization: Bearer %s", token);
+		hl = curl_slist_append(hl, h2);
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
 	if (curl_easy_perform(e) == CURLE_OK)
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(e);
+	curl_slist_free_all(hl);
 	return code;
 }
 
-static int
-echo_api(void *ctx, const char *method, const char *path, const char *body, size_t len,
-	 char **resp, size_t *resp_len, int *status)
+static long
+get(int port, const char *path, struct rw_buf *body)
 {
-	(void)ctx;
+	return req(port, NULL, path, NULL, NULL, NULL, body);
+}
+
+static int
+echo_api(void *ctx, const struct cp_http_request *r, char **resp, size_t *resp_len, int *status)
+{
+	const char *id = cp_http_arg(r, "id");
+
+	(*(int *)ctx)++;
 	*resp = malloc(256);
-	*resp_len = (size_t)snprintf(*resp, 256, "{\"m\":\"%s\",\"p\":\"%s\",\"n\":%zu,\"b\":\"%s\"}",
-				     method, path, len, body);
+	*resp_len = (size_t)snprintf(*resp, 256, "{\"m\":\"%s\",\"p\":\"%s\",\"n\":%zu,\"b\":\"%s\","
+				     "\"id\":\"%s\"}", r->method, r->path, r->body_len, r->body,
+				     id ? id : "(none)");
 	*status = 200;
 	return 0;
 }
 
+/*
+ * The HTTP server in process: /metrics and the health endpoints for
+ * anyone; private routes off without a token, then 401 without the
+ * right one; a body that is not JSON 415 and one too large 413, before
+ * the handler is called; ?id= reaches the handler.
+ */
 static void
 test_http(void)
 {
+	static const char token[] = "0123456789abcdef-test-token";
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t al = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	char addr[64], err[256] = "";
+	int fd = socket(AF_INET, SOCK_STREAM, 0), calls = 0;
+	char addr[64], err[256] = "", *big;
 	struct rw_buf body = { 0 };
+	struct cp_http_conf conf = { 0 }, bad = { .listen = "nonsense" };
 	struct cp_http *h, *h2;
 	int port;
 
@@ -476,28 +508,62 @@ test_http(void)
 	port = ntohs(a.sin_port);
 	close(fd);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-	h = cp_http_start(addr, err, sizeof(err));
+	conf.listen = addr;
+	h = cp_http_start(&conf, err, sizeof(err));
 	CHECK(h != NULL, "the HTTP server listens on %s %s", addr, err);
 	if (h == NULL)
 		return;
-	h2 = cp_http_start(addr, err, sizeof(err));
+	h2 = cp_http_start(&conf, err, sizeof(err));
 	CHECK(h2 == NULL && strstr(err, "in use"), "a busy address is refused: %s", err);
-	CHECK(cp_http_start("nonsense", err, sizeof(err)) == NULL && strstr(err, "not an address"),
+	CHECK(cp_http_start(&bad, err, sizeof(err)) == NULL && strstr(err, "not an address"),
 	      "a malformed address is refused: %s", err);
+	CHECK(get(port, "/-/ready", &body) == 503, "/-/ready is 503 before the first metrics");
 	cp_http_set_metrics(h, "argos_up 1\n", 11);
-	CHECK(get(port, "/metrics", NULL, &body) == 200 && strcmp((char *)body.p, "argos_up 1\n") == 0,
-	      "/metrics serves the latest text");
+	CHECK(get(port, "/metrics", &body) == 200 && strncmp((char *)body.p, "argos_up 1\n", 11) == 0 &&
+	      strstr((char *)body.p, "argos_http_responses_total{code=\"503\"} 1"),
+	      "/metrics serves the latest text and the server's own counters (%s)", (char *)body.p);
 	cp_http_set_metrics(h, "argos_up 2\n", 11);
-	CHECK(get(port, "/metrics", NULL, &body) == 200 && strcmp((char *)body.p, "argos_up 2\n") == 0,
+	CHECK(get(port, "/metrics", &body) == 200 && strncmp((char *)body.p, "argos_up 2\n", 11) == 0,
 	      "/metrics follows cp_http_set_metrics");
-	CHECK(get(port, "/d/list", NULL, &body) == 404 && strstr((char *)body.p, "\"error\""),
-	      "without a handler /d/list is 404 with a JSON error");
-	CHECK(get(port, "/other", NULL, &body) == 404, "an unknown path is 404");
-	cp_http_set_device_api(h, echo_api, NULL);
-	CHECK(get(port, "/d/create", "{\"id\":\"x\"}", &body) == 200 &&
-	      strcmp((char *)body.p, "{\"m\":\"POST\",\"p\":\"/d/create\",\"n\":10,\"b\":\"{\"id\":\"x\"}\"}") == 0,
-	      "the device API handler gets method, path and body (%s)", (char *)body.p);
+	CHECK(get(port, "/-/healthy", &body) == 200 && get(port, "/-/ready", &body) == 200,
+	      "/-/healthy and /-/ready answer 200");
+	CHECK(req(port, "PUT", "/metrics", NULL, NULL, NULL, &body) == 405, "PUT /metrics is 405");
+	CHECK(get(port, "/d/list", &body) == 404 && strstr((char *)body.p, "--api-token-file"),
+	      "without a token /d/list is 404 saying how to enable it");
+	CHECK(get(port, "/other", &body) == 404, "an unknown path is 404");
 	cp_http_stop(h);
+
+	conf.api_token = strdup(token);
+	h = cp_http_start(&conf, err, sizeof(err));
+	CHECK(h != NULL, "the HTTP server starts again with a token: %s", err);
+	if (h == NULL)
+		return;
+	cp_http_route(h, "/d/", echo_api, &calls);
+	CHECK(get(port, "/d/list", &body) == 401, "no token: 401");
+	CHECK(req(port, NULL, "/d/list", NULL, NULL, "0123456789abcdef-test-tokeN", &body) == 401,
+	      "a wrong token: 401");
+	CHECK(req(port, NULL, "/d/create", "hostname=x", "application/x-www-form-urlencoded", NULL,
+		  &body) == 401, "a form POST without the token: 401");
+	CHECK(req(port, NULL, "/d/create", "hostname=x", "application/x-www-form-urlencoded", token,
+		  &body) == 415, "a form POST even with the token: 415");
+	CHECK(req(port, NULL, "/d/create", "{}", "text/plain", token, &body) == 415,
+	      "text/plain: 415");
+	big = malloc(CP_HTTP_BODY_MAX + 2);
+	memset(big, ' ', CP_HTTP_BODY_MAX + 1);
+	big[CP_HTTP_BODY_MAX + 1] = '\0';
+	CHECK(req(port, NULL, "/d/create", big, "application/json", token, &body) == 413,
+	      "a body over 64 KiB: 413");
+	free(big);
+	CHECK(calls == 0, "no refused request reached the handler (%d did)", calls);
+	CHECK(req(port, NULL, "/d/create", "{\"id\":\"x\"}", "application/json", token, &body) == 200 &&
+	      strcmp((char *)body.p, "{\"m\":\"POST\",\"p\":\"/d/create\",\"n\":10,\"b\":\"{\"id\":\"x\"}\","
+		     "\"id\":\"(none)\"}") == 0,
+	      "the handler gets method, path and body (%s)", (char *)body.p);
+	CHECK(req(port, "DELETE", "/d/delete?id=42", NULL, NULL, token, &body) == 200 &&
+	      strstr((char *)body.p, "\"p\":\"/d/delete\"") && strstr((char *)body.p, "\"id\":\"42\""),
+	      "?id= reaches the handler, the path comes without its query (%s)", (char *)body.p);
+	cp_http_stop(h);
+	free(conf.api_token);
 	rw_buf_free(&body);
 }
 
