@@ -16,7 +16,7 @@ source "$(dirname "$0")/v3_agent.sh"
 
 NS=argos-v3p
 SWPORT=v3p
-ADDR=198.18.0.70
+ADDR=198.18.0.120
 ROOTS="1.3.6.1.2.1.1 1.3.6.1.2.1.2.2.1 1.3.6.1.2.1.31.1.1.1"
 
 cleanup_test() {

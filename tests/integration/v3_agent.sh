@@ -48,7 +48,7 @@ v3_agent_conf() {   # v3_agent_conf NS ADDR: write $WORK/NS/snmpd.conf
 	{
 		echo "# snmpd for the SNMPv3 tests (tests/integration/v3_agent.sh)"
 		echo "agentAddress udp:$2:161"
-		echo "engineID $V3_ENGINE"
+		echo "exactEngineID $V3_ENGINE"
 		echo "sysName argos-v3"
 		echo "sysLocation argos testbed, SNMPv3 agent"
 		echo "rocommunity public"
