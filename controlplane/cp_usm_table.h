@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "argos_job.h"
 #include "argos_result.h"
@@ -77,6 +78,9 @@ void cp_usm_job(const struct cp_app *app, uint32_t idx, struct argos_job *j);
  * @return 1 when the record was taken (the sinks must not see it).
  */
 int cp_usm_record(struct cp_app *app, const struct argos_rec_hdr *h, uint64_t now);
+
+/** The summary's SNMPv3 line (nothing when no v3 device was polled). */
+void cp_usm_summary(const struct cp_app *app, FILE *f);
 
 /** The counters. */
 void cp_usm_get_stats(const struct cp_app *app, struct cp_usm_stats *out);

@@ -891,6 +891,7 @@ out_stop:
 			rc = 1;
 		cp_stats_summary(app.statf, app.lanes, app.n_lanes, fig.seconds, app.polls_ok,
 				 app.polls_failed, app.pings_done, app.ring_full);
+		cp_usm_summary(&app, app.statf);
 		if (app.cfg.summary_json &&
 		    cp_stats_json(app.cfg.summary_json, app.lanes, app.n_lanes, &fig) != 0) {
 			fprintf(stderr, "argos: --summary-json %s: %s\n", app.cfg.summary_json,

@@ -10,6 +10,7 @@
  * entry is.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,4 +410,18 @@ cp_usm_get_stats(const struct cp_app *app, struct cp_usm_stats *out)
 		memset(out, 0, sizeof(*out));
 	else
 		*out = app->usm->st;
+}
+
+void
+cp_usm_summary(const struct cp_app *app, FILE *f)
+{
+	struct cp_usm_stats st;
+
+	cp_usm_get_stats(app, &st);
+	if (st.entries == 0)
+		return;
+	fprintf(f, "  SNMPv3 engines discovered: %-4" PRIu64 " Keys localized: %-8" PRIu64
+		" Passphrases stretched: %-4" PRIu64 " Entries: %" PRIu32 " (taken back %" PRIu64
+		", key failures %" PRIu64 ")\n", st.discoveries, st.localizations,
+		st.ku_derivations, st.entries, st.evictions, st.key_failures);
 }
