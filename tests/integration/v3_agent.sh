@@ -65,8 +65,10 @@ v3_agent_conf() {   # v3_agent_conf NS ADDR: write $WORK/NS/snmpd.conf
 
 v3_agent_start() {   # v3_agent_start NS ADDR
 	local dir=$WORK/$1
-	ip netns exec "$1" env SNMP_PERSISTENT_DIR="$dir/persist" MIBS= \
-		snmpd -f -Lf "$dir/snmpd.log" -C -c "$dir/snmpd.conf" -I -smux \
+	# SNMPCONFPATH: no file of /etc/snmp, but the persistent one, where
+	# snmpd keeps its snmpEngineBoots across restarts (-C would skip it)
+	ip netns exec "$1" env SNMP_PERSISTENT_DIR="$dir/persist" SNMPCONFPATH="$dir/persist" MIBS= \
+		snmpd -f -Lf "$dir/snmpd.log" -c "$dir/snmpd.conf" -I -smux \
 		-p "$dir/snmpd.pid" </dev/null >>"$dir/snmpd.stdout" 2>&1 &
 	V3_AGENT_PID=$!
 	AGENT_PIDS+=("$V3_AGENT_PID")
