@@ -105,6 +105,13 @@ check "snmpd came back with snmpEngineBoots + 1 ($BOOTS0 -> $BOOTS1)" \
 check "good: two more polls after the restart within 20 s" \
 	wait_until 20 polls_at_least $((P1 + 2))
 
+# snmpd's own count of the messages it refused as out of its time
+# window since the restart: argos's first request after it (old boots)
+NITW=$(ip netns exec "$NS" env HOME="$WORK" SNMP_PERSISTENT_DIR="$WORK/client" MIBS= \
+	snmpget -v2c -c public -t 1 -r 2 -Oqv "$ADDR" 1.3.6.1.6.3.15.1.1.2.0)
+check "snmpd refused argos's old engine time after the restart and argos resynchronized ($NITW usmStatsNotInTimeWindows)" \
+	test "${NITW:-0}" -ge 1
+
 kill -TERM "$ARGOS_PID"
 for _ in $(seq 300); do kill -0 "$ARGOS_PID" 2>/dev/null || break; sleep 0.1; done
 wait "$ARGOS_PID"
