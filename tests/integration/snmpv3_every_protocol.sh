@@ -7,7 +7,8 @@
 # every varbind of the if-mib profile (system, ifTable, ifXTable) must
 # equal snmpbulkwalk -v3 of the same agent with the same user.  The
 # first poll of each device discovers the engine (counted), nothing is
-# reported as an error, and the summary counts 43 polls ok.
+# reported as an error, and the summary counts 43 polls ok.  Then the
+# same with two worker cores sharing the port.
 set -uo pipefail
 TEST=snmpv3_every_protocol
 source "$(dirname "$0")/lib.sh"
@@ -63,8 +64,32 @@ check "no error is reported for any v3 device" absent '"kind":"error"' "$WORK/ou
 check "the summary counts $NUSERS SNMP polls ok, none failed" \
 	grep -q "SNMP polls: $NUSERS ok, 0 failed" "$WORK/v3p.log"
 check "no results lost" grep -q 'Results-lost: 0' "$WORK/v3p.log"
+
+# Again with two worker cores (af_packet qpairs=2: the kernel spreads
+# the replies, argos steers each to the core whose request it answers).
+timeout -k 5 "${ARGOS_TIMEOUT:-90}" "$ARGOS" --lcores=0@0,1@0,2@1 -m 512 --file-prefix v3p2 \
+	--vdev net_af_packet0,iface=argos0,qpairs=2 -- --ip 198.18.0.2/24 \
+	--gateway 198.18.0.1 --devices "$WORK/devices.csv" --once --ping-count 0 \
+	--output "$WORK/out2.jsonl" >"$WORK/v3p2.log" 2>&1
+rc=$?
+expect "argos --once with two workers exits 0" \
+	"argos with two workers exited with $(status_name "$rc"): $(tail -3 "$WORK/v3p2.log" | tr '\n' ' ')" \
+	[ "$rc" = 0 ]
+check "two workers: the summary says 2 workers and counts $NUSERS SNMP polls ok, none failed" \
+	holds 'grep -q "argos summary: 2 worker" "$WORK/v3p2.log" && grep -q "SNMP polls: $NUSERS ok, 0 failed" "$WORK/v3p2.log"'
+for u in $(echo "$V3_USERS" | awk '{print $1}'); do
+	# shellcheck disable=SC2086
+	v3_walk "$NS" "$ADDR" "$u" $ROOTS >"$WORK/$u.after2" 2>/dev/null ||
+		die "snmpbulkwalk -v3 as $u failed after the two-worker poll"
+	check "two workers, $u: every varbind equals snmpbulkwalk -v3" \
+		python3 "$ROOT/tests/integration/walk_oracle.py" --jsonl "$WORK/out2.jsonl" \
+		--device-id "$u" --walk1 "$WORK/$u.after" --walk2 "$WORK/$u.after2"
+done
+check "two workers: no error is reported" absent '"kind":"error"' "$WORK/out2.jsonl"
+
 if [ "$FAILED" -gt 0 ]; then
 	echo "--- argos (last lines) ---"; grep -v '^EAL' "$WORK/v3p.log" | tail -25
+	echo "--- argos, two workers (last lines) ---"; grep -v '^EAL' "$WORK/v3p2.log" | tail -25
 	echo "--- snmpd (last lines) ---"; tail -10 "$WORK/$NS/snmpd.log"
 fi
 finish
