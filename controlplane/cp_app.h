@@ -29,6 +29,7 @@ struct cp_http;
 struct cp_dbmode;
 struct cp_metrics;
 struct cp_reload;
+struct cp_usm;
 
 /** What the control plane last saw of one device, and what it learnt
  *  of its agent for the next polls. */
@@ -74,6 +75,7 @@ struct cp_app {
 	struct rw *rw;               /* --remote-write, or NULL */
 	struct cp_http *http;        /* --listen, or NULL */
 	struct cp_dbmode *dbm;       /* --dsn, or NULL */
+	struct cp_usm *usm;          /* SNMPv3: credential table, engines (usm_table.c) */
 
 	/* --max-pps: a token bucket over the packets the cores send */
 	uint64_t pps_ms, pps_tx;     /* last refill, and the cores' tx then */

@@ -12,7 +12,8 @@
  * flags): snmp_disable_bulk, snmp_allow_other_source,
  * snmp_allow_nonincreasing_oids, snmp_walk_past_exceptions.  Each line
  * is parsed here, then meets the rules every device source shares
- * (device_check.h).
+ * (device_check.h).  SNMPv3 (snmp_version 3) takes the snmpv3_* columns
+ * of cp_usm_conf.h instead of a community.
  */
 #ifndef ARGOS_CP_DEVICES_H
 #define ARGOS_CP_DEVICES_H
@@ -21,6 +22,7 @@
 #include <stdint.h>
 
 #include "argos_job.h"
+#include "cp_usm_conf.h"
 
 #define CP_ID_MAX 64
 #define CP_HOSTNAME_MAX 256
@@ -32,7 +34,7 @@ struct cp_device {
 	char community[ARGOS_COMMUNITY_MAX + 1];
 	char alt_community[ARGOS_COMMUNITY_MAX + 1];  /* "": none */
 	uint16_t snmp_flags;         /* ARGOS_JOB_GETNEXT ... ARGOS_JOB_PAST_EXCEPTIONS */
-	uint8_t snmp_version;        /* 0 = v1, 1 = v2c */
+	uint8_t snmp_version;        /* 0 = v1, 1 = v2c, 3 = v3 */
 	uint16_t snmp_port;
 	uint32_t snmp_timeout_ms;
 	uint8_t snmp_retries;
@@ -42,6 +44,7 @@ struct cp_device {
 	uint32_t line;               /* where the file defined it */
 	uint16_t profile;            /* index in the cores' profile table, 0: --oids/if-mib */
 	int64_t db_id;               /* DB mode: devices.id */
+	struct cp_usm_conf usm;      /* snmp_version 3: the snmpv3_* columns */
 };
 
 /**

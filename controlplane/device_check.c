@@ -11,6 +11,7 @@
 
 #include "argos_job.h"
 #include "device_check.h"
+#include "cp_usm_conf.h"
 
 /* Why a week: a poll less often than that is a configuration mistake,
  * and it keeps every due time far from overflowing. */
@@ -86,8 +87,15 @@ cp_device_check(const struct cp_device_check *d, char *why, size_t len)
 	if (community_ok("snmp_community", d->community, why, len) ||
 	    community_ok("snmp_alternate_community", d->alt_community, why, len))
 		return -1;
-	if (d->snmp_version != 0 && d->snmp_version != 1) {
-		snprintf(why, len, "snmp_version: want 1 or 2c (SNMPv3 is not supported yet)");
+	if (d->snmp_version == 3 && d->usm == NULL) {
+		snprintf(why, len, "snmp_version: 3 needs the snmpv3_* columns, which only "
+			 "the devices file has so far");
+		return -1;
+	}
+	if (d->snmp_version == 3 && cp_usm_check(d->usm, why, len) != 0)
+		return -1;
+	if (d->snmp_version != 0 && d->snmp_version != 1 && d->snmp_version != 3) {
+		snprintf(why, len, "snmp_version: want 1, 2c or 3");
 		return -1;
 	}
 	if (d->snmp_timeout_ms < 10 || d->snmp_timeout_ms > 60000) {

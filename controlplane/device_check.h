@@ -15,7 +15,9 @@
  *   snmp_community           0 to ARGOS_COMMUNITY_LEN_MAX (63) bytes:
  *   snmp_alternate_community what a job record carries, refused and
  *                            never cut
- *   snmp_version             0 (v1) or 1 (v2c)
+ *   snmp_version             0 (v1), 1 (v2c), or 3 (v3) with usm set
+ *                            and meeting cp_usm_check (the devices
+ *                            file; the database has no v3 columns yet)
  *   snmp_port                1 to 65535
  *   snmp_timeout             10 ms to 60 s
  *   snmp_retries             0 to 10
@@ -31,13 +33,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cp_usm_conf;
+
 /** A device as its source gave it, values not yet narrowed. */
 struct cp_device_check {
 	const char *hostname;
 	uint32_t ip;                  /**< network byte order */
 	const char *community;
 	const char *alt_community;    /**< NULL or "": none */
-	int64_t snmp_version;         /**< 0 = v1, 1 = v2c, -1: the source's text was neither */
+	int64_t snmp_version;         /**< 0 = v1, 1 = v2c, 3 = v3, -1: the source's text was none */
+	const struct cp_usm_conf *usm; /**< v3: the snmpv3_* columns; NULL: the source has none */
 	int64_t snmp_port;
 	int64_t snmp_timeout_ms;
 	int64_t snmp_retries;

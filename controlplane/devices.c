@@ -24,7 +24,8 @@ enum col {
 	COL_PORT, COL_TIMEOUT, COL_RETRIES, COL_MAXREP, COL_POLLFREQ, COL_PINGFREQ,
 	COL_ALT_COMMUNITY, COL_DISABLE_BULK, COL_OTHER_SOURCE, COL_NONINCREASING,
 	COL_PAST_EXCEPTIONS,
-	COL_MAX
+	COL_V3,                       /* the snmpv3_* columns, in cp_usm_field order */
+	COL_MAX = COL_V3 + CP_USM_FIELDS
 };
 
 static const struct {
@@ -47,6 +48,14 @@ static const struct {
 	[COL_OTHER_SOURCE] = { "snmp_allow_other_source", 0 },
 	[COL_NONINCREASING] = { "snmp_allow_nonincreasing_oids", 0 },
 	[COL_PAST_EXCEPTIONS] = { "snmp_walk_past_exceptions", 0 },
+	[COL_V3 + CP_USM_LEVEL] = { "snmpv3_security_level", 0 },
+	[COL_V3 + CP_USM_USER] = { "snmpv3_auth_user", 0 },
+	[COL_V3 + CP_USM_AUTH_PROTO] = { "snmpv3_auth_proto", 0 },
+	[COL_V3 + CP_USM_AUTH_PASS] = { "snmpv3_auth_passwd", 0 },
+	[COL_V3 + CP_USM_PRIV_PROTO] = { "snmpv3_privacy_proto", 0 },
+	[COL_V3 + CP_USM_PRIV_PASS] = { "snmpv3_privacy_passwd", 0 },
+	[COL_V3 + CP_USM_CTX_NAME] = { "snmpv3_context_name", 0 },
+	[COL_V3 + CP_USM_CTX_ENGINE] = { "snmpv3_context_engine_id", 0 },
 };
 
 /* The job flag each leniency column sets. */
@@ -205,7 +214,8 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 			continue;
 		v = f[idx[c]];
 		if (*v == '\0') {
-			if (columns[c].required)
+			/* v3 devices have no community: checked below */
+			if (columns[c].required && c != COL_COMMUNITY)
 				return fail(l, "%s is empty", columns[c].name);
 			continue;   /* an empty optional field takes the default */
 		}
@@ -231,9 +241,10 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 				in.snmp_version = 0;
 			else if (!strcmp(v, "2c") || !strcmp(v, "v2c") || !strcmp(v, "2"))
 				in.snmp_version = 1;
+			else if (!strcmp(v, "3") || !strcmp(v, "v3"))
+				in.snmp_version = 3;
 			else
-				return fail(l, "snmp_version: '%s' is not 1 or 2c "
-					    "(SNMPv3 is not supported yet)", v);
+				return fail(l, "snmp_version: '%s' is not 1, 2c or 3", v);
 			break;
 		case COL_PORT:
 			if (whole_field(l, "snmp_port", v, &in.snmp_port))
@@ -282,12 +293,28 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 				d->snmp_flags |= col_flag[c];
 			break;
 		}
+		default:   /* the snmpv3_* columns */
+			if (cp_usm_set_field(&d->usm, (enum cp_usm_field)(c - COL_V3), v, why,
+					     sizeof(why)) != 0)
+				return fail(l, "%s", why);
+			break;
 		}
+	}
+	/* A v1/v2c device needs its community; a v3 one its snmpv3_*
+	 * columns (cp_device_check), and the others are ignored (horus
+	 * leaves them in every row). */
+	if (in.snmp_version != 3) {
+		memset(&d->usm, 0, sizeof(d->usm));
+		if (in.community == NULL)
+			return fail(l, "snmp_community is empty");
+	} else {
+		in.usm = &d->usm;
 	}
 	if (cp_device_check(&in, why, sizeof(why)) != 0)
 		return fail(l, "%s", why);
 	strcpy(d->hostname, in.hostname);
-	strcpy(d->community, in.community);
+	if (in.community != NULL)
+		strcpy(d->community, in.community);
 	if (in.alt_community != NULL)
 		strcpy(d->alt_community, in.alt_community);
 	d->ip = in.ip;

@@ -27,6 +27,13 @@ const char *const argos_err_names[ARGOS_ERR_MAX] = {
 	[ARGOS_ERR_EXCEPTION_IN_WALK] = "exception-in-walk",
 	[ARGOS_ERR_WALK_LOOP] = "walk-loop",
 	[ARGOS_ERR_BAD_DEVICE] = "bad-device",
+	[ARGOS_ERR_UNKNOWN_USER] = "unknown-user",
+	[ARGOS_ERR_WRONG_DIGEST] = "wrong-digest",
+	[ARGOS_ERR_DECRYPTION_ERROR] = "decryption-error",
+	[ARGOS_ERR_NOT_IN_TIME_WINDOW] = "not-in-time-window",
+	[ARGOS_ERR_UNSUPPORTED_SEC_LEVEL] = "unsupported-sec-level",
+	[ARGOS_ERR_UNKNOWN_ENGINE_ID] = "unknown-engine-id",
+	[ARGOS_ERR_UNKNOWN_CONTEXT] = "unknown-context",
 };
 
 const char *const argos_drop_names[ARGOS_DROP_MAX] = {
@@ -40,5 +47,11 @@ const char *const argos_drop_names[ARGOS_DROP_MAX] = {
 	[ARGOS_DROP_NOT_RESPONSE] = "not-response",
 	[ARGOS_DROP_BAD_CHECKSUM] = "bad-checksum",
 	[ARGOS_DROP_BACKPRESSURE] = "backpressure",
+	[ARGOS_DROP_UNKNOWN_ENGINE_ID] = "unknown-engine-id",
+	[ARGOS_DROP_UNKNOWN_USER] = "unknown-user",
+	[ARGOS_DROP_UNSUPPORTED_SEC_LEVEL] = "unsupported-sec-level",
+	[ARGOS_DROP_WRONG_DIGEST] = "wrong-digest",
+	[ARGOS_DROP_NOT_IN_TIME_WINDOW] = "not-in-time-window",
+	[ARGOS_DROP_DECRYPTION_ERROR] = "decryption-error",
 	[ARGOS_DROP_NOT_FOR_US] = "not-for-us",
 };

@@ -46,6 +46,7 @@
 #include "cp_redact.h"
 #include "cp_reload.h"
 #include "cp_tsc.h"
+#include "cp_usm_table.h"
 #include "rw.h"
 #include "cp_vdev.h"
 #include "cp_xdp.h"
@@ -168,6 +169,8 @@ make_job(const struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job 
 		j->port = d->snmp_port;
 		j->timeout_ms = d->snmp_timeout_ms;
 		cp_learn_job(app, idx, j);
+		if (d->snmp_version == 3)
+			cp_usm_job(app, idx, j);
 	} else {
 		j->ping_count = app->cfg.ping_count;
 		j->ping_interval_ms = app->cfg.ping_interval_ms;
@@ -365,6 +368,10 @@ drain_results(struct cp_app *app)
 				    h->device >= app->n_devs) {
 					app->bad_records++;
 					break;
+				}
+				if (cp_usm_record(app, h, now)) {   /* v3's own records */
+					off += size;
+					continue;
 				}
 				if (cp_sink_record(app, h) != 0)
 					app->bad_records++;
@@ -710,6 +717,10 @@ main(int argc, char **argv)
 		goto out;
 	if (app.dbm == NULL)     /* DB mode: agents on port 161 only (docs/setup.md) */
 		cp_xdp_set_agent_ports(app.devs, app.n_devs);
+	if (cp_usm_open(&app, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "argos: %s\n", msg);
+		goto out_port;
+	}
 
 	if (dp_port_init(app.cfg.port, (uint16_t)app.n_lanes, port, msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "argos: %s.  Devices given: %s\n", msg, devs);
@@ -724,6 +735,7 @@ main(int argc, char **argv)
 			goto out_port;
 		}
 	}
+	cp_usm_lanes(&app);
 	if (dp_lanes_setup(app.lanes, app.n_lanes, msg, sizeof(msg)) != 0 ||
 	    cp_xdp_configure(port, app.cfg.ip, app.cfg.src_port,
 			     (uint16_t)(app.cfg.src_port + app.n_lanes - 1), msg, sizeof(msg)) != 0) {
@@ -890,6 +902,7 @@ out_stop:
 			rc = 1;
 		cp_stats_summary(app.statf, app.lanes, app.n_lanes, fig.seconds, app.polls_ok,
 				 app.polls_failed, app.pings_done, app.ring_full);
+		cp_usm_summary(&app, app.statf);
 		if (app.cfg.summary_json &&
 		    cp_stats_json(app.cfg.summary_json, app.lanes, app.n_lanes, &fig) != 0) {
 			fprintf(stderr, "argos: --summary-json %s: %s\n", app.cfg.summary_json,
@@ -918,6 +931,7 @@ out_port:
 	cp_http_stop(app.http);
 	rw_close(app.rw);
 	cp_reload_close(&app);
+	cp_usm_close(&app);
 	dp_port_close(app.cfg.port);
 out:
 	cp_metrics_free(&metrics);

@@ -27,6 +27,7 @@
 
 #include "cp_app.h"
 #include "cp_reload.h"
+#include "cp_usm_table.h"
 #include "cp_xdp.h"
 
 #define GROWTH_MIN 65536    /* free slots at start, at least */
@@ -473,7 +474,8 @@ reload_devices(struct cp_app *app, uint64_t now)
 		fprintf(stderr, "argos: reload: %s; the devices loaded before are kept\n", msg);
 		return;
 	}
-	if (reload_table(app, v, n, now, &cnt, msg, sizeof(msg)) != 0) {
+	if (cp_usm_need(app, v, n, msg, sizeof(msg)) != 0 ||
+	    reload_table(app, v, n, now, &cnt, msg, sizeof(msg)) != 0) {
 		app->reload_failures++;
 		fprintf(stderr, "argos: reload: %s: %s; the devices loaded before are kept\n",
 			path, msg);

@@ -36,6 +36,7 @@
 #include "dp_lcore.h"
 #include "probe.h"
 #include "snmp_session.h"
+#include "snmp_v3.h"
 
 #define RTE_LOGTYPE_ARGOS RTE_LOGTYPE_USER1
 
@@ -453,5 +454,7 @@ dp_worker_main(void *arg)
 	dp_frag_teardown(lc);
 	if (lc->redirect != NULL)
 		worker_exit_report(lc);
+	if (lc->snmp != NULL)
+		snmp_v3_fini(lc->snmp);
 	return 0;
 }

@@ -1,6 +1,10 @@
 /*
  * probe_snmp.c - the SNMP probe module: GETs of scalars and walks of
- * subtrees, v1 and v2c, one session per device job.
+ * subtrees, v1, v2c and v3, one session per device job.
+ *
+ * SNMPv3 (snmp_v3.c) is a layer under the same steps: its engine
+ * discovery is a step of its own, and its sends and input go through
+ * the USM; a v3 retry carries a fresh msgID and request-id.
  *
  * A job runs as a sequence of steps, one request in flight at a time
  * (never more than one per device, to be gentle with agents):
@@ -65,7 +69,7 @@ snmp_init(struct dp_lcore *lc, uint32_t max_sessions)
 		return -ENOMEM;
 	inflight_init(&st->inflight, st->inflight.slots, n_slots,
 		      st->inflight.recent, INFLIGHT_RECENT);
-	if (snmp_addr_init(st, max_sessions) != 0)
+	if (snmp_addr_init(st, max_sessions) != 0 || snmp_v3_init(st) != 0)
 		return -ENOMEM;
 	st->n = max_sessions;
 	for (uint32_t i = 0; i < max_sessions; i++)
@@ -107,6 +111,8 @@ snmp_finish(struct dp_lcore *lc, uint32_t id, int ok)
 	struct snmp_session *s = &lc->snmp->s[id];
 	struct argos_rec_done *d;
 
+	if (s->version == SNMP_VERSION_3)
+		snmp_v3_end(lc, s);
 	d = dp_emit_done(lc, s->device, ARGOS_JOB_SNMP, ok, s->varbinds, s->errors,
 			 s->start_tsc);
 	if (d != NULL && snmp_uses_bulk(s)) {
@@ -147,6 +153,10 @@ snmp_transmit(struct dp_lcore *lc, uint32_t id)
 	 * attempt only: the timer retries, and ARP is asked again. */
 	if (dp_resolve(lc, dp_next_hop(lc, s->ip), &mac) != ARP_RESOLVED)
 		return;
+	if (s->version == SNMP_VERSION_3) {
+		snmp_v3_send(lc, s, &mac, &stamp);
+		return;
+	}
 	m = dp_frame_alloc(lc, &mac, s->ip, IPPROTO_UDP, sizeof(*udp) + s->req.len, &l4);
 	if (m == NULL)
 		return;
@@ -172,6 +182,34 @@ new_reqid(struct dp_lcore *lc, uint32_t id)
 	} while (inflight_insert(&lc->snmp->inflight, s->reqid, id) == -EEXIST);
 }
 
+void
+snmp_retransmit(struct dp_lcore *lc, uint32_t id)
+{
+	struct snmp_state *st = lc->snmp;
+	struct snmp_session *s = &st->s[id];
+
+	if (s->version == SNMP_VERSION_3) {
+		/* Never the same msgID twice; a late reply to the one before
+		 * is still taken (the id before that is forgotten). */
+		if (s->prev_reqid != 0)
+			inflight_remove(&st->inflight, s->prev_reqid, 0);
+		s->prev_reqid = s->reqid;
+		new_reqid(lc, id);
+	}
+	snmp_transmit(lc, id);
+}
+
+/* Encode a request of the session's version into req. */
+static int
+encode_step(const struct snmp_session *s, struct snmp_req *req, uint8_t pdu,
+	    const struct argos_oid *oids, unsigned n)
+{
+	if (s->version == SNMP_VERSION_3)
+		return snmp_v3_encode_step(s, req, pdu, s->max_rep, oids, n);
+	return snmp_encode_request(req, s->version, s->community, s->community_len, pdu,
+				   s->max_rep, oids, n);
+}
+
 /*
  * Encode the current step and send its first attempt with a fresh
  * request-id.  @return 0, or -1 when the step cannot be encoded (an
@@ -185,10 +223,9 @@ snmp_begin_step(struct dp_lcore *lc, uint32_t id, uint8_t pdu, const struct argo
 	struct snmp_session *s = &st->s[id];
 	int rc;
 
-	rc = snmp_encode_request(&s->req, s->version, s->community, s->community_len,
-				 pdu, s->max_rep, oids, n);
+	rc = encode_step(s, &s->req, pdu, oids, n);
 	if (rc != 0) {
-		snmp_report(lc, s, ARGOS_ERR_TOO_BIG, oids[0].sub, oids[0].len);
+		snmp_report(lc, s, ARGOS_ERR_TOO_BIG, n ? oids[0].sub : NULL, n ? oids[0].len : 0);
 		return -1;
 	}
 	new_reqid(lc, id);
@@ -232,8 +269,7 @@ snmp_resend_as_new(struct dp_lcore *lc, uint32_t id, int keep_prev)
 	}
 	/* Into a copy: a request that cannot be built leaves the step's
 	 * own bytes intact for its retries. */
-	if (n == 0 || snmp_encode_request(&req, s->version, s->community, s->community_len,
-					  pdu, s->max_rep, oids, n) != 0)
+	if ((n == 0 && !snmp_v3_discovering(&s->v3)) || encode_step(s, &req, pdu, oids, n) != 0)
 		return -1;
 	s->req = req;
 	if (keep_prev) {
@@ -261,6 +297,10 @@ snmp_next_step(struct dp_lcore *lc, uint32_t id)
 	const struct argos_profile *p = s->profile;
 	struct argos_oid chunk[SNMP_MAX_VARBINDS_PER_REQ];
 
+	if (s->version == SNMP_VERSION_3 && snmp_v3_discovering(&s->v3)) {
+		snmp_v3_discover(lc, id);
+		return;
+	}
 	while (s->step == STEP_GET) {
 		uint32_t idx[SNMP_MAX_VARBINDS_PER_REQ];
 		uint32_t n = get_chunk(s, idx);
@@ -347,6 +387,8 @@ snmp_start(struct dp_lcore *lc, const struct argos_job *job)
 	s->varbinds = 0;
 	s->errors = 0;
 	s->start_tsc = lc->now_tsc;
+	if (s->version == SNMP_VERSION_3)
+		snmp_v3_start(lc, s, job);
 	snmp_addr_insert(st, id);
 	try_first_step(lc, id);
 }
@@ -378,7 +420,7 @@ snmp_timer(struct dp_lcore *lc, uint32_t id)
 		 * devices into timeouts. */
 		s->bp_dropped = 0;
 		lc->st->backpressure_resent++;
-		snmp_transmit(lc, id);
+		snmp_retransmit(lc, id);
 		return;
 	}
 	snmp_attempt_timed_out(lc, id);

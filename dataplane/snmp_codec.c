@@ -182,6 +182,60 @@ parse_int32(const uint8_t **pp, const uint8_t *end, int32_t *out)
 	return 0;
 }
 
+int
+snmp_parse_int32(const uint8_t **pp, const uint8_t *end, int32_t *out)
+{
+	if (pp == NULL || *pp == NULL || end == NULL || out == NULL || *pp > end)
+		return -EBADMSG;
+	return parse_int32(pp, end, out);
+}
+
+/*
+ * Beyond the header's contract: the PDU must fill exactly len bytes, the
+ * varbind list must end where it ends, and only r's PDU fields are set,
+ * and only on success.
+ */
+int
+snmp_parse_pdu(const uint8_t *pdu, size_t len, struct snmp_reply *r)
+{
+	const uint8_t *p = pdu, *end = pdu + len;
+	struct snmp_reply out;
+	struct snmp_tlv t;
+	size_t l;
+	u_char type;
+
+	if (pdu == NULL || r == NULL)
+		return -EBADMSG;
+	if (snmp_tlv_peek(p, len, &t) || t.hlen + t.clen != len)
+		return -EBADMSG;
+	l = t.hlen + t.clen;
+	p = asn_parse_header(nc(p), &l, &type);
+	if (p == NULL)
+		return -EBADMSG;
+	out.pdu_type = type;
+
+	if (parse_int32(&p, end, &out.request_id) ||
+	    parse_int32(&p, end, &out.error_status) ||
+	    parse_int32(&p, end, &out.error_index))
+		return -EBADMSG;
+
+	/* Varbind list header only; it too must end with the PDU. */
+	if (snmp_tlv_peek(p, (size_t)(end - p), &t) || t.tag != T_SEQUENCE ||
+	    p + t.hlen + t.clen != end)
+		return -EBADMSG;
+	l = t.hlen + t.clen;
+	p = asn_parse_sequence(nc(p), &l, &type, T_SEQUENCE, "varbind list");
+	if (p == NULL)
+		return -EBADMSG;
+	r->pdu_type = out.pdu_type;
+	r->request_id = out.request_id;
+	r->error_status = out.error_status;
+	r->error_index = out.error_index;
+	r->vbl = p;
+	r->vbl_len = t.clen;
+	return 0;
+}
+
 /*
  * Beyond the header's contract: the message must fill exactly len
  * bytes, the PDU and the varbind list must each end where the message
@@ -224,29 +278,8 @@ snmp_parse_reply(const uint8_t *pkt, size_t len, struct snmp_reply *r)
 	p = out.community + l;
 
 	/* PDU, of any tag; it must end where the message ends. */
-	if (snmp_tlv_peek(p, (size_t)(end - p), &t) || p + t.hlen + t.clen != end)
+	if (snmp_parse_pdu(p, (size_t)(end - p), &out) != 0)
 		return -EBADMSG;
-	l = t.hlen + t.clen;
-	p = asn_parse_header(nc(p), &l, &type);
-	if (p == NULL)
-		return -EBADMSG;
-	out.pdu_type = type;
-
-	if (parse_int32(&p, end, &out.request_id) ||
-	    parse_int32(&p, end, &out.error_status) ||
-	    parse_int32(&p, end, &out.error_index))
-		return -EBADMSG;
-
-	/* Varbind list header only; it too must end with the message. */
-	if (snmp_tlv_peek(p, (size_t)(end - p), &t) || t.tag != T_SEQUENCE ||
-	    p + t.hlen + t.clen != end)
-		return -EBADMSG;
-	l = t.hlen + t.clen;
-	p = asn_parse_sequence(nc(p), &l, &type, T_SEQUENCE, "varbind list");
-	if (p == NULL)
-		return -EBADMSG;
-	out.vbl = p;
-	out.vbl_len = t.clen;
 
 	*r = out;
 	return 0;
@@ -418,30 +451,21 @@ seq_set_len(u_char *hdr, u_char type, size_t content_len)
 }
 
 int
-snmp_encode_request(struct snmp_req *req, int version,
-		    const uint8_t *community, size_t community_len,
-		    uint8_t pdu_type, uint32_t max_rep,
-		    const struct argos_oid *oids, unsigned n)
+snmp_encode_pdu(uint8_t *buf, size_t room, uint8_t pdu_type, uint32_t max_rep,
+		const struct argos_oid *oids, unsigned n, size_t *len, size_t *reqid_off)
 {
-	u_char *buf, *p, *msg, *pdu, *vbl;
-	size_t left;
+	u_char *p, *pdu, *vbl;
+	size_t left = room;
 	long v;
 
-	if (req == NULL)
-		return -EINVAL;
-	req->len = 0;   /* a failed call leaves nothing that could be sent */
-	if (oids == NULL || n == 0 ||
-	    n > SNMP_MAX_VARBINDS_PER_REQ || community_len > 255 ||
-	    (community == NULL && community_len != 0))
-		return -EINVAL;
-	if (version != SNMP_VERSION_1 && version != SNMP_VERSION_2C)
+	if (buf == NULL || len == NULL || reqid_off == NULL || n > SNMP_MAX_VARBINDS_PER_REQ ||
+	    (oids == NULL && n != 0))
 		return -EINVAL;
 	if (pdu_type != SNMP_PDU_GET && pdu_type != SNMP_PDU_GETNEXT &&
 	    pdu_type != SNMP_PDU_GETBULK)
 		return -EINVAL;
-	/* max-repetitions is an INTEGER (0..2^31-1), and v2c only. */
-	if (pdu_type == SNMP_PDU_GETBULK &&
-	    (version != SNMP_VERSION_2C || max_rep > INT32_MAX))
+	/* max-repetitions is an INTEGER (0..2^31-1). */
+	if (pdu_type == SNMP_PDU_GETBULK && max_rep > INT32_MAX)
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++)
 		if (!oid_encodable(&oids[i]))
@@ -449,30 +473,18 @@ snmp_encode_request(struct snmp_req *req, int version,
 
 	/*
 	 * The arguments are valid, so from here a NULL from net-snmp can
-	 * only mean the buffer is full.
+	 * only mean the buffer is full.  Sequence lengths are written as 0
+	 * and set once known.
 	 */
-	buf = req->buf;
-	left = sizeof(req->buf);
-
-	/* Sequence lengths are written as 0 and set once known. */
-	msg = buf;
-	p = asn_build_sequence(msg, &left, T_SEQUENCE, 0);
-	v = version;
-	if (p)
-		p = asn_build_int(p, &left, SNMP_T_INTEGER, &v, sizeof(v));
-	if (p)
-		p = asn_build_string(p, &left, SNMP_T_OCTETSTR, community,
-				     community_len);
-	pdu = p;
-	if (p)
-		p = asn_build_sequence(p, &left, pdu_type, 0);
+	pdu = buf;
+	p = asn_build_sequence(pdu, &left, pdu_type, 0);
 	/* 0x7fffffff needs exactly four content bytes: see snmp_patch_reqid. */
 	v = SNMP_REQID_MAX;
 	if (p)
 		p = asn_build_int(p, &left, SNMP_T_INTEGER, &v, sizeof(v));
 	if (p == NULL)
 		return -EMSGSIZE;
-	req->reqid_off = (uint16_t)(p - 4 - buf);
+	*reqid_off = (size_t)(p - 4 - buf);
 
 	v = 0;          /* error-status, or non-repeaters for GETBULK */
 	p = asn_build_int(p, &left, SNMP_T_INTEGER, &v, sizeof(v));
@@ -496,6 +508,52 @@ snmp_encode_request(struct snmp_req *req, int version,
 
 	seq_set_len(vbl, T_SEQUENCE, (size_t)(p - vbl) - SEQ_HDR_LEN);
 	seq_set_len(pdu, pdu_type, (size_t)(p - pdu) - SEQ_HDR_LEN);
+	*len = (size_t)(p - buf);
+	return 0;
+}
+
+int
+snmp_encode_request(struct snmp_req *req, int version,
+		    const uint8_t *community, size_t community_len,
+		    uint8_t pdu_type, uint32_t max_rep,
+		    const struct argos_oid *oids, unsigned n)
+{
+	u_char *buf, *p, *msg;
+	size_t left, pdu_len, reqid_off;
+	long v;
+	int rc;
+
+	if (req == NULL)
+		return -EINVAL;
+	req->len = 0;   /* a failed call leaves nothing that could be sent */
+	if (oids == NULL || n == 0 || community_len > 255 ||
+	    (community == NULL && community_len != 0))
+		return -EINVAL;
+	if (version != SNMP_VERSION_1 && version != SNMP_VERSION_2C)
+		return -EINVAL;
+	/* GETBULK is v2c only. */
+	if (pdu_type == SNMP_PDU_GETBULK && version != SNMP_VERSION_2C)
+		return -EINVAL;
+
+	buf = req->buf;
+	left = sizeof(req->buf);
+
+	/* The message's length is written as 0 and set once known. */
+	msg = buf;
+	p = asn_build_sequence(msg, &left, T_SEQUENCE, 0);
+	v = version;
+	if (p)
+		p = asn_build_int(p, &left, SNMP_T_INTEGER, &v, sizeof(v));
+	if (p)
+		p = asn_build_string(p, &left, SNMP_T_OCTETSTR, community,
+				     community_len);
+	if (p == NULL)
+		return -EMSGSIZE;
+	rc = snmp_encode_pdu(p, left, pdu_type, max_rep, oids, n, &pdu_len, &reqid_off);
+	if (rc != 0)
+		return rc;
+	req->reqid_off = (uint16_t)(p - buf + reqid_off);
+	p += pdu_len;
 	seq_set_len(msg, T_SEQUENCE, (size_t)(p - msg) - SEQ_HDR_LEN);
 	req->len = (uint16_t)(p - buf);
 	return 0;

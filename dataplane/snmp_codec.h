@@ -67,9 +67,11 @@ snmp_tlv_peek(const uint8_t *p, size_t left, struct snmp_tlv *t)
 #define SNMP_PDU_GETNEXT  0xA1
 #define SNMP_PDU_RESPONSE 0xA2
 #define SNMP_PDU_GETBULK  0xA5
+#define SNMP_PDU_REPORT   0xA8
 
 #define SNMP_VERSION_1  0
 #define SNMP_VERSION_2C 1
+#define SNMP_VERSION_3  3   /* msgVersion; the message is snmp_v3_codec.h's */
 
 /* error-status values (RFC 3416 section 3) that argos reacts to. */
 #define SNMP_ERR_NOERROR    0
@@ -120,6 +122,26 @@ int snmp_encode_request(struct snmp_req *req, int version,
 			uint8_t pdu_type, uint32_t max_rep,
 			const struct argos_oid *oids, unsigned n);
 
+/**
+ * Encode only the PDU of a GET, GETNEXT or GETBULK request into buf
+ * (room bytes), request-id 0x7fffffff: what snmp_encode_request wraps
+ * in a v1/v2c message, and the v3 codec in a scoped PDU.  n may be 0
+ * (an empty varbind list: SNMPv3's engine discovery).
+ * @return 0 with *len the bytes written and *reqid_off the offset of the
+ *         request-id's 4 content bytes in buf; -EINVAL for a bad
+ *         argument; -EMSGSIZE when it does not fit.
+ */
+int snmp_encode_pdu(uint8_t *buf, size_t room, uint8_t pdu_type, uint32_t max_rep,
+		    const struct argos_oid *oids, unsigned n, size_t *len, size_t *reqid_off);
+
+/**
+ * Decode the INTEGER TLV at *pp (at most end - *pp bytes) into *out and
+ * advance *pp past it.
+ * @return 0, or -EBADMSG (not an INTEGER, beyond end, or outside
+ *         [-2^31, 2^31-1]); *pp does not move then.
+ */
+int snmp_parse_int32(const uint8_t **pp, const uint8_t *end, int32_t *out);
+
 /** Write reqid (in [SNMP_REQID_MIN, SNMP_REQID_MAX]) into pkt at off. */
 static inline void
 snmp_patch_reqid(uint8_t *pkt, uint16_t off, uint32_t reqid)
@@ -142,6 +164,15 @@ struct snmp_reply {
 	const uint8_t *vbl;         /**< varbind list contents, in the packet */
 	size_t vbl_len;
 };
+
+/**
+ * Parse a PDU's header (of any tag) that fills exactly len bytes, up to
+ * the start of its varbind list: r's pdu_type, request_id,
+ * error_status, error_index, vbl and vbl_len.  What snmp_parse_reply
+ * does after the community, and the v3 codec inside a scoped PDU.
+ * @return 0, or -EBADMSG (r untouched).
+ */
+int snmp_parse_pdu(const uint8_t *pdu, size_t len, struct snmp_reply *r);
 
 /**
  * Parse the message and PDU headers of a reply, up to the start of the

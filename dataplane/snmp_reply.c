@@ -5,7 +5,8 @@
  *
  * snmp_input() is the SNMP module's input callback (probe_snmp.c holds
  * the module): it validates a datagram cheaply, in order (UDP port,
- * SNMP header, request-id, source, community), drops it by reason, and
+ * SNMP header, request-id, source, community; a v3 message goes to
+ * snmp_v3.c after the UDP port), drops it by reason, and
  * decodes the varbinds of a matched reply only when the core has room
  * for every record the reply can make (back-pressure, dp_lcore.h).
  * A reply to a walk step goes on to snmp_walk.c.
@@ -24,6 +25,7 @@
 #include "dp_lcore.h"
 #include "snmp_codec.h"
 #include "snmp_session.h"
+#include "snmp_v3_codec.h"
 
 void
 snmp_emit_varbind(struct dp_lcore *lc, struct snmp_session *s, const struct snmp_varbind *vb)
@@ -151,9 +153,8 @@ got_get(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
 	snmp_next_step(lc, id);
 }
 
-/* Drop a reply that matched session s by request-id, noting why on it. */
-static void
-drop_matched(struct dp_lcore *lc, struct snmp_session *s, enum argos_drop why)
+void
+snmp_drop_matched(struct dp_lcore *lc, struct snmp_session *s, enum argos_drop why)
 {
 	lc->st->drop[why]++;
 	s->noted = (uint8_t)argos_drop_err(why);
@@ -184,7 +185,6 @@ snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 	struct snmp_reply r;
 	uint32_t udp_len;
 	int64_t id;
-	int prev;
 
 	udp_len = rte_be_to_cpu_16(udp->dgram_len);
 	if (udp_len < sizeof(*udp) || udp_len > l4_len) {
@@ -193,6 +193,11 @@ snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 	}
 	if (udp->dst_port != rte_cpu_to_be_16(lc->snmp_sport)) {
 		lc->st->drop[ARGOS_DROP_WRONG_PORT]++;
+		return;
+	}
+	if (snmp_msg_version(l4 + sizeof(*udp), udp_len - sizeof(*udp)) == SNMP_VERSION_3) {
+		snmp_v3_input(lc, ip, rte_be_to_cpu_16(udp->src_port), l4 + sizeof(*udp),
+			      udp_len - sizeof(*udp));
 		return;
 	}
 	if (snmp_parse_reply(l4 + sizeof(*udp), udp_len - sizeof(*udp), &r) != 0) {
@@ -222,48 +227,58 @@ snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 	/* Agents behind VRRP or answering from a loopback reply from
 	 * another address: taken only when the device opted in. */
 	if (ip->src_addr != s->ip && !(s->flags & ARGOS_JOB_ANY_SOURCE)) {
-		drop_matched(lc, s, ARGOS_DROP_WRONG_SOURCE);
+		snmp_drop_matched(lc, s, ARGOS_DROP_WRONG_SOURCE);
 		return;
 	}
 	if (udp->src_port != rte_cpu_to_be_16(s->port)) {
-		drop_matched(lc, s, ARGOS_DROP_WRONG_PORT);
+		snmp_drop_matched(lc, s, ARGOS_DROP_WRONG_PORT);
 		return;
 	}
 	if (r.version != s->version) {
-		drop_matched(lc, s, ARGOS_DROP_WRONG_VERSION);
+		snmp_drop_matched(lc, s, ARGOS_DROP_WRONG_VERSION);
 		return;
 	}
 	if (r.community_len != s->community_len ||
 	    memcmp(r.community, s->community, s->community_len) != 0) {
-		drop_matched(lc, s, ARGOS_DROP_WRONG_COMMUNITY);
+		snmp_drop_matched(lc, s, ARGOS_DROP_WRONG_COMMUNITY);
 		return;
 	}
+	snmp_take_reply(lc, (uint32_t)id, &r, udp_len - sizeof(*udp));
+}
+
+void
+snmp_take_reply(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r, uint32_t payload)
+{
+	struct snmp_state *st = lc->snmp;
+	struct snmp_session *s = &st->s[id];
+	int prev;
+
 	/* Last, so that only a reply we would take counts here, and before
 	 * anything of the session is touched: the request stays in flight
 	 * and its timer resends it, as if the reply had been lost. */
-	if (!dp_results_room(lc, SNMP_REPLY_BYTES(udp_len - sizeof(*udp)))) {
+	if (!dp_results_room(lc, SNMP_REPLY_BYTES(payload))) {
 		lc->st->drop[ARGOS_DROP_BACKPRESSURE]++;
 		s->bp_dropped = 1;
 		return;
 	}
 
 	lc->st->snmp_matched++;
-	prev = (uint32_t)r.request_id != s->reqid;
+	prev = (uint32_t)r->request_id != s->reqid;
 	/* Karn (dp_ids.h): only a reply to the request in flight, once its
 	 * last attempt has left, times a round trip; one to the request
 	 * before a shrink (prev) would be timed from the wrong departure. */
 	if (!prev && s->sent_tsc != 0)
 		dp_rtt_count(lc, lc->rx_tsc - s->sent_tsc);
 	snmp_forget_reqids(st, s, 1);
-	tw_cancel(&lc->wheel, (uint32_t)id);
+	tw_cancel(&lc->wheel, id);
 	s->answered = 1;
 	maxrep_answered(s, prev);
 	if (s->step == STEP_GET) {
-		got_get(lc, (uint32_t)id, &r);
+		got_get(lc, id, r);
 		return;
 	}
-	if (snmp_got_walk(lc, (uint32_t)id, &r, udp_len - sizeof(*udp))) {
+	if (snmp_got_walk(lc, id, r, payload)) {
 		s->oid_idx++;
-		snmp_next_step(lc, (uint32_t)id);
+		snmp_next_step(lc, id);
 	}
 }

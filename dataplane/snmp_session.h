@@ -12,16 +12,20 @@
 #include <rte_ip.h>
 
 #include "argos_maxrep.h"
+#include "argos_usm.h"
 #include "dp_lcore.h"
 #include "snmp_codec.h"
+#include "snmp_v3.h"
 
 /*
  * The records one job can still write when it ends, whatever the reply
  * in hand: an error about every OID of the profile (each step that
  * cannot be encoded is reported and skipped), two more (the reply's own
- * verdict: malformed, walk-limit, a v1 noSuchName) and the DONE record.
+ * verdict: malformed, walk-limit, a v1 noSuchName), v3's engine record
+ * and the DONE record.
  */
-#define SNMP_END_BYTES ((ARGOS_PROFILE_MAX_OIDS + 2) * DP_ERR_REC_MAX + DP_DONE_REC)
+#define SNMP_END_BYTES ((ARGOS_PROFILE_MAX_OIDS + 2) * DP_ERR_REC_MAX + \
+			sizeof(struct argos_rec_usm) + DP_DONE_REC)
 
 /*
  * The records a reply of payload bytes can make, at most: its varbinds'
@@ -125,8 +129,9 @@ struct snmp_session {
 	uint32_t loop_steps;   /* requests since the checkpoint */
 	uint32_t loop_span;    /* requests between checkpoints (doubles) */
 
+	struct snmp_v3_sess v3;    /* SNMPv3 only (snmp_v3.c) */
 	struct argos_oid cursor;   /* walk position */
-	struct snmp_req req;       /* the step's encoded request */
+	struct snmp_req req;       /* the step's encoded request (v3: its scoped PDU) */
 };
 
 /* The sessions by agent address (snmp_addr.c): the drops that happen
@@ -144,6 +149,7 @@ struct snmp_state {
 	uint32_t busy;
 	struct inflight_table inflight;
 	struct snmp_addr_table by_addr;
+	struct snmp_v3_core v3;
 };
 
 static inline int
@@ -169,11 +175,11 @@ get_chunk(const struct snmp_session *s, uint32_t idx[SNMP_MAX_VARBINDS_PER_REQ])
 	return n;
 }
 
-/** 1 when the session's walks use GETBULK: v2c, bulk not disabled. */
+/** 1 when the session's walks use GETBULK: v2c or v3, bulk not disabled. */
 static inline int
 snmp_uses_bulk(const struct snmp_session *s)
 {
-	return s->version == SNMP_VERSION_2C && !(s->flags & ARGOS_JOB_GETNEXT);
+	return s->version != SNMP_VERSION_1 && !(s->flags & ARGOS_JOB_GETNEXT);
 }
 
 /** The PDU of the session's walk steps. */
@@ -207,8 +213,30 @@ void snmp_next_step(struct dp_lcore *lc, uint32_t id);
  */
 int snmp_resend_as_new(struct dp_lcore *lc, uint32_t id, int keep_prev);
 
-/** Put the step's request on the wire again (a retry: same bytes, same id). */
+/** Put the step's request on the wire (v1/v2c: the same bytes, the same
+ *  id at every attempt; v3: encrypted and authenticated anew). */
 void snmp_transmit(struct dp_lcore *lc, uint32_t id);
+
+/**
+ * Send the step's request again (a retry, or a resend after a reply
+ * dropped for back-pressure): v1/v2c the same bytes and request-id;
+ * v3 a fresh msgID and request-id, the previous one kept in flight so
+ * that a late reply to it is still taken.
+ */
+void snmp_retransmit(struct dp_lcore *lc, uint32_t id);
+
+/**
+ * A matched reply that passed its version's checks (community, or v3's
+ * security): take it unless the core has no room for what it can make
+ * (back-pressure: dropped, resent at the timeout), then hand it to the
+ * GET or walk step.  payload is the datagram's UDP payload length.
+ */
+void snmp_take_reply(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r,
+		     uint32_t payload);
+
+/** Drop a reply that matched session s by request-id (msgID), counting
+ *  why and noting it on the session for its timeout. */
+void snmp_drop_matched(struct dp_lcore *lc, struct snmp_session *s, enum argos_drop why);
 
 /** The job's end waits for room for its records: its timer fires again
  *  in a millisecond (back-pressure, dp_lcore.h). */

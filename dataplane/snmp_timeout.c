@@ -15,7 +15,8 @@
  *      yet asks for one repetition: a device that only loses large
  *      replies is then told apart from a dead one, at no extra request.
  *   3. A retry, while the device's retries last: the same bytes, the
- *      same request-id, so a late reply to any attempt is taken.
+ *      same request-id, so a late reply to any attempt is taken (v3: a
+ *      fresh msgID and request-id, the previous one still taken).
  *   4. The job's first request unanswered with its first community, and
  *      the job has an alternate (horus's snmp_alternate_community): the
  *      same request with the alternate, with a full set of attempts.
@@ -107,7 +108,7 @@ snmp_attempt_timed_out(struct dp_lcore *lc, uint32_t id)
 			lc->st->snmp_retries++;
 			if (shrink_and_resend(lc, id, 1) == 0)
 				return;
-			snmp_transmit(lc, id);
+			snmp_retransmit(lc, id);
 			return;
 		}
 	}
@@ -124,7 +125,7 @@ snmp_attempt_timed_out(struct dp_lcore *lc, uint32_t id)
 	if (s->attempt < s->retries) {
 		s->attempt++;
 		lc->st->snmp_retries++;
-		snmp_transmit(lc, id);
+		snmp_retransmit(lc, id);
 		return;
 	}
 	if (switch_community(lc, id))

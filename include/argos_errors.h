@@ -49,6 +49,18 @@ enum argos_err {
 	                                 came back to where it had been */
 	ARGOS_ERR_BAD_DEVICE,         /* the device breaks argos's rules (a database row
 	                                 written by hand): not polled */
+	/* SNMPv3, named as USM names them (RFC 3414 3.2): the agent's Report
+	 * said so, or every reply was dropped for that reason (the drop of
+	 * the same name). */
+	ARGOS_ERR_UNKNOWN_USER,       /* usmStatsUnknownUserNames */
+	ARGOS_ERR_WRONG_DIGEST,       /* usmStatsWrongDigests: a wrong auth passphrase */
+	ARGOS_ERR_DECRYPTION_ERROR,   /* usmStatsDecryptionErrors: a wrong priv one */
+	ARGOS_ERR_NOT_IN_TIME_WINDOW, /* usmStatsNotInTimeWindows, again after the resync */
+	ARGOS_ERR_UNSUPPORTED_SEC_LEVEL, /* usmStatsUnsupportedSecLevels */
+	ARGOS_ERR_UNKNOWN_ENGINE_ID,  /* usmStatsUnknownEngineIDs, again after the
+	                                 rediscovery, or a discovery without answer */
+	ARGOS_ERR_UNKNOWN_CONTEXT,    /* snmpUnknownContexts, snmpUnavailableContexts:
+	                                 snmpv3_context_name is not the agent's */
 	ARGOS_ERR_MAX
 };
 
@@ -66,6 +78,14 @@ enum argos_drop {
 	ARGOS_DROP_BACKPRESSURE,      /* matched reply, no room for its records yet:
 	                                 the control plane is behind; the request
 	                                 is sent again at its timeout */
+	/* SNMPv3 replies to a request in flight that fail USM's checks
+	 * (RFC 3414 3.2), in the order they are made: */
+	ARGOS_DROP_UNKNOWN_ENGINE_ID, /* another msgAuthoritativeEngineID */
+	ARGOS_DROP_UNKNOWN_USER,      /* another msgUserName */
+	ARGOS_DROP_UNSUPPORTED_SEC_LEVEL, /* a response at another security level */
+	ARGOS_DROP_WRONG_DIGEST,      /* the HMAC does not verify */
+	ARGOS_DROP_NOT_IN_TIME_WINDOW, /* authentic, but too old (a replay) */
+	ARGOS_DROP_DECRYPTION_ERROR,  /* the scoped PDU does not decrypt to one */
 	ARGOS_DROP_NOT_FOR_US,        /* other L2/L3 traffic on the port; stays last,
 	                                 scripts read it at the end of the line */
 	ARGOS_DROP_MAX
@@ -97,6 +117,18 @@ argos_drop_err(enum argos_drop d)
 		return ARGOS_ERR_NOT_RESPONSE;
 	case ARGOS_DROP_BAD_CHECKSUM:
 		return ARGOS_ERR_BAD_CHECKSUM;
+	case ARGOS_DROP_UNKNOWN_ENGINE_ID:
+		return ARGOS_ERR_UNKNOWN_ENGINE_ID;
+	case ARGOS_DROP_UNKNOWN_USER:
+		return ARGOS_ERR_UNKNOWN_USER;
+	case ARGOS_DROP_UNSUPPORTED_SEC_LEVEL:
+		return ARGOS_ERR_UNSUPPORTED_SEC_LEVEL;
+	case ARGOS_DROP_WRONG_DIGEST:
+		return ARGOS_ERR_WRONG_DIGEST;
+	case ARGOS_DROP_NOT_IN_TIME_WINDOW:
+		return ARGOS_ERR_NOT_IN_TIME_WINDOW;
+	case ARGOS_DROP_DECRYPTION_ERROR:
+		return ARGOS_ERR_DECRYPTION_ERROR;
 	default:
 		return ARGOS_ERR_NONE;
 	}

@@ -51,13 +51,35 @@ enum argos_job_flag {
 	                                         in fragments (--avoid-fragments) */
 };
 
+/*
+ * The SNMPv3 part of an SNMP job (snmp_version 3): which entry of the
+ * cores' credential table it uses and what the control plane knows of
+ * the agent's engine clock (argos_usm.h).
+ */
+struct argos_job_v3 {
+	uint32_t usm;                /**< credential table entry; UINT32_MAX
+	                                  (ARGOS_USM_NONE): discover the engine first */
+	uint32_t boots;              /**< the engine's snmpEngineBoots, as last known */
+	uint32_t time;               /**< its snmpEngineTime at time_tsc */
+	uint8_t level;               /**< enum argos_usm_level asked for */
+	uint8_t flags;               /**< enum argos_job_v3_flag */
+	uint16_t reserved;
+	uint64_t time_tsc;           /**< when time held (the cores' TSC); 0: unknown */
+};
+
+enum argos_job_v3_flag {
+	/** The job follows a discovery of this poll: an engine that changes
+	 *  again is an error (unknown-engine-id), not another discovery. */
+	ARGOS_JOB_V3_REDISCOVERED = 1 << 0,
+};
+
 /** One poll of one device.  192 bytes: three cache lines (two
  *  communities of 64 bytes do not fit in two). */
 struct argos_job {
 	uint32_t device;          /**< control plane's device index, echoed in results */
 	uint32_t ip;              /**< target IPv4, network byte order */
 	uint8_t kind;             /**< enum argos_job_kind */
-	uint8_t snmp_version;     /**< 0 = v1, 1 = v2c */
+	uint8_t snmp_version;     /**< 0 = v1, 1 = v2c, 3 = v3 (msgVersion's values) */
 	uint8_t retries;          /**< resends after the first attempt */
 	uint8_t community_len;
 	uint16_t port;            /**< agent UDP port, host order */
@@ -73,7 +95,8 @@ struct argos_job {
 	char community[ARGOS_COMMUNITY_MAX];     /**< tried first */
 	char alt_community[ARGOS_COMMUNITY_MAX]; /**< tried when the first request of the
 	                                              job got no answer with community */
-	uint8_t pad[192 - 160];
+	struct argos_job_v3 v3;   /**< snmp_version 3 only */
+	uint8_t pad[192 - 160 - sizeof(struct argos_job_v3)];
 };
 
 /** What to poll: scalars (OIDs ending in .0) are fetched with GET, the

@@ -30,6 +30,7 @@
 #include "argos_job.h"
 #include "argos_result.h"
 #include "argos_stats.h"
+#include "argos_usm.h"
 
 #define ARGOS_LANE_JOBS 16384     /* job ring slots */
 #define ARGOS_LANE_BATCHES 128    /* 16 MiB of results in flight at most */
@@ -84,6 +85,10 @@ struct argos_lane {
 	struct argos_port_info port_info;   /**< as dp_port_init() set the port up */
 	const struct argos_profile *profiles;
 	uint32_t n_profiles;
+	/** SNMPv3's credential table (argos_usm.h): entries are written by
+	 *  the control plane before a job names them, read-only after. */
+	const struct argos_usm_cred *usm_creds;
+	uint32_t n_usm_creds;
 	uint64_t tsc_hz;
 
 	/* set by dp_lanes_setup() before launch, read-only afterwards */

@@ -38,6 +38,7 @@ enum argos_rec_kind {
 	ARGOS_REC_PING = 2,
 	ARGOS_REC_ERROR = 3,
 	ARGOS_REC_DONE = 4,   /* the job ended: its device may be polled again */
+	ARGOS_REC_USM = 5,    /* SNMPv3: the agent's engine (argos_usm.h), before DONE */
 };
 
 struct argos_rec_hdr {

@@ -48,6 +48,65 @@ bad(const char *what, const char *text, unsigned line, const char *reason)
 }
 
 #define HDR "id,hostname,ip_address,snmp_community,snmp_version\n"
+#define V3HDR "id,hostname,ip_address,snmp_community,snmp_version,snmpv3_security_level," \
+	"snmpv3_auth_user,snmpv3_auth_proto,snmpv3_auth_passwd,snmpv3_privacy_proto," \
+	"snmpv3_privacy_passwd,snmpv3_context_name,snmpv3_context_engine_id\n"
+
+/* SNMPv3 devices: horus's columns and net-snmp's names; what a device
+ * lacks is named; a passphrase is never shown in a message. */
+static void
+v3_devices(void)
+{
+	struct cp_device *d;
+	size_t n;
+	char err[256];
+
+	CHECK(load(V3HDR "a,a,198.18.0.1,,3,AuthPriv,argos,SHA-256,secret-auth,AES-256-C,"
+		   "secret-priv,ctx1,0x8000000001020304\n"
+		   "b,b,198.18.0.2,,v3,noAuthNoPriv,nobody,,,,,,\n"
+		   "c,c,198.18.0.3,public,2c,authPriv,x,MD5,,,,,\n", &d, &n, err,
+		   sizeof(err)) == 0, "a v3 file loads: %s", err);
+	if (n == 3) {
+		const struct cp_usm_conf *u = &d[0].usm;
+
+		CHECK(d[0].snmp_version == 3 && u->level == ARGOS_USM_PRIV &&
+		      u->auth == ARGOS_USM_AUTH_SHA256 && u->priv == ARGOS_USM_PRIV_AES256C &&
+		      !strcmp(u->user, "argos") && !strcmp(u->auth_pass, "secret-auth") &&
+		      !strcmp(u->priv_pass, "secret-priv") && !strcmp(u->ctx_name, "ctx1") &&
+		      u->ctx_engine_len == 8 && u->ctx_engine[0] == 0x80 && u->ctx_engine[7] == 4,
+		      "every snmpv3_* column of an authPriv device is read");
+		CHECK(d[1].snmp_version == 3 && d[1].usm.level == ARGOS_USM_NOAUTH &&
+		      !strcmp(d[1].usm.user, "nobody"), "a noAuthNoPriv device needs only its user");
+		CHECK(d[2].snmp_version == 1 && d[2].usm.level == 0 && d[2].usm.user[0] == '\0',
+		      "a v2c device's snmpv3_* columns are ignored");
+		free(d);
+	}
+	bad("v3 without user", V3HDR "a,a,198.18.0.1,,3,authNoPriv,,SHA,12345678,,,,\n", 2,
+	    "snmpv3_auth_user is empty");
+	bad("v3 auth without protocol", V3HDR "a,a,198.18.0.1,,3,authNoPriv,u,,12345678,,,,\n", 2,
+	    "snmpv3_auth_proto is empty");
+	bad("v3 priv without passphrase",
+	    V3HDR "a,a,198.18.0.1,,3,authPriv,u,SHA,12345678,AES,,,\n", 2,
+	    "snmpv3_privacy_passwd is empty");
+	bad("v3 protocol without its level",
+	    V3HDR "a,a,198.18.0.1,,3,authNoPriv,u,SHA,12345678,AES,abcdefgh,,\n", 2,
+	    "say authPriv");
+	bad("v3 unknown level", V3HDR "a,a,198.18.0.1,,3,authOnly,u,,,,,,\n", 2,
+	    "snmpv3_security_level: 'authOnly'");
+	bad("v3 unknown auth protocol", V3HDR "a,a,198.18.0.1,,3,authNoPriv,u,SHA1024,12345678,"
+	    ",,,\n", 2, "snmpv3_auth_proto: 'SHA1024' is not MD5");
+	bad("v3 unknown priv protocol", V3HDR "a,a,198.18.0.1,,3,authPriv,u,SHA,12345678,3DES,"
+	    "abcdefgh,,\n", 2, "snmpv3_privacy_proto: '3DES' is not DES");
+	bad("v3 user too long", V3HDR "a,a,198.18.0.1,,3,noAuthNoPriv,"
+	    "u23456789012345678901234567890123,,,,,,\n", 2, "snmpv3_auth_user is longer than 32");
+	bad("v3 bad context engine", V3HDR "a,a,198.18.0.1,,3,noAuthNoPriv,u,,,,,,80zz00000001\n",
+	    2, "snmpv3_context_engine_id: want 5 to 32 bytes in hex");
+	/* a short passphrase is refused, and not echoed */
+	CHECK(load(V3HDR "a,a,198.18.0.1,,3,authNoPriv,u,SHA,hunter2,,,,\n", &d, &n, err,
+		   sizeof(err)) != 0 && strstr(err, "snmpv3_auth_passwd must be 8 to 128") &&
+	      !strstr(err, "hunter2"), "a 7-byte passphrase is refused without being shown: %s",
+	      err);
+}
 
 int
 main(void)
@@ -112,7 +171,9 @@ main(void)
 	    "unknown column 'colour'");
 	bad("field count", HDR "a,b,198.18.0.1,c\n", 2, "4 fields, the header has 5");
 	bad("bad address", HDR "a,b,198.18.0.300,c,2c\n", 2, "not an IPv4 address");
-	bad("bad version", HDR "a,b,198.18.0.1,c,3\n", 2, "snmp_version");
+	bad("bad version", HDR "a,b,198.18.0.1,c,4\n", 2, "snmp_version: '4' is not 1, 2c or 3");
+	bad("empty community, v2c", HDR "a,b,198.18.0.1,,2c\n", 2, "snmp_community is empty");
+	v3_devices();
 	bad("empty id", HDR ",b,198.18.0.1,c,2c\n", 2, "id is empty");
 	bad("duplicate id", HDR "a,b,198.18.0.1,c,2c\na,b,198.18.0.2,c,2c\n", 3,
 	    "id 'a' already used on line 2");
