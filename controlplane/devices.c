@@ -19,6 +19,7 @@
 enum col {
 	COL_ID, COL_HOSTNAME, COL_IP, COL_COMMUNITY, COL_VERSION,
 	COL_PORT, COL_TIMEOUT, COL_RETRIES, COL_MAXREP, COL_POLLFREQ, COL_PINGFREQ,
+	COL_SX_MODULE, COL_SX_AUTH,
 	COL_MAX
 };
 
@@ -37,6 +38,8 @@ static const struct {
 	[COL_MAXREP] = { "snmp_max_repetitions", 0 },
 	[COL_POLLFREQ] = { "polling_frequency", 0 },
 	[COL_PINGFREQ] = { "ping_frequency", 0 },
+	[COL_SX_MODULE] = { "snmp_exporter_module", 0 },
+	[COL_SX_AUTH] = { "snmp_exporter_auth", 0 },
 };
 
 #define MAX_FIELDS 32
@@ -232,9 +235,73 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 				return -1;
 			d->ping_frequency = (uint32_t)u;
 			break;
+		case COL_SX_MODULE:
+			if (cp_sx_modules_check(v, l->err, l->errlen) != 0) {
+				char why[256];
+
+				snprintf(why, sizeof(why), "%s", l->err);
+				return fail(l, "snmp_exporter_module: %s", why);
+			}
+			if ((d->sx_modules = strdup(v)) == NULL)
+				return fail(l, "out of memory");
+			break;
+		case COL_SX_AUTH:
+			if (strlen(v) >= CP_SX_NAME_MAX)
+				return fail(l, "snmp_exporter_auth is longer than %d characters",
+					    CP_SX_NAME_MAX - 1);
+			if ((d->sx_auth = strdup(v)) == NULL)
+				return fail(l, "out of memory");
+			break;
 		}
 	}
 	return 0;
+}
+
+int
+cp_sx_modules_check(const char *list, char *why, size_t len)
+{
+	const char *p = list;
+	unsigned n = 0;
+
+	if (strlen(list) >= CP_SX_LIST_MAX) {
+		snprintf(why, len, "longer than %d characters", CP_SX_LIST_MAX - 1);
+		return -1;
+	}
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t k = end ? (size_t)(end - p) : strlen(p);
+
+		while (k && (*p == ' ' || *p == '\t'))
+			p++, k--;
+		while (k && (p[k - 1] == ' ' || p[k - 1] == '\t'))
+			k--;
+		if (k == 0) {
+			snprintf(why, len, "'%s' has an empty module name", list);
+			return -1;
+		}
+		if (k >= CP_SX_NAME_MAX) {
+			snprintf(why, len, "a module name is longer than %d characters",
+				 CP_SX_NAME_MAX - 1);
+			return -1;
+		}
+		if (++n > CP_SX_MODULES_MAX) {
+			snprintf(why, len, "more than %d modules", CP_SX_MODULES_MAX);
+			return -1;
+		}
+		if (end == NULL)
+			return 0;
+		p = end + 1;
+	}
+}
+
+void
+cp_devices_free(struct cp_device *devs, size_t n)
+{
+	for (size_t i = 0; devs && i < n; i++) {
+		free(devs[i].sx_modules);
+		free(devs[i].sx_auth);
+	}
+	free(devs);
 }
 
 static int
@@ -354,8 +421,10 @@ cp_devices_load(const char *path, struct cp_device **devs, size_t *n, char *err,
 			}
 			v = nv;
 		}
-		if (parse_device(&l, f, idx, &v[count]) != 0)
+		if (parse_device(&l, f, idx, &v[count]) != 0) {
+			count++;   /* its strings are freed below */
 			goto err;
+		}
 		v[count].line = l.line;
 		count++;
 	}
@@ -379,7 +448,7 @@ cp_devices_load(const char *path, struct cp_device **devs, size_t *n, char *err,
 	return 0;
 err:
 	fclose(fp);
-	free(v);
+	cp_devices_free(v, count);
 	return -1;
 }
 

@@ -41,6 +41,7 @@
 #include "cp_http.h"
 #include "rw.h"
 #include "cp_xdp.h"
+#include "sx_app.h"
 
 #define READY_TIMEOUT_S 10
 
@@ -122,7 +123,7 @@ worker_returned(void)
 }
 
 static void
-make_job(const struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job *j)
+make_job(struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job *j)
 {
 	const struct cp_device *d = &app->devs[idx];
 
@@ -132,6 +133,7 @@ make_job(const struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job 
 	j->kind = kind;
 	j->profile = d->profile;
 	if (kind == ARGOS_JOB_SNMP) {
+		j->profile = cp_sx_job_profile(app, idx);   /* modules: light or full */
 		j->snmp_version = d->snmp_version;
 		j->retries = d->snmp_retries;
 		j->port = d->snmp_port;
@@ -399,7 +401,7 @@ schedule_all(struct cp_app *app, uint64_t now)
 	const struct cp_config *c = &app->cfg;
 
 	for (size_t i = 0; i < app->n_devs; i++) {
-		if (!c->ping_only)
+		if (!c->ping_only && !cp_sx_skip(app, (uint32_t)i))
 			cp_sched_push(&app->sched, now, (uint32_t)i, ARGOS_JOB_SNMP);
 		if (c->ping_count > 0 && !c->snmp_only &&
 		    (c->once || c->devices_cidr || app->devs[i].ping_frequency > 0))
@@ -458,8 +460,12 @@ open_devices(struct cp_app *app)
 	else
 		rc = cp_devices_load(app->cfg.devices_path, &app->devs, &app->n_devs, msg,
 				     sizeof(msg));
-	if (rc != 0)
+	if (rc != 0) {
 		fprintf(stderr, "argos: %s\n", msg);
+		return rc;
+	}
+	if (app->cfg.db.dsn == NULL)   /* snmp_exporter modules: DB mode binds at claim */
+		rc = cp_sx_bind_devices(app);
 	return rc;
 }
 
@@ -559,6 +565,8 @@ main(int argc, char **argv)
 		}
 		setvbuf(stderr, NULL, _IOLBF, 0);
 	}
+	if (cp_sx_open(&app) != 0)    /* a bad snmp.yml: nothing is polled */
+		return 1;
 	if (app.cfg.migrate) {
 		if (cp_db_migrate(app.cfg.db.dsn, msg, sizeof(msg)) != 0) {
 			fprintf(stderr, "argos: --migrate: %s\n", msg);
@@ -823,6 +831,7 @@ out_port:
 	rw_close(app.rw);
 	dp_port_close(app.cfg.port);
 out:
+	cp_sx_close(&app);
 	cp_metrics_free(&metrics);
 	rte_eal_cleanup();
 	return rc;

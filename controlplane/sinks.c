@@ -11,6 +11,7 @@
 #include "cp_db.h"
 #include "cp_dbmode.h"
 #include "rw.h"
+#include "sx_app.h"
 
 #define LABELS_MAX 64
 
@@ -53,7 +54,8 @@ cp_sink_record(struct cp_app *app, const struct argos_rec_hdr *h)
 		struct rw_device rd = { .instance = dev->hostname, .labels = labels };
 
 		rd.n_labels = device_labels(app, h->device, labels);
-		if (rw_record(app->rw, h, &rd, &app->clk) == -EINVAL)
+		if (cp_sx_record(app, h, &rd) == 0 &&   /* 1: a module device's varbind */
+		    rw_record(app->rw, h, &rd, &app->clk) == -EINVAL)
 			rc = -1;
 	}
 	if (app->dbm != NULL && h->kind == ARGOS_REC_ERROR)

@@ -155,6 +155,7 @@ struct rw {
 	struct rw_buf tmp;      /* rw_rows.c's canonical label text */
 	uint32_t *chain;        /* rw_rows.c: next lookup of the same row, by pend */
 	size_t chain_cap;
+	void *samples;          /* rw_samples_begin()'s device labels, between begin and end */
 
 	/* Under mu. */
 	pthread_mutex_t mu;

@@ -153,7 +153,10 @@ keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_c
 	case SNMP_T_GAUGE32:
 	case SNMP_T_TIMETICKS:
 	case SNMP_T_COUNTER64:
-		p.value = (double)v->num.u;
+		/* --wrap-counters all: exact below 2^53, as snmp_exporter's
+		 * --snmp.wrap-large-counters */
+		p.value = (double)(v->type == SNMP_T_COUNTER64 && rw->conf.wrap_counters ?
+				   v->num.u % (1ull << 53) : v->num.u);
 		if (n->kind == RW_LOOKUP)
 			tlen = (size_t)snprintf(text, sizeof(text), "%" PRIu64, v->num.u);
 		break;
@@ -557,9 +560,61 @@ rw_record(struct rw *rw, const struct argos_rec_hdr *h, const struct rw_device *
 	}
 }
 
+/* --- samples from outside the name table ------------------------------------- */
+
+int
+rw_samples_begin(struct rw *rw, const struct rw_device *dev)
+{
+	struct base *b = rw->samples;
+
+	if (b == NULL && (b = rw->samples = malloc(sizeof(*b))) == NULL)
+		return -ENOMEM;
+	base_init(rw, b, dev);
+	batch_begin(rw, b);
+	return 0;
+}
+
+int
+rw_sample(struct rw *rw, const char *name, const struct rw_label_v *labels, size_t n,
+	  double value, int64_t ts_ms)
+{
+	struct base *b = rw->samples;
+	struct rw_lbl extra[RW_LABELS_MAX / 2];
+	char renamed[RW_LABELS_MAX / 2][RW_NAME_MAX + 16];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < RW_LABELS_MAX / 2; i++) {
+		const char *nm = labels[i].name;
+
+		if (labels[i].vlen == 0)
+			continue;
+		for (size_t j = 0; j < b->n; j++)
+			if (!strcmp(b->l[j].name, nm)) {
+				/* Prometheus's honor_labels: false */
+				snprintf(renamed[k], sizeof(renamed[k]), "exported_%s", nm);
+				nm = renamed[k];
+				break;
+			}
+		extra[k++] = lbl(nm, labels[i].value, labels[i].vlen);
+	}
+	if (emit(rw, b, name, extra, k, value, ts_ms) < 0) {
+		__atomic_fetch_add(&rw->st.samples_dropped, 1, __ATOMIC_RELAXED);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+rw_samples_end(struct rw *rw)
+{
+	batch_end(rw, rw->samples);
+}
+
 void
 rw_series_free(struct rw *rw)
 {
+	free(rw->samples);
+	rw->samples = NULL;
 	for (size_t i = 0; i < rw->n_devs; i++) {
 		free(rw->devs[i].pend);
 		rw_buf_free(&rw->devs[i].arena);
