@@ -741,19 +741,30 @@ load_auths(struct sx_loader *l, const struct sx_ynode *map, struct sx_config *c)
 	return 0;
 }
 
-/* The second layout: every top-level key is auths, modules or version. */
+/*
+ * The second layout: the file has an auths: or a modules: key that is
+ * not itself a module (whose keys would all be module keys: a module of
+ * the first layout named "modules").  Any other top-level key is then an
+ * error of its own line.
+ */
 static int
 is_split_layout(const struct sx_ynode *root)
 {
-	static const char *const keys[] = { "auths", "modules", "version", NULL };
-
 	for (size_t i = 0; i < root->n; i++) {
-		const struct sx_ynode *k = root->items[2 * i];
+		const struct sx_ynode *k = root->items[2 * i], *v = root->items[2 * i + 1];
+		int module_like = 1;
 
-		if (k->kind != SXY_SCALAR || !one_of(k->str, keys))
-			return 0;
+		if (k->kind != SXY_SCALAR || (strcmp(k->str, "auths") && strcmp(k->str, "modules")))
+			continue;
+		if (v->kind != SXY_MAP)
+			return 1;
+		for (size_t j = 0; j < v->n && module_like; j++)
+			module_like = v->items[2 * j]->kind == SXY_SCALAR &&
+				      one_of(v->items[2 * j]->str, module_keys);
+		if (!module_like || v->n == 0)
+			return 1;
 	}
-	return root->n > 0;
+	return 0;
 }
 
 struct sx_config *
