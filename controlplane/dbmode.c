@@ -24,6 +24,7 @@
 #include "cp_app.h"
 #include "cp_db.h"
 #include "cp_dbmode.h"
+#include "sx_app.h"
 
 #define HASH_SIZE (2 * CP_DB_SLOTS)   /* power of two, half full at most */
 #define KEY_EMPTY (-1)
@@ -203,6 +204,7 @@ take_claim(struct cp_app *app, const struct cp_db_claim *c, uint64_t now)
 	uint32_t s = slot_of(m, c->device_id);
 	struct cp_device *d;
 	struct cp_db_result r;
+	char msg[CP_DB_ERROR_TEXT_MAX];
 
 	if (s == UINT32_MAX || (m->info[s].busy & c->kind)) {
 		/* No slot, or the same poll already in flight (a claim that
@@ -230,6 +232,18 @@ take_claim(struct cp_app *app, const struct cp_db_claim *c, uint64_t now)
 	d->snmp_retries = c->retries;
 	d->snmp_max_repetitions = c->disable_bulk ? 1 : c->max_repetitions;
 	d->profile = c->kind == CP_DB_SNMP ? profile_entry(app, c->profile_id) : d->profile;
+	if (c->kind == CP_DB_SNMP &&
+	    cp_sx_bind(app, s, c->sx_modules, c->sx_auth, msg, sizeof(msg)) < 0) {
+		/* its snmp_exporter modules cannot run: reported, not polled */
+		memset(&r, 0, sizeof(r));
+		r.device_id = c->device_id;
+		r.kind = c->kind;
+		r.err = ARGOS_ERR_AGENT_ERROR;
+		snprintf(r.error_text, sizeof(r.error_text), "%s", msg);
+		d->sx_set = 0;
+		cp_db_result(m->db, &r);
+		return;
+	}
 	m->info[s].n_labels = c->n_labels;
 	memcpy(m->info[s].labels, c->labels, sizeof(c->labels));
 	m->info[s].busy |= c->kind;

@@ -39,6 +39,8 @@
 
 #define CP_DB_HOSTNAME_MAX 256    /* devices.hostname is at most 255 bytes */
 #define CP_DB_LABELS_MAX 416      /* devices.tags is at most 400 bytes of JSON */
+#define CP_DB_SX_MODULES_MAX 512  /* devices.snmp_exporter_module (006) */
+#define CP_DB_SX_AUTH_MAX 128     /* devices.snmp_exporter_auth (006) */
 #define CP_DB_ERROR_TEXT_MAX 120  /* longer error texts are cut */
 #define CP_DB_NAME_MAX 64         /* appliance and poller group names */
 
@@ -93,6 +95,8 @@ struct cp_db_claim {
 	/** The device's tags as n_labels name/value pairs, each string
 	 *  NUL-terminated, one after the other: "site\0par1\0rack\0b3\0". */
 	char labels[CP_DB_LABELS_MAX];
+	char sx_modules[CP_DB_SX_MODULES_MAX];   /**< snmp_exporter_module, "" when none */
+	char sx_auth[CP_DB_SX_AUTH_MAX];         /**< snmp_exporter_auth, "" when none */
 };
 
 /** How one claimed poll ended, as the main thread reports it. */

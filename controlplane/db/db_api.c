@@ -20,7 +20,8 @@ static const char *const editable[] = {
 	"active", "hostname", "ip_address", "profile_id", "tags", "snmp_version",
 	"snmp_community", "snmp_alternate_community", "snmp_port", "snmp_timeout",
 	"snmp_retries", "snmp_max_repetitions", "snmp_disable_bulk", "polling_frequency",
-	"ping_frequency", "priority", "poller_group", NULL,
+	"ping_frequency", "priority", "poller_group", "snmp_exporter_module",
+	"snmp_exporter_auth", NULL,
 };
 
 #define DEVICE_JSON \
@@ -28,7 +29,8 @@ static const char *const editable[] = {
 	" hostname, host(ip_address) AS ip_address, profile_id, tags, snmp_version," \
 	" snmp_community, snmp_alternate_community, snmp_port, snmp_timeout, snmp_retries," \
 	" snmp_max_repetitions, snmp_disable_bulk, polling_frequency, ping_frequency, priority," \
-	" poller_group, is_polling, last_polled_at, last_poll_ok, is_pinging, last_pinged_at" \
+	" poller_group, snmp_exporter_module, snmp_exporter_auth, is_polling, last_polled_at," \
+	" last_poll_ok, is_pinging, last_pinged_at" \
 	" FROM devices WHERE "
 
 /* A JSON reply {"error": "..."} with the text escaped. */

@@ -163,6 +163,8 @@ row_to_claim(PGresult *r, int i, uint8_t kind, struct cp_db_claim *c)
 	c->priority = atoi(PQgetvalue(r, i, 12));
 	set_labels(c, PQgetvalue(r, i, 13));
 	c->claimed_at_ms = atoll(PQgetvalue(r, i, 14));
+	snprintf(c->sx_modules, sizeof(c->sx_modules), "%s", PQgetvalue(r, i, 15));
+	snprintf(c->sx_auth, sizeof(c->sx_auth), "%s", PQgetvalue(r, i, 16));
 }
 
 /*
@@ -209,7 +211,8 @@ db_claim(struct cp_db *db, uint8_t kind, uint32_t limit, const int64_t *ids, siz
 		 " RETURNING d.id, host(d.ip_address), d.hostname, d.snmp_version,"
 		 " d.snmp_community, d.snmp_alternate_community, d.snmp_port, d.snmp_timeout,"
 		 " d.snmp_retries, d.snmp_max_repetitions, d.snmp_disable_bulk, d.profile_id,"
-		 " d.priority, d.labels, (extract(epoch FROM now()) * 1000)::bigint",
+		 " d.priority, d.labels, (extract(epoch FROM now()) * 1000)::bigint,"
+		 " d.snmp_exporter_module, d.snmp_exporter_auth",
 		 k->flag, k->owner, k->until, n_ids ? "$2" : "$4", where);
 	snprintf(lim, sizeof(lim), "%u", limit);
 	snprintf(lease, sizeof(lease), "%u", db->o.lease_s);

@@ -38,24 +38,23 @@ cp_sx_open(struct cp_app *app)
 	char err[512];
 	struct cp_sx *s;
 
-	if (app->cfg.sx_config == NULL) {
-		if (app->cfg.sx_default_modules) {
-			fprintf(stderr, "argos: --snmp-exporter-module needs --snmp-exporter-config "
-				"FILE\n");
-			return -1;
-		}
-		return 0;
+	if (app->cfg.sx_config == NULL && app->cfg.sx_default_modules) {
+		fprintf(stderr, "argos: --snmp-exporter-module needs --snmp-exporter-config FILE\n");
+		return -1;
 	}
+	/* Always there: the restart mark is for every device. */
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		fprintf(stderr, "argos: out of memory\n");
 		return -1;
 	}
-	s->cfg = sx_load(app->cfg.sx_config, err, sizeof(err));
-	if (s->cfg == NULL) {
-		fprintf(stderr, "argos: %s\n", err);
-		free(s);
-		return -1;
+	if (app->cfg.sx_config != NULL) {
+		s->cfg = sx_load(app->cfg.sx_config, err, sizeof(err));
+		if (s->cfg == NULL) {
+			fprintf(stderr, "argos: %s\n", err);
+			free(s);
+			return -1;
+		}
 	}
 	app->sx = s;
 	return 0;
@@ -370,7 +369,7 @@ cp_sx_bind_devices(struct cp_app *app)
 			}
 			continue;
 		}
-		if (s == NULL) {
+		if (s->cfg == NULL) {
 			fprintf(stderr, "argos: %s:%u: snmp_exporter_module needs "
 				"--snmp-exporter-config FILE\n", path, d->line);
 			return -1;
@@ -385,7 +384,7 @@ cp_sx_bind_devices(struct cp_app *app)
 			fprintf(stderr, "argos: %s:%u: device %s: %s; it is not polled with SNMP\n",
 				path, d->line, d->id, s->sets[id - 1].err);
 	}
-	if (s && (sx_app_dev_reserve(s, app->n_devs) < 0)) {
+	if (sx_app_dev_reserve(s, app->n_devs) < 0) {
 		fprintf(stderr, "argos: out of memory for %zu devices\n", app->n_devs);
 		return -1;
 	}
@@ -404,13 +403,13 @@ cp_sx_bind(struct cp_app *app, uint32_t slot, const char *modules, const char *a
 		modules = app->cfg.sx_default_modules;
 	if (modules == NULL || modules[0] == '\0')
 		return 0;
-	if (app->sx == NULL) {
+	if (app->sx->cfg == NULL) {
 		snprintf(msg, len, "snmp_exporter_module is set but argos runs without "
 			 "--snmp-exporter-config");
 		return -1;
 	}
 	id = set_get(app, modules, auth, msg, len);
-	if (id == 0 || sx_app_dev_reserve(app->sx, app->n_devs) < 0) {
+	if (id == 0 || sx_app_dev_reserve(app->sx, slot + 1) < 0) {
 		if (id != 0)
 			snprintf(msg, len, "out of memory");
 		return -1;
@@ -428,7 +427,7 @@ cp_sx_skip(const struct cp_app *app, uint32_t dev)
 {
 	const struct cp_device *d = &app->devs[dev];
 
-	return app->sx && d->sx_set && app->sx->sets[d->sx_set - 1].err[0];
+	return d->sx_set && app->sx->sets[d->sx_set - 1].err[0];
 }
 
 static void
@@ -443,7 +442,7 @@ cp_sx_metrics(struct cp_app *app, struct cp_metrics *m)
 {
 	struct cp_sx *s = app->sx;
 
-	if (s == NULL)
+	if (s == NULL || s->cfg == NULL)
 		return;
 	counter(m, "argos_sx_samples_total", "Samples made by snmp_exporter modules.",
 		s->samples);

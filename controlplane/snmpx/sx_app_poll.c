@@ -48,6 +48,9 @@ static const uint32_t lastchange_oid[] = { 1, 3, 6, 1, 2, 1, 31, 1, 5, 0 };
 int
 sx_app_dev_reserve(struct cp_sx *s, size_t n)
 {
+	/* doubling: DB mode takes slots one by one */
+	if (n > s->n_dev && n < 2 * s->n_dev)
+		n = 2 * s->n_dev;
 	if (n > s->n_dev) {
 		struct sx_dev **d = realloc(s->dev, n * sizeof(*d));
 
@@ -543,6 +546,10 @@ cp_sx_record(struct cp_app *app, const struct argos_rec_hdr *h, const struct rw_
 		return 0;
 	if (dev >= s->n_uptime && sx_app_dev_reserve(s, dev + 1) < 0)
 		return 0;
+	if (s->uptime[dev].key != d->db_id) {   /* DB mode: the slot has a new device */
+		memset(&s->uptime[dev], 0, sizeof(s->uptime[dev]));
+		s->uptime[dev].key = d->db_id;
+	}
 	if (module && (st = dev_state(s, dev)) == NULL)
 		return 0;
 	switch (h->kind) {

@@ -19,6 +19,7 @@ struct sx_uptime {
 	int64_t last_ms;     /**< Unix ms of the last sample */
 	uint64_t resets;     /**< restarts seen since argos started */
 	int64_t reset_ms;    /**< when the last one was seen, 0: never */
+	int64_t key;         /**< whose samples these are (the caller's device key) */
 };
 
 /**

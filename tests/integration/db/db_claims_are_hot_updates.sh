@@ -26,9 +26,10 @@ psql_q "INSERT INTO devices (hostname, ip_address, polling_frequency, tags)
 	FROM generate_series(1, $N) g" >/dev/null || die "cannot seed the schema-3 devices"
 
 "$DB_APPLIANCE" --dsn "$DSN" --migrate >"$WORK/migrate.out" 2>&1
+later=$(( $(ls "$MIG"/*.sql | wc -l) - 3 ))   # the migrations after 003
 expect "--migrate takes a schema-3 database with devices to the current schema" \
 	"--migrate failed on a schema-3 database: $(cat "$WORK/migrate.out")" \
-	grep -q "(1 applied now)" "$WORK/migrate.out"
+	grep -q "($later applied now)" "$WORK/migrate.out"
 kept=$(psql_q "SELECT count(*) FROM devices")
 expect "no device is lost by the upgrade" "$kept devices after the upgrade, $N before" [ "$kept" = "$N" ]
 bad=$(psql_q "SELECT count(*) FROM devices WHERE labels IS DISTINCT FROM
