@@ -133,7 +133,6 @@ make_job(struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job *j)
 	j->kind = kind;
 	j->profile = d->profile;
 	if (kind == ARGOS_JOB_SNMP) {
-		j->profile = cp_sx_job_profile(app, idx);   /* modules: light or full */
 		j->snmp_version = d->snmp_version;
 		j->retries = d->snmp_retries;
 		j->port = d->snmp_port;
@@ -141,6 +140,7 @@ make_job(struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job *j)
 		j->timeout_ms = d->snmp_timeout_ms;
 		j->community_len = (uint8_t)strlen(d->community);
 		memcpy(j->community, d->community, j->community_len);
+		cp_sx_job(app, idx, j);   /* snmp_exporter modules: a light or a full plan */
 	} else {
 		j->ping_count = app->cfg.ping_count;
 		j->ping_interval_ms = app->cfg.ping_interval_ms;

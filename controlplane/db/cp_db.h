@@ -131,7 +131,9 @@ struct cp_db_metric {
 	struct argos_oid oid;         /**< scalar instance (.0) or table column */
 	uint8_t indexed;              /**< 1: varbinds under oid, one per row */
 	uint8_t export_as_label;      /**< 1: a label of the measure's rows */
-	char index_pattern[64];       /**< regex on the arcs after oid; group 1 = index */
+	char index_pattern[128];      /**< regex on the arcs after oid (or horus's, on the
+					   whole OID); its groups joined by dots = index */
+	char post_processors[128];    /**< horus's, comma-separated, "" when none */
 };
 
 /** Counters for /metrics; totals since cp_db_open unless said otherwise. */

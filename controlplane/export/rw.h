@@ -137,6 +137,22 @@ int rw_start(struct rw *rw, char *err, size_t errlen);
 int rw_name_add(struct rw *rw, const char *oid, const char *name, enum rw_kind kind,
 		const char *index_label);
 
+/** horus's rules of a metric (rw_name_add_ex(), docs/argos-db.md). */
+struct rw_name_opts {
+	const char *index_pattern;     /**< where the row index is in the OID; NULL: after it */
+	const char *post_processors;   /**< comma-separated: parse-hex-be, parse-hex-le,
+					    parse-int, to-string, div-N, mul-N; NULL: none */
+};
+
+/**
+ * rw_name_add() with horus's index_pattern and post_processors.
+ * @return 0, or -EINVAL with err saying what is wrong (a pattern that does
+ *         not compile or has no group, an unknown post processor), -ENOMEM.
+ */
+int rw_name_add_ex(struct rw *rw, const char *oid, const char *name, enum rw_kind kind,
+		   const char *index_label, const struct rw_name_opts *o, char *err,
+		   size_t errlen);
+
 /**
  * Take one result record.  Varbinds are kept until the SNMP job's DONE
  * record, then the device's samples go into the open batch; PING

@@ -129,7 +129,7 @@ keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_c
 	struct rw_dev_acc *a;
 	struct rw_pend p = { 0 };
 	const uint32_t *idx;
-	uint32_t which, idx_len;
+	uint32_t which, idx_len, pidx[RW_PREFIX_MAX];
 	char text[3 * 1500];
 	size_t tlen = 0;
 	int numeric = 1;
@@ -143,6 +143,22 @@ keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_c
 	}
 	if (n->kind == RW_IGNORE)
 		return 0;
+	if ((v->type == SNMP_T_OCTETSTR || v->type == SNMP_T_OPAQUE) &&
+	    (v->val_len > 1500 || v->h.size < sizeof(*v) + v->oid_len * 4u + v->val_len))
+		return -EINVAL;
+	if (n->n_pp && (v->type == SNMP_T_OCTETSTR || v->type == SNMP_T_OPAQUE)) {
+		/* horus's post_processors on an octet string: a number, or text */
+		char raw[1501];
+		size_t rlen = 0;
+
+		if (rw_horus_value(n, v, &p.value, &numeric, raw, &rlen, sizeof(raw)) < 0)
+			return 0;
+		if (numeric && n->kind == RW_LOOKUP)
+			tlen = (size_t)snprintf(text, sizeof(text), "%.17g", p.value);
+		else if (!numeric)
+			tlen = string_text(n->kind, (const uint8_t *)raw, rlen, text);
+		goto typed;
+	}
 	switch (v->type) {
 	case SNMP_T_INTEGER:
 		p.value = (double)v->num.i;
@@ -162,9 +178,6 @@ keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_c
 		break;
 	case SNMP_T_OCTETSTR:
 	case SNMP_T_OPAQUE:
-		if (v->val_len > 1500 ||
-		    v->h.size < sizeof(*v) + v->oid_len * 4u + v->val_len)
-			return -EINVAL;
 		numeric = 0;
 		tlen = string_text(n->kind, (const uint8_t *)(v->data + v->oid_len), v->val_len,
 				   text);
@@ -172,11 +185,27 @@ keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_c
 	default:
 		return 0;   /* exceptions, NULL, OIDs, IpAddress: nothing to export */
 	}
+	if (numeric && n->n_pp) {   /* horus's div-N, mul-N */
+		int num = 1;
+		size_t none = 0;
+
+		(void)rw_horus_value(n, v, &p.value, &num, text, &none, 0);
+	}
+typed:
 	if (numeric != (n->kind == RW_COUNTER || n->kind == RW_GAUGE) && n->kind != RW_LOOKUP)
 		return 0;   /* a string where a number is named, or the reverse */
 
 	idx = v->data + n->oid_len;
 	idx_len = v->oid_len - n->oid_len;
+	if (n->index_re) {   /* horus's index_pattern: the index is where it says */
+		int rc = rw_horus_index(n, v->data, v->oid_len, pidx, &idx_len);
+
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc < 0)
+			return 0;
+		idx = pidx;
+	}
 	if (n->index_label[0] == '\0' && idx_len == 1 && idx[0] == 0)
 		idx_len = 0;   /* a scalar's .0 */
 	a = dev_acc(rw, v->h.device);

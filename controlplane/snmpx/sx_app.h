@@ -48,9 +48,10 @@ int cp_sx_bind(struct cp_app *app, uint32_t slot, const char *modules, const cha
 /** 1 when the device must not be polled with SNMP (its set cannot run). */
 int cp_sx_skip(const struct cp_app *app, uint32_t dev);
 
-/** The profile-table entry of the device's next SNMP job (the lookup
- *  cache picks a light or a full one). */
-uint16_t cp_sx_job_profile(struct cp_app *app, uint32_t dev);
+/** Fill in the profile (and for a light poll the max-repetitions) of the
+ *  device's next SNMP job: the lookup cache picks a light or a full plan. */
+struct argos_job;
+void cp_sx_job(struct cp_app *app, uint32_t dev, struct argos_job *j);
 
 /**
  * One result record, before the remote-write exporter sees it.

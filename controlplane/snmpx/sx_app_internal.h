@@ -71,7 +71,8 @@ struct sx_dev {
 	struct sx_buf cache_arena;
 	int64_t cache_ms;              /* when they were walked, 0: never */
 	uint8_t force_full;            /* a light poll saw a change: walk labels next time */
-	uint8_t light_ok;              /* the light plan costs fewer requests */
+	uint8_t light_ok;              /* the light plan costs fewer bytes (cache_refresh) */
+	uint16_t light_maxrep;         /* max-repetitions of its light polls */
 	uint8_t lastchange_seen;
 	uint32_t lastchange;           /* ifTableLastChange of the last poll */
 	uint64_t returned[CP_SX_MODULES_MAX];   /* pdus_returned of the last full poll */

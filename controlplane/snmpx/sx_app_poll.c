@@ -134,8 +134,8 @@ unix_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-uint16_t
-cp_sx_job_profile(struct cp_app *app, uint32_t dev)
+void
+cp_sx_job(struct cp_app *app, uint32_t dev, struct argos_job *j)
 {
 	const struct cp_device *d = &app->devs[dev];
 	struct cp_sx *s = app->sx;
@@ -143,15 +143,19 @@ cp_sx_job_profile(struct cp_app *app, uint32_t dev)
 	struct sx_dev *st;
 
 	if (s == NULL || d->sx_set == 0)
-		return d->profile;
+		return;
 	set = &s->sets[d->sx_set - 1];
 	st = dev < s->n_dev ? s->dev[dev] : NULL;
+	j->profile = set->entry_full;
 	if (st == NULL)
-		return set->entry_full;
+		return;
 	st->light = set->entry_light != SX_ENTRY_NONE && app->rw != NULL && st->cache_ms &&
 		    !st->force_full && st->light_ok &&
 		    unix_ms() - st->cache_ms < (int64_t)app->cfg.lookup_refresh_s * 1000;
-	return st->light ? set->entry_light : set->entry_full;
+	if (st->light) {
+		j->profile = set->entry_light;
+		j->max_repetitions = st->light_maxrep;
+	}
 }
 
 /* --- records ------------------------------------------------------------------------ */
@@ -358,23 +362,71 @@ meta(struct emit_ctx *c, const char *name, const char *module, double v, int64_t
 	emit(c, name, &l, module ? 1 : 0, v, ts);
 }
 
-/* Requests a walk of the subtrees under roots costs, as seen in all:
- * every max-repetitions varbinds one more, and one to see the end. */
-static uint64_t
-walk_requests(const struct sx_pdus *all, const struct argos_oid *roots, uint32_t n,
-	      uint32_t maxrep)
+/*
+ * The lookup cache's cost model: the bytes a walk of the subtrees under
+ * roots takes on the wire, with max-repetitions m, given what the last
+ * full poll brought back (all).  A walk of c varbinds takes c / m + 1
+ * requests, each answered with m varbinds (the last one's overshoot
+ * belongs to the next subtree but costs as much); a request and its
+ * response cost SX_PAIR_BYTES of headers besides their varbinds.
+ */
+#define SX_PAIR_BYTES 135
+
+struct walk_cost {
+	uint64_t count;     /* varbinds under the root */
+	double bytes;       /* their mean size on the wire */
+};
+
+/* Bytes of a varbind on the wire, close enough: OID arcs, value, headers. */
+static double
+vb_bytes(const struct sx_pdu *p)
 {
-	uint64_t req = 0;
+	double b = 6;
+
+	for (uint32_t i = 0; i < p->oid_len; i++)
+		b += p->oid[i] < 128 ? 1 : p->oid[i] < 16384 ? 2 : p->oid[i] < 2097152 ? 3 : 5;
+	switch (p->type) {
+	case SNMP_T_OCTETSTR:
+	case SNMP_T_OPAQUE:
+	case SNMP_T_IPADDRESS:
+		return b + p->len + (p->len > 127 ? 2 : 0);
+	case SNMP_T_OID:
+		return b + p->len * 1.5;
+	case SNMP_T_COUNTER64:
+		return b + 8;
+	default:
+		return b + 4;
+	}
+}
+
+static void
+walk_costs(const struct sx_pdus *all, const struct argos_oid *roots, uint32_t n,
+	   struct walk_cost *out)
+{
+	for (uint32_t w = 0; w < n; w++) {
+		double sum = 0;
+
+		out[w].count = 0;
+		for (size_t i = 0; i < all->n; i++)
+			if (argos_oid_in_subtree(all->v[i].oid, all->v[i].oid_len, &roots[w])) {
+				out[w].count++;
+				sum += vb_bytes(&all->v[i]);
+			}
+		out[w].bytes = out[w].count ? sum / (double)out[w].count : 20;
+	}
+}
+
+static double
+plan_bytes(const struct walk_cost *wc, uint32_t n, uint32_t m)
+{
+	double total = 0;
 
 	for (uint32_t w = 0; w < n; w++) {
-		uint64_t count = 0;
+		uint64_t req = wc[w].count / m + 1;
 
-		for (size_t i = 0; i < all->n; i++)
-			if (argos_oid_in_subtree(all->v[i].oid, all->v[i].oid_len, &roots[w]))
-				count++;
-		req += count / (maxrep ? maxrep : 1) + 1;
+		total += (double)req * (SX_PAIR_BYTES + (double)m * wc[w].bytes);
 	}
-	return req;
+	return total;
 }
 
 static int
@@ -427,6 +479,9 @@ cache_refresh(struct cp_sx *s, const struct sx_set *set, struct sx_dev *st,
 	const struct sx_pdus *all = &s->all;
 	uint32_t maxrep = d->snmp_version == 0 ? 1 : d->snmp_max_repetitions;
 
+	if (maxrep == 0)
+		maxrep = 1;
+
 	st->n_cache = 0;
 	st->cache_arena.len = 0;
 	for (size_t i = 0; i < all->n; i++) {
@@ -448,8 +503,33 @@ cache_refresh(struct cp_sx *s, const struct sx_set *set, struct sx_dev *st,
 	}
 	st->cache_ms = now;
 	st->force_full = 0;
-	st->light_ok = walk_requests(all, set->light_walks, set->n_light_walks, maxrep) <
-		       walk_requests(all, set->full_walks, set->n_full_walks, maxrep);
+	{
+		/* The light plan walks columns one by one: it saves bytes on
+		 * tables of many rows, with a max-repetitions that ends each
+		 * column in as few, as full requests as can be; on small
+		 * tables the full plan is cheaper and stays. */
+		struct walk_cost *fw = calloc(set->n_full_walks + 1, sizeof(*fw));
+		struct walk_cost *lw = calloc(set->n_light_walks + 1, sizeof(*lw));
+		double full, best = 0;
+		uint32_t best_m = maxrep;
+
+		st->light_ok = 0;
+		if (fw && lw) {
+			walk_costs(all, set->full_walks, set->n_full_walks, fw);
+			walk_costs(all, set->light_walks, set->n_light_walks, lw);
+			full = plan_bytes(fw, set->n_full_walks, maxrep);
+			for (uint32_t m = 1; m <= maxrep; m++) {
+				double b = plan_bytes(lw, set->n_light_walks, m);
+
+				if (m == 1 || b < best)
+					best = b, best_m = m;
+			}
+			st->light_ok = best < full;
+			st->light_maxrep = (uint16_t)best_m;
+		}
+		free(fw);
+		free(lw);
+	}
 	s->label_refreshes++;
 	return;
 fail:
