@@ -30,6 +30,7 @@
 
 static const struct argos_oid sysuptime = { SX_SYSUPTIME_LEN, SX_SYSUPTIME_OID };
 static const struct argos_oid lastchange = { 10, { 1, 3, 6, 1, 2, 1, 31, 1, 5, 0 } };
+static const struct argos_oid ifnumber = { 9, { 1, 3, 6, 1, 2, 1, 2, 1, 0 } };
 static const struct argos_oid if_mib_root = { 6, { 1, 3, 6, 1, 2, 1 } };
 
 int
@@ -100,7 +101,7 @@ set_plans(struct cp_app *app, struct sx_set *set, char *err, size_t len)
 {
 	struct cp_sx *s = app->sx;
 	struct sx_plan full, light;
-	struct argos_oid extra[2] = { sysuptime, lastchange };
+	struct argos_oid extra[3] = { sysuptime, lastchange, ifnumber };
 	uint32_t n_extra = 1;
 	int e;
 
@@ -112,9 +113,9 @@ set_plans(struct cp_app *app, struct sx_set *set, char *err, size_t len)
 	for (uint32_t i = 0; i < set->n_labels; i++)
 		if (argos_oid_in_subtree(set->labels[i].sub, set->labels[i].len, &if_mib_root) &&
 		    (set->labels[i].sub[6] == 2 || set->labels[i].sub[6] == 31))
-			set->probe_lastchange = 1;   /* IF-MIB: ifTableLastChange tells */
+			set->probe_lastchange = 1;   /* IF-MIB: ifTableLastChange, ifNumber tell */
 	if (set->probe_lastchange) {
-		n_extra = 2;
+		n_extra = 3;
 		sx_plan_free(&full);
 		if (sx_plan_build(s->cfg, set->mods, set->n, extra, n_extra, &full) < 0)
 			goto nomem;

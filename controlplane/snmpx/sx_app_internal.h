@@ -32,7 +32,7 @@ struct sx_set {
 	uint32_t n_light_walks;
 	struct argos_oid *labels;      /* label-only subtrees: cached between full polls */
 	uint32_t n_labels;
-	uint8_t probe_lastchange;      /* the plans get ifTableLastChange.0 */
+	uint8_t probe_lastchange;      /* the plans get ifTableLastChange.0 and ifNumber.0 */
 	/* SNMP parameters, has_*: the modules or the auth say them */
 	uint8_t has_version, version;  /* 0 v1, 1 v2c (argos_job) */
 	uint8_t has_community;
@@ -73,8 +73,9 @@ struct sx_dev {
 	uint8_t force_full;            /* a light poll saw a change: walk labels next time */
 	uint8_t light_ok;              /* the light plan costs fewer bytes (cache_refresh) */
 	uint16_t light_maxrep;         /* max-repetitions of its light polls */
-	uint8_t lastchange_seen;
+	uint8_t lastchange_seen, ifnumber_seen;
 	uint32_t lastchange;           /* ifTableLastChange of the last poll */
+	int64_t ifnumber;              /* ifNumber of the last poll */
 	uint64_t returned[CP_SX_MODULES_MAX];   /* pdus_returned of the last full poll */
 };
 

@@ -44,6 +44,7 @@
 
 static const uint32_t sysuptime_oid[] = SX_SYSUPTIME_OID;
 static const uint32_t lastchange_oid[] = { 1, 3, 6, 1, 2, 1, 31, 1, 5, 0 };
+static const uint32_t ifnumber_oid[] = { 1, 3, 6, 1, 2, 1, 2, 1, 0 };
 
 int
 sx_app_dev_reserve(struct cp_sx *s, size_t n)
@@ -474,7 +475,7 @@ pdus_fill(struct sx_pdus *p, const struct sx_dev *st, int with_cache)
 /* A full poll ended well: keep its label varbinds, and weigh the plans. */
 static void
 cache_refresh(struct cp_sx *s, const struct sx_set *set, struct sx_dev *st,
-	      const struct cp_device *d, int64_t now)
+	      const struct cp_device *d, int64_t now, int debug)
 {
 	const struct sx_pdus *all = &s->all;
 	uint32_t maxrep = d->snmp_version == 0 ? 1 : d->snmp_max_repetitions;
@@ -526,6 +527,11 @@ cache_refresh(struct cp_sx *s, const struct sx_set *set, struct sx_dev *st,
 			}
 			st->light_ok = best < full;
 			st->light_maxrep = (uint16_t)best_m;
+			if (debug >= 2)
+				fprintf(stderr, "argos: sx: device %s: labels cached (%zu varbinds); "
+					"a full poll takes about %.0f bytes, a light one %.0f at "
+					"max-repetitions %u: %s\n", d->id, st->n_cache, full, best,
+					best_m, st->light_ok ? "light polls" : "full polls");
 		}
 		free(fw);
 		free(lw);
@@ -575,26 +581,37 @@ poll_done(struct cp_app *app, uint32_t dev, struct sx_dev *st,
 	struct cp_sx *s = app->sx;
 	const struct cp_device *d = &app->devs[dev];
 	const struct sx_set *set = &s->sets[d->sx_set - 1];
-	const struct sx_pdu *lc;
+	const struct sx_pdu *lc, *nif;
 
 	if (pdus_fill(&s->all, st, st->light) < 0)
 		return;
 	lc = set->probe_lastchange ? sx_pdus_find(&s->all, lastchange_oid, 10) : NULL;
+	nif = set->probe_lastchange ? sx_pdus_find(&s->all, ifnumber_oid, 9) : NULL;
+	if (lc && lc->type != SNMP_T_TIMETICKS)
+		lc = NULL;
+	if (nif && nif->type != SNMP_T_INTEGER)
+		nif = NULL;
 	if (st->light) {
 		s->polls_light++;
-		if (lc && lc->type == SNMP_T_TIMETICKS && st->lastchange_seen &&
-		    lc->u != st->lastchange) {
+		/* An interface came or went: ifTableLastChange moves, and
+		 * ifNumber for agents that do not keep the former. */
+		if ((lc && st->lastchange_seen && lc->u != st->lastchange) ||
+		    (nif && st->ifnumber_seen && nif->i != st->ifnumber)) {
 			st->force_full = 1;
 			s->label_changes++;
 		}
 	} else {
 		s->polls_full++;
 		if (set->n_labels && done->ok && st->failed == 0)
-			cache_refresh(s, set, st, d, ts);
+			cache_refresh(s, set, st, d, ts, app->cfg.debug);
 	}
-	if (lc && lc->type == SNMP_T_TIMETICKS) {
+	if (lc) {
 		st->lastchange = (uint32_t)lc->u;
 		st->lastchange_seen = 1;
+	}
+	if (nif) {
+		st->ifnumber = nif->i;
+		st->ifnumber_seen = 1;
 	}
 	module_series(app, set, st, done, ts);
 }
