@@ -14,6 +14,8 @@
 
 #include "cp_config.h"
 #include "cp_devices.h"
+#include "cp_redact.h"
+#include "cp_secret.h"
 
 #define ARGOS_VERSION "0.1.0"
 
@@ -52,6 +54,8 @@ static const char usage[] =
 	"  --port N               ethdev port id (default 0)\n"
 	"  --max-inflight N       SNMP and ping jobs in flight per core (default 8192)\n"
 	"  --src-port N           UDP source port of SNMP requests (default 40161)\n"
+	"  --avoid-fragments      shrink a device's GETBULK max-repetitions when its\n"
+	"                         replies come in IPv4 fragments\n"
 	"\nExport:\n"
 	"  --remote-write URL     send results to this Prometheus remote-write\n"
 	"                         receiver (repeatable, up to 8)\n"
@@ -66,7 +70,8 @@ static const char usage[] =
 	"  --rw-basic-user USER   basic auth user; the password is the first line\n"
 	"                         of --rw-password-file FILE\n"
 	"  --rw-bearer-token-file FILE  send the first line as a bearer token\n"
-	"  --listen ADDR:PORT     serve /metrics (Prometheus text) on ADDR:PORT\n"
+	"\nHTTP (see argos(1), HTTP):\n"
+	"%s"
 	"\nScheduling:\n"
 	"  --ping-batch-count N   start at most N ping jobs per millisecond (100)\n"
 	"  --max-pps N            keep the cores at N packets/s (token bucket;\n"
@@ -88,9 +93,10 @@ enum {
 	OPT_SNMP_ONLY, OPT_DURATION, OPT_SUMMARY_JSON, OPT_MAX_LOAD_DELTA,
 	OPT_REMOTE_WRITE, OPT_JOB, OPT_RW_MAX_SAMPLES, OPT_RW_FLUSH_MS, OPT_RW_QUEUE_BYTES,
 	OPT_RW_SPILL_DIR, OPT_RW_SPILL_BYTES, OPT_RW_CA_FILE, OPT_RW_BASIC_USER,
-	OPT_RW_PASSWORD_FILE, OPT_RW_BEARER_TOKEN_FILE, OPT_LISTEN, OPT_MAX_PPS, OPT_LOG,
-	OPT_MIGRATE, OPT_DB, OPT_PING_BATCH, OPT_SX_CONFIG, OPT_WRAP_COUNTERS,
-	OPT_LOOKUP_REFRESH, OPT_SX_MODULE,
+	OPT_RW_PASSWORD_FILE, OPT_RW_BEARER_TOKEN_FILE, OPT_MAX_PPS, OPT_LOG,
+	OPT_MIGRATE, OPT_DB, OPT_PING_BATCH, OPT_AVOID_FRAGMENTS, OPT_SX_CONFIG,
+	OPT_WRAP_COUNTERS, OPT_LOOKUP_REFRESH, OPT_SX_MODULE,
+	OPT_HTTP,       /* --listen and the flags of cp_http_conf_set() */
 };
 
 static const struct option options[] = {
@@ -111,6 +117,7 @@ static const struct option options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
 	{ "src-port", required_argument, NULL, OPT_SRC_PORT },
+	{ "avoid-fragments", no_argument, NULL, OPT_AVOID_FRAGMENTS },
 	{ "devices-cidr", required_argument, NULL, OPT_DEVICES_CIDR },
 	{ "community", required_argument, NULL, OPT_COMMUNITY },
 	{ "ping-only", no_argument, NULL, OPT_PING_ONLY },
@@ -129,7 +136,10 @@ static const struct option options[] = {
 	{ "rw-basic-user", required_argument, NULL, OPT_RW_BASIC_USER },
 	{ "rw-password-file", required_argument, NULL, OPT_RW_PASSWORD_FILE },
 	{ "rw-bearer-token-file", required_argument, NULL, OPT_RW_BEARER_TOKEN_FILE },
-	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "listen", required_argument, NULL, OPT_HTTP },
+	{ "api-token-file", required_argument, NULL, OPT_HTTP },
+	{ "tls-cert", required_argument, NULL, OPT_HTTP },
+	{ "tls-key", required_argument, NULL, OPT_HTTP },
 	{ "max-pps", required_argument, NULL, OPT_MAX_PPS },
 	{ "debug", required_argument, NULL, 'd' },
 	{ "log", required_argument, NULL, OPT_LOG },
@@ -142,6 +152,8 @@ static const struct option options[] = {
 	{ "error-flush-freq", required_argument, NULL, 'r' },
 	{ "device-unlock-freq", required_argument, NULL, 'u' },
 	{ "lock-dsn", required_argument, NULL, OPT_DB },
+	{ "dsn-file", required_argument, NULL, OPT_DB },
+	{ "lock-dsn-file", required_argument, NULL, OPT_DB },
 	{ "report-flush-freq", required_argument, NULL, OPT_DB },
 	{ "ping-batch-count", required_argument, NULL, OPT_PING_BATCH },
 	{ "poller-group", required_argument, NULL, OPT_DB },
@@ -189,6 +201,38 @@ number(const char *flag, const char *s, unsigned long min, unsigned long max,
        unsigned long *out)
 {
 	return cli_number("argos", flag, s, min, max, out);
+}
+
+/*
+ * A secret written in argv: any local user reads it in ps or
+ * /proc/PID/cmdline.  Refused, naming the file option that keeps it
+ * out of sight; the message shows the value redacted.
+ */
+static int
+argv_secret(const char *flag, const char *arg, const char *instead)
+{
+	char safe[512];
+
+	if (!cp_redact_has_secret(arg))
+		return 0;
+	cp_redact(arg, safe, sizeof(safe));
+	fprintf(stderr, "argos: %s '%s': a password or token on the command line can be read "
+		"by every local user (ps): give %s instead\n", flag, safe, instead);
+	return -1;
+}
+
+/* A secret file argos will read later: its rules checked now (cp_secret.h). */
+static int
+secret_file_ok(const char *flag, const char *path)
+{
+	char err[512], *s = cp_secret_read(path, flag, err, sizeof(err));
+
+	if (s == NULL) {
+		fprintf(stderr, "argos: %s\n", err);
+		return -1;
+	}
+	cp_secret_free(s);
+	return 0;
 }
 
 static int
@@ -337,6 +381,9 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 				return -1;
 			c->src_port = (uint16_t)v;
 			break;
+		case OPT_AVOID_FRAGMENTS:
+			c->avoid_fragments = 1;
+			break;
 		case OPT_DEVICES_CIDR:
 			c->devices_cidr = optarg;
 			break;
@@ -358,6 +405,9 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 			c->summary_json = optarg;
 			break;
 		case OPT_REMOTE_WRITE:
+			if (argv_secret("--remote-write", optarg, "--rw-basic-user USER with "
+					"--rw-password-file FILE, or --rw-bearer-token-file FILE"))
+				return -1;
 			if (c->rw.n_urls == RW_URLS_MAX)
 				return bad("--remote-write", optarg, "more than 8 receivers");
 			c->rw.urls[c->rw.n_urls++] = optarg;
@@ -397,14 +447,25 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 			c->rw.basic_user = optarg;
 			break;
 		case OPT_RW_PASSWORD_FILE:
+			if (secret_file_ok("--rw-password-file", optarg))
+				return -1;
 			c->rw.password_file = optarg;
 			break;
 		case OPT_RW_BEARER_TOKEN_FILE:
+			if (secret_file_ok("--rw-bearer-token-file", optarg))
+				return -1;
 			c->rw.bearer_token_file = optarg;
 			break;
-		case OPT_LISTEN:
-			c->listen = optarg;
+		case OPT_HTTP: {
+			char msg[512];
+
+			if (cp_http_conf_set(&c->http, options[longindex].name, optarg, msg,
+					     sizeof(msg)) != 0) {
+				fprintf(stderr, "argos: %s\n", msg);
+				return -1;
+			}
 			break;
+		}
 		case OPT_MAX_PPS:
 			if (number("--max-pps", optarg, 0, 1000000000, &v))
 				return -1;
@@ -429,10 +490,18 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 		case 'c': case 'g': case 'q': case 'l': case 'r': case 'u': case OPT_DB: {
 			const char *name = opt == OPT_DB ? options[longindex].name :
 					   short_name(opt);
-			char msg[256] = "not a database option";
+			char msg[512] = "not a database option";
 
+			if ((!strcmp(name, "dsn") || !strcmp(name, "lock-dsn")) &&
+			    argv_secret(name[0] == 'd' ? "--dsn" : "--lock-dsn", optarg,
+					name[0] == 'd' ? "--dsn-file FILE (or keep the password in "
+					"~/.pgpass or PGPASSFILE)" : "--lock-dsn-file FILE"))
+				return -1;
 			if (cp_db_opts_set(&c->db, name, optarg, msg, sizeof(msg)) != 0) {
-				fprintf(stderr, "argos: --%s: %s\n", name, msg);
+				if (strncmp(msg, "--", 2) == 0)
+					fprintf(stderr, "argos: %s\n", msg);
+				else
+					fprintf(stderr, "argos: --%s: %s\n", name, msg);
 				return -1;
 			}
 			break;
@@ -457,7 +526,7 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 			printf("argos %s\n", ARGOS_VERSION);
 			return 1;
 		case 'h':
-			printf(usage, cp_db_usage);
+			printf(usage, cp_http_usage, cp_db_usage);
 			return 1;
 		default:
 			fprintf(stderr, "argos: %s: %s (see argos -- --help)\n", argv[optind - 1],
@@ -484,14 +553,25 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 			"--devices-cidr CIDR or --dsn URL\n");
 		return -1;
 	}
+	{
+		char msg[512];
+
+		if (cp_http_conf_check(&c->http, msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "argos: %s\n", msg);
+			return -1;
+		}
+	}
 	if (c->db.dsn && c->once) {
 		fprintf(stderr, "argos: --once polls a devices file or --devices-cidr; with "
 			"--dsn, argos polls what the database says is due until stopped\n");
 		return -1;
 	}
-	if (c->community && c->devices_cidr == NULL)
-		return bad("--community", c->community, "only for --devices-cidr devices "
-			   "(a devices file has a snmp_community column)");
+	if (c->community && c->devices_cidr == NULL) {
+		/* The community itself is not repeated: it is a secret. */
+		fprintf(stderr, "argos: --community is only for --devices-cidr devices (a devices "
+			"file has a snmp_community column)\n");
+		return -1;
+	}
 	if (c->community == NULL)
 		c->community = "public";
 	if (c->ping_only && c->snmp_only) {

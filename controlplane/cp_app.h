@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "argos_lane.h"
+#include "argos_maxrep.h"
 #include "cp_assign.h"
 #include "cp_config.h"
 #include "cp_devices.h"
@@ -28,19 +29,28 @@ struct cp_sx;
 struct cp_http;
 struct cp_dbmode;
 struct cp_metrics;
+struct cp_reload;
 
-/** What the control plane last saw of one device. */
+/** What the control plane last saw of one device, and what it learnt
+ *  of its agent for the next polls. */
 struct cp_dev_state {
 	uint64_t polls_ok, polls_failed, pings;
 	uint64_t last_done_ms;       /* monotonic, 0: never */
 	uint32_t last_duration_ms;
 	uint8_t last_ok;
+	uint8_t alt_in_use;          /* the alternate community answered last: tried first */
+	struct argos_maxrep_memo maxrep;   /* the learnt max-repetitions (argos_maxrep.h) */
 };
+
 
 struct cp_app {
 	struct cp_config cfg;
 	struct cp_device *devs;
-	size_t n_devs;
+	size_t n_devs;               /* slots in use: every device index is below */
+	size_t cap_devs;             /* slots in the per-device arrays; they never move */
+	struct cp_reload *rl;        /* --devices FILE: slots kept across SIGHUP reloads */
+	uint64_t max_job_ms;         /* the longest job: what the drain waits for */
+	uint64_t reloads, reload_failures;
 	struct cp_dev_state *state;  /* per device */
 	uint64_t *next_due;          /* per device and kind: the poll grid */
 	uint8_t *core_of;            /* per device: its worker, CP_ASSIGN_NONE at first */
@@ -48,6 +58,7 @@ struct cp_app {
 	uint64_t next_load_ms;       /* next load sample */
 	struct argos_lane *lanes[MAX_WORKERS];
 	unsigned n_lanes;
+	struct argos_port_info port;
 	struct cp_stats_view views[MAX_WORKERS];
 	struct cp_sched sched;
 	struct cp_clock clk;
@@ -79,6 +90,22 @@ struct cp_app {
 
 /** Milliseconds of CLOCK_MONOTONIC. */
 uint64_t cp_mono_ms(void);
+
+/* --- what argos learns of each agent between polls (learn.c) --- */
+
+/**
+ * Learn from an SNMP job's DONE record what the next poll of its device
+ * starts with: the max-repetitions (argos_maxrep_learn) and the
+ * community tried first.
+ */
+void cp_learn_poll_end(struct cp_app *app, const struct argos_rec_done *d);
+
+/**
+ * Fill the learnt and per-device parts of device idx's SNMP job: the
+ * max-repetitions to start from, the two communities in the order to
+ * try them, the leniency flags (and --avoid-fragments).
+ */
+void cp_learn_job(const struct cp_app *app, uint32_t idx, struct argos_job *j);
 
 /**
  * Send one result record where it goes: --output, --remote-write, and

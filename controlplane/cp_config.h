@@ -8,6 +8,7 @@
 
 #include "argos_job.h"
 #include "cp_db.h"
+#include "cp_http.h"
 #include "rw.h"
 
 /* --wrap-counters: whose Counter64 values are sent modulo 2^53. */
@@ -29,7 +30,7 @@ struct cp_config {
 	uint32_t duration_s;       /* 0: until --once ends or a signal */
 	const char *summary_json;  /* written at exit */
 	struct rw_conf rw;         /* --remote-write and --rw-*; n_urls 0: off */
-	const char *listen;        /* ADDR:PORT of /metrics, NULL: off */
+	struct cp_http_conf http;  /* --listen, --api-token-file, --tls-*; listen NULL: off */
 	struct cp_db_opts db;      /* --dsn and the database flags; dsn NULL: off */
 	int migrate;               /* --migrate: apply the schema, exit */
 	uint32_t max_pps;          /* 0: no limit */
@@ -53,6 +54,7 @@ struct cp_config {
 	uint16_t port;
 	uint32_t max_inflight;
 	uint16_t src_port;
+	int avoid_fragments;       /* shrink max-repetitions on replies in fragments */
 };
 
 /**

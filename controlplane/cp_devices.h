@@ -6,10 +6,16 @@
  * hostname, ip_address, snmp_community, snmp_version.  Optional, with
  * their defaults: snmp_port (161), snmp_timeout (1, seconds, decimals
  * allowed), snmp_retries (2), snmp_max_repetitions (25),
- * polling_frequency (60 s), ping_frequency (10 s, 0: never pinged),
- * snmp_exporter_module (names of modules of --snmp-exporter-config,
- * comma-separated; empty: the built-in profile), snmp_exporter_auth (an
- * auth of that file's auths:; empty: the device's own community).
+ * polling_frequency (60 s, 0: never polled), ping_frequency (10 s, 0:
+ * never pinged), snmp_alternate_community (none), snmp_exporter_module
+ * (names of modules of --snmp-exporter-config, comma-separated; empty:
+ * the built-in profile), snmp_exporter_auth (an auth of that file's
+ * auths:; empty: the device's own community), and the leniencies
+ * for agents that bend the rules, each off unless set (argos_job.h's
+ * flags): snmp_disable_bulk, snmp_allow_other_source,
+ * snmp_allow_nonincreasing_oids, snmp_walk_past_exceptions.  Each line
+ * is parsed here, then meets the rules every device source shares
+ * (device_check.h).
  */
 #ifndef ARGOS_CP_DEVICES_H
 #define ARGOS_CP_DEVICES_H
@@ -30,6 +36,8 @@ struct cp_device {
 	char hostname[CP_HOSTNAME_MAX];
 	uint32_t ip;                 /* network order */
 	char community[ARGOS_COMMUNITY_MAX + 1];
+	char alt_community[ARGOS_COMMUNITY_MAX + 1];  /* "": none */
+	uint16_t snmp_flags;         /* ARGOS_JOB_GETNEXT ... ARGOS_JOB_PAST_EXCEPTIONS */
 	uint8_t snmp_version;        /* 0 = v1, 1 = v2c */
 	uint16_t snmp_port;
 	uint32_t snmp_timeout_ms;
@@ -40,9 +48,13 @@ struct cp_device {
 	uint32_t line;               /* where the file defined it */
 	uint16_t profile;            /* index in the cores' profile table, 0: --oids/if-mib */
 	uint16_t sx_set;             /* snmp_exporter module set (sx_app.c), 0: none */
+	uint8_t sx_off;              /* its modules cannot run (SNMPv3): no SNMP polls */
 	int64_t db_id;               /* DB mode: devices.id */
-	char *sx_modules;            /* devices file: snmp_exporter_module, NULL: none */
-	char *sx_auth;               /* devices file: snmp_exporter_auth, NULL: none */
+	/* devices file: snmp_exporter_module and snmp_exporter_auth, NULL:
+	 * none; freed (NULL) once cp_sx_bind_table() made them sx_set, so
+	 * that a record is all values (a reload compares them bytewise). */
+	char *sx_modules;
+	char *sx_auth;
 };
 
 /**

@@ -42,4 +42,13 @@ cp_sched_peek(const struct cp_sched *s)
 /** Remove the earliest entry. */
 void cp_sched_pop(struct cp_sched *s);
 
+/**
+ * Keep only the entries for which keep(entry, arg) returns non-zero,
+ * then restore the heap order.  O(n); for rare bulk changes such as a
+ * reload of the devices file, not for the polling loop.
+ * @return the entries removed.
+ */
+size_t cp_sched_filter(struct cp_sched *s, int (*keep)(const struct cp_due *e, void *arg),
+		       void *arg);
+
 #endif

@@ -86,6 +86,14 @@ conf_map_stale(char *msg, size_t msglen)
 	int fd, rc = 0;
 
 	fd = bpf_obj_get(ARGOS_XDP_PIN_ROOT "/" ARGOS_XDP_CONF_MAP);
+	if (fd < 0 && errno == EACCES) {
+		/* Pinned by another user (root, or a run of another uid):
+		 * libbpf would only say "Permission denied". */
+		snprintf(msg, msglen, ARGOS_XDP_PIN_ROOT "/" ARGOS_XDP_CONF_MAP " belongs to another "
+			 "user than uid %u: chown it to this user (argos.service does, before start), "
+			 "or rm it with every argos on net_af_xdp stopped", (unsigned)geteuid());
+		return -1;
+	}
 	if (fd < 0)
 		return 0;
 	memset(&info, 0, sizeof(info));
@@ -164,7 +172,7 @@ cp_xdp_precheck(int argc, char **argv, char *msg, size_t msglen)
 	return 0;
 }
 
-void
+int
 cp_xdp_set_agent_ports(const struct cp_device *devs, size_t n)
 {
 	uint16_t set[ARGOS_XDP_AGENT_PORTS] = { 0 };
@@ -186,7 +194,10 @@ cp_xdp_set_agent_ports(const struct cp_device *devs, size_t n)
 		}
 		set[kept++] = port;
 	}
+	if (memcmp(agent_ports, set, sizeof(set)) == 0)
+		return 0;
 	memcpy(agent_ports, set, sizeof(set));
+	return 1;
 }
 
 /*
@@ -313,6 +324,15 @@ cp_xdp_configure(const struct argos_port_info *port, uint32_t ip, uint16_t sport
 		return rc;
 	}
 	rc = prog_uses_map(ifindex, map_fd);
+	if (rc == -EPERM) {
+		/* Reading another program's maps takes CAP_SYS_ADMIN, which a
+		 * service run with only what it needs lacks.  Writing argos's
+		 * entry is harmless if the program is not argos's: configure. */
+		fprintf(stderr, "argos: xdp: cannot check that the program on %s uses "
+			ARGOS_XDP_PIN_ROOT "/" ARGOS_XDP_CONF_MAP " (that needs CAP_SYS_ADMIN); "
+			"writing argos's entry anyway\n", iface);
+		rc = 1;
+	}
 	if (rc < 0) {
 		snprintf(msg, msglen, "xdp: cannot read the XDP program attached to %s: %s",
 			 iface, strerror(-rc));

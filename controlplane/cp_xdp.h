@@ -29,9 +29,12 @@ int cp_xdp_precheck(int argc, char **argv, char *msg, size_t msglen);
  * Take the SNMP agents' UDP ports from the devices argos polls: the
  * steering program passes replies from these source ports only.  Up to
  * 8 distinct ports are kept; with more, replies from any source port
- * are taken.  Without a call, the set is {161}.
+ * are taken.  Without a call, the set is {161}.  Devices with port 0
+ * (free slots of the table) are skipped.
+ * @return 1 when the set changed, 0 when it is the same (a reload of
+ *         the devices file configures the program again only then).
  */
-void cp_xdp_set_agent_ports(const struct cp_device *devs, size_t n);
+int cp_xdp_set_agent_ports(const struct cp_device *devs, size_t n);
 
 /**
  * Write argos's address and UDP source-port range into the steering

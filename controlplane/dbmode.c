@@ -105,8 +105,10 @@ slot_free(struct cp_app *app, int64_t id)
 
 			m->keys[h] = KEY_GONE;
 			memset(&app->devs[s], 0, sizeof(app->devs[s]));
+			memset(&app->state[s], 0, sizeof(app->state[s]));
 			memset(&m->info[s], 0, sizeof(m->info[s]));
 			app->core_of[s] = CP_ASSIGN_NONE;
+			cp_sx_forget(app, s);
 			m->free_slots[m->n_free++] = s;
 			return;
 		}
@@ -201,17 +203,31 @@ static void
 take_claim(struct cp_app *app, const struct cp_db_claim *c, uint64_t now)
 {
 	struct cp_dbmode *m = app->dbm;
-	uint32_t s = slot_of(m, c->device_id);
+	uint32_t s;
 	struct cp_device *d;
 	struct cp_db_result r;
 	char msg[CP_DB_ERROR_TEXT_MAX];
 
+	if (c->refused[0]) {
+		/* A row that breaks the devices file's rules (written by hand
+		 * in SQL): reported, never polled with a cut community. */
+		memset(&r, 0, sizeof(r));
+		r.device_id = c->device_id;
+		r.kind = c->kind;
+		r.requested_at_ms = c->claimed_at_ms;   /* due again one period later */
+		r.err = ARGOS_ERR_BAD_DEVICE;
+		snprintf(r.error_text, sizeof(r.error_text), "%s", c->refused);
+		cp_db_result(m->db, &r);
+		return;
+	}
+	s = slot_of(m, c->device_id);
 	if (s == UINT32_MAX || (m->info[s].busy & c->kind)) {
 		/* No slot, or the same poll already in flight (a claim that
 		 * outlived its lease): give it back at once as an error. */
 		memset(&r, 0, sizeof(r));
 		r.device_id = c->device_id;
 		r.kind = c->kind;
+		r.alt_in_use = -1;   /* nothing learnt: leave the columns be */
 		r.err = ARGOS_ERR_AGENT_ERROR;
 		snprintf(r.error_text, sizeof(r.error_text), s == UINT32_MAX ?
 			 "appliance full: %u device slots in use" : "poll already in flight",
@@ -226,11 +242,21 @@ take_claim(struct cp_app *app, const struct cp_db_claim *c, uint64_t now)
 	d->ip = c->ip;
 	memcpy(d->community, c->community, sizeof(c->community));
 	d->community[ARGOS_COMMUNITY_MAX] = '\0';
+	memcpy(d->alt_community, c->alt_community, sizeof(c->alt_community));
+	d->alt_community[ARGOS_COMMUNITY_MAX] = '\0';
+	d->snmp_flags = c->snmp_flags;
 	d->snmp_version = c->snmp_version;
 	d->snmp_port = c->port;
 	d->snmp_timeout_ms = c->timeout_ms;
 	d->snmp_retries = c->retries;
-	d->snmp_max_repetitions = c->disable_bulk ? 1 : c->max_repetitions;
+	d->snmp_max_repetitions = c->max_repetitions;
+	if (c->kind == CP_DB_SNMP) {
+		/* The table holds what the last poll learnt, by this appliance
+		 * or another; the ceiling and counters of argos_maxrep_memo
+		 * stay in memory. */
+		app->state[s].maxrep.cur = c->learnt_max_repetitions;
+		app->state[s].alt_in_use = c->alt_in_use;
+	}
 	d->profile = c->kind == CP_DB_SNMP ? profile_entry(app, c->profile_id) : d->profile;
 	if (c->kind == CP_DB_SNMP &&
 	    cp_sx_bind(app, s, c->sx_modules, c->sx_auth, msg, sizeof(msg)) < 0) {
@@ -274,7 +300,7 @@ cp_dbmode_tick(struct cp_app *app, uint64_t now)
 	cp_db_capacity(m->db, free_snmp, free_ping);
 
 	while ((n = cp_db_take_claims(m->db, m->claims, CLAIMS_PER_TICK)) > 0) {
-		if (app->cfg.debug >= 2)
+		if (__atomic_load_n(&app->cfg.debug, __ATOMIC_RELAXED) >= 2)
 			fprintf(stderr, "argos: db: %zu claim(s) taken\n", n);
 		for (size_t i = 0; i < n; i++)
 			take_claim(app, &m->claims[i], now);
@@ -339,6 +365,11 @@ cp_dbmode_done(struct cp_app *app, const struct argos_rec_done *d)
 	r.requested_at_ms = cp_clock_ms(&app->clk, d->start_tsc);
 	r.duration_ms = (uint32_t)((d->h.tsc - d->start_tsc) * 1000 / app->clk.hz);
 	r.err = si->err[d->job_kind];
+	r.alt_in_use = -1;
+	if (d->job_kind == CP_DB_SNMP) {   /* learnt by cp_learn_poll_end() already */
+		r.max_repetitions = app->state[d->h.device].maxrep.cur;   /* 0: not learnt */
+		r.alt_in_use = (int8_t)app->state[d->h.device].alt_in_use;
+	}
 	/* Loss is a ping's measure, not an error: a ping job is reported
 	 * only when it could not run (ARP).  A failed SNMP poll always is. */
 	if (r.err == ARGOS_ERR_NONE && !d->ok && d->job_kind == CP_DB_SNMP)

@@ -9,16 +9,21 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cp_devices.h"
+#include "device_check.h"
 
 enum col {
 	COL_ID, COL_HOSTNAME, COL_IP, COL_COMMUNITY, COL_VERSION,
 	COL_PORT, COL_TIMEOUT, COL_RETRIES, COL_MAXREP, COL_POLLFREQ, COL_PINGFREQ,
+	COL_ALT_COMMUNITY, COL_DISABLE_BULK, COL_OTHER_SOURCE, COL_NONINCREASING,
+	COL_PAST_EXCEPTIONS,
 	COL_SX_MODULE, COL_SX_AUTH,
 	COL_MAX
 };
@@ -38,8 +43,21 @@ static const struct {
 	[COL_MAXREP] = { "snmp_max_repetitions", 0 },
 	[COL_POLLFREQ] = { "polling_frequency", 0 },
 	[COL_PINGFREQ] = { "ping_frequency", 0 },
+	[COL_ALT_COMMUNITY] = { "snmp_alternate_community", 0 },
+	[COL_DISABLE_BULK] = { "snmp_disable_bulk", 0 },
+	[COL_OTHER_SOURCE] = { "snmp_allow_other_source", 0 },
+	[COL_NONINCREASING] = { "snmp_allow_nonincreasing_oids", 0 },
+	[COL_PAST_EXCEPTIONS] = { "snmp_walk_past_exceptions", 0 },
 	[COL_SX_MODULE] = { "snmp_exporter_module", 0 },
 	[COL_SX_AUTH] = { "snmp_exporter_auth", 0 },
+};
+
+/* The job flag each leniency column sets. */
+static const uint16_t col_flag[COL_MAX] = {
+	[COL_DISABLE_BULK] = ARGOS_JOB_GETNEXT,
+	[COL_OTHER_SOURCE] = ARGOS_JOB_ANY_SOURCE,
+	[COL_NONINCREASING] = ARGOS_JOB_NONINCREASING,
+	[COL_PAST_EXCEPTIONS] = ARGOS_JOB_PAST_EXCEPTIONS,
 };
 
 #define MAX_FIELDS 32
@@ -139,21 +157,52 @@ uint_field(struct loader *l, const char *name, const char *s, unsigned long min,
 	return 0;
 }
 
+/* A yes/no column, spelled as Postgres reads a boolean.  @return 0 or 1
+ * in *out, or -1. */
+static int
+bool_field(struct loader *l, const char *name, const char *s, int *out)
+{
+	static const char *const yes[] = { "1", "t", "true", "y", "yes", "on" };
+	static const char *const no[] = { "0", "f", "false", "n", "no", "off" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(s, yes[i]))
+			return *out = 1, 0;
+		if (!strcasecmp(s, no[i]))
+			return *out = 0, 0;
+	}
+	return fail(l, "%s: '%s' is not a yes/no value (1, 0, true, false, yes, no)", name, s);
+}
+
+/* A whole number (no range yet: cp_device_check has the ranges). */
+static int
+whole_field(struct loader *l, const char *name, const char *s, int64_t *out)
+{
+	unsigned long u = 0;
+
+	if (uint_field(l, name, s, 0, UINT32_MAX, &u))
+		return -1;
+	*out = (int64_t)u;
+	return 0;
+}
+
+/*
+ * One line into d: each field is parsed here (text to value, with the
+ * file's own messages), then the device as a whole meets the rules that
+ * every source shares (cp_device_check), then it is narrowed into d.
+ */
 static int
 parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 {
+	struct cp_device_check in = {
+		.snmp_version = 1, .snmp_port = 161, .snmp_timeout_ms = 1000, .snmp_retries = 2,
+		.snmp_max_repetitions = 25, .polling_frequency = 60, .ping_frequency = 10,
+	};
+	char why[160];
 	const char *v;
-	unsigned long u;
 	struct in_addr a;
 
 	memset(d, 0, sizeof(*d));
-	d->snmp_port = 161;
-	d->snmp_timeout_ms = 1000;
-	d->snmp_retries = 2;
-	d->snmp_max_repetitions = 25;
-	d->polling_frequency = 60;
-	d->ping_frequency = 10;
-
 	for (int c = 0; c < COL_MAX; c++) {
 		if (idx[c] < 0)
 			continue;
@@ -170,38 +219,28 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 			strcpy(d->id, v);
 			break;
 		case COL_HOSTNAME:
-			if (strlen(v) >= CP_HOSTNAME_MAX)
-				return fail(l, "hostname is longer than %d characters",
-					    CP_HOSTNAME_MAX - 1);
-			strcpy(d->hostname, v);
+			in.hostname = v;
 			break;
 		case COL_IP:
 			if (inet_pton(AF_INET, v, &a) != 1)
 				return fail(l, "ip_address: '%s' is not an IPv4 address", v);
-			if (a.s_addr == 0 || a.s_addr == 0xffffffff ||
-			    (ntohl(a.s_addr) >> 28) == 0xe)
-				return fail(l, "ip_address: %s cannot be polled", v);
-			d->ip = a.s_addr;
+			in.ip = a.s_addr;
 			break;
 		case COL_COMMUNITY:
-			if (strlen(v) > ARGOS_COMMUNITY_MAX)
-				return fail(l, "snmp_community is longer than %d bytes",
-					    ARGOS_COMMUNITY_MAX);
-			strcpy(d->community, v);
+			in.community = v;
 			break;
 		case COL_VERSION:
 			if (!strcmp(v, "1") || !strcmp(v, "v1"))
-				d->snmp_version = 0;
+				in.snmp_version = 0;
 			else if (!strcmp(v, "2c") || !strcmp(v, "v2c") || !strcmp(v, "2"))
-				d->snmp_version = 1;
+				in.snmp_version = 1;
 			else
 				return fail(l, "snmp_version: '%s' is not 1 or 2c "
 					    "(SNMPv3 is not supported yet)", v);
 			break;
 		case COL_PORT:
-			if (uint_field(l, "snmp_port", v, 1, 65535, &u))
+			if (whole_field(l, "snmp_port", v, &in.snmp_port))
 				return -1;
-			d->snmp_port = (uint16_t)u;
 			break;
 		case COL_TIMEOUT: {
 			char *end;
@@ -212,29 +251,40 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 			if (errno || *end != '\0' || !(t >= 0.01 && t <= 60))
 				return fail(l, "snmp_timeout: '%s' is not a number of seconds "
 					    "from 0.01 to 60", v);
-			d->snmp_timeout_ms = (uint32_t)(t * 1000 + 0.5);
+			in.snmp_timeout_ms = (int64_t)(t * 1000 + 0.5);
 			break;
 		}
 		case COL_RETRIES:
-			if (uint_field(l, "snmp_retries", v, 0, 10, &u))
+			if (whole_field(l, "snmp_retries", v, &in.snmp_retries))
 				return -1;
-			d->snmp_retries = (uint8_t)u;
 			break;
 		case COL_MAXREP:
-			if (uint_field(l, "snmp_max_repetitions", v, 1, 255, &u))
+			if (whole_field(l, "snmp_max_repetitions", v, &in.snmp_max_repetitions))
 				return -1;
-			d->snmp_max_repetitions = (uint16_t)u;
 			break;
 		case COL_POLLFREQ:
-			if (uint_field(l, "polling_frequency", v, 1, 86400 * 7, &u))
+			if (whole_field(l, "polling_frequency", v, &in.polling_frequency))
 				return -1;
-			d->polling_frequency = (uint32_t)u;
 			break;
 		case COL_PINGFREQ:
-			if (uint_field(l, "ping_frequency", v, 0, 86400 * 7, &u))
+			if (whole_field(l, "ping_frequency", v, &in.ping_frequency))
 				return -1;
-			d->ping_frequency = (uint32_t)u;
 			break;
+		case COL_ALT_COMMUNITY:
+			in.alt_community = v;
+			break;
+		case COL_DISABLE_BULK:
+		case COL_OTHER_SOURCE:
+		case COL_NONINCREASING:
+		case COL_PAST_EXCEPTIONS: {
+			int yes = 0;
+
+			if (bool_field(l, columns[c].name, v, &yes))
+				return -1;
+			if (yes)
+				d->snmp_flags |= col_flag[c];
+			break;
+		}
 		case COL_SX_MODULE:
 			if (cp_sx_modules_check(v, l->err, l->errlen) != 0) {
 				char why[256];
@@ -254,6 +304,20 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 			break;
 		}
 	}
+	if (cp_device_check(&in, why, sizeof(why)) != 0)
+		return fail(l, "%s", why);
+	strcpy(d->hostname, in.hostname);
+	strcpy(d->community, in.community);
+	if (in.alt_community != NULL)
+		strcpy(d->alt_community, in.alt_community);
+	d->ip = in.ip;
+	d->snmp_version = (uint8_t)in.snmp_version;
+	d->snmp_port = (uint16_t)in.snmp_port;
+	d->snmp_timeout_ms = (uint32_t)in.snmp_timeout_ms;
+	d->snmp_retries = (uint8_t)in.snmp_retries;
+	d->snmp_max_repetitions = (uint16_t)in.snmp_max_repetitions;
+	d->polling_frequency = (uint32_t)in.polling_frequency;
+	d->ping_frequency = (uint32_t)in.ping_frequency;
 	return 0;
 }
 
@@ -476,12 +540,18 @@ cp_devices_cidr(const char *cidr, const char *community, struct cp_device **devs
 			 "(1M devices) to 32", cidr);
 		return -1;
 	}
-	if (strlen(community) > ARGOS_COMMUNITY_MAX) {
-		snprintf(err, errlen, "--community: longer than %d bytes", ARGOS_COMMUNITY_MAX);
+	if (strlen(community) > ARGOS_COMMUNITY_LEN_MAX) {
+		snprintf(err, errlen, "--community: longer than %d bytes", ARGOS_COMMUNITY_LEN_MAX);
 		return -1;
 	}
 	count = len == 32 ? 1u : 1u << (32 - len);
 	base = ntohl(a.s_addr) & (len == 32 ? ~0u : ~(count - 1));
+	/* A /12 or longer lies inside one /8, so one address tells for all. */
+	if (cp_device_ip_refused(htonl(base)) != NULL) {
+		snprintf(err, errlen, "--devices-cidr '%s': cannot be polled: %s", cidr,
+			 cp_device_ip_refused(htonl(base)));
+		return -1;
+	}
 	first = 0;
 	if (len < 31) {        /* the network and broadcast addresses are not devices */
 		first = 1;

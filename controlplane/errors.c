@@ -16,6 +16,17 @@ const char *const argos_err_names[ARGOS_ERR_MAX] = {
 	[ARGOS_ERR_MALFORMED] = "malformed",
 	[ARGOS_ERR_OID_NOT_INCREASING] = "oid-not-increasing",
 	[ARGOS_ERR_WALK_LIMIT] = "walk-limit",
+	[ARGOS_ERR_WRONG_SOURCE] = "wrong-source",
+	[ARGOS_ERR_WRONG_PORT] = "wrong-port",
+	[ARGOS_ERR_WRONG_COMMUNITY] = "wrong-community",
+	[ARGOS_ERR_WRONG_VERSION] = "wrong-version",
+	[ARGOS_ERR_UNKNOWN_REQUEST_ID] = "unknown-request-id",
+	[ARGOS_ERR_NOT_RESPONSE] = "not-response",
+	[ARGOS_ERR_BAD_CHECKSUM] = "bad-checksum",
+	[ARGOS_ERR_FRAGMENTS_TIMEOUT] = "fragments-timeout",
+	[ARGOS_ERR_EXCEPTION_IN_WALK] = "exception-in-walk",
+	[ARGOS_ERR_WALK_LOOP] = "walk-loop",
+	[ARGOS_ERR_BAD_DEVICE] = "bad-device",
 };
 
 const char *const argos_drop_names[ARGOS_DROP_MAX] = {

@@ -9,9 +9,11 @@
  *       DB mode: report capacity, take claims and events
  *       send the jobs that are due through the job rings
  *       statistics and /metrics when due
+ *       SIGHUP: reopen the log and --output, reload --devices (reload.c)
  *   -> on --once completion, --duration or SIGINT/SIGTERM: drain (no new
  *      jobs, keep receiving until the jobs in flight end), quit, flush
- *      the exporters and the database, summary.
+ *      the exporters and the database (a bounded wait), spill what
+ *      remains, summary.
  *
  * This thread may block and allocate; it never touches a packet.
  */
@@ -36,21 +38,48 @@
 #include <rte_ring.h>
 
 #include "cli.h"
+#include "cp_api.h"
 #include "cp_app.h"
+#include "cp_caps.h"
 #include "cp_dbmode.h"
 #include "cp_http.h"
+#include "cp_redact.h"
+#include "cp_reload.h"
 #include "rw.h"
 #include "cp_xdp.h"
 #include "sx_app.h"
 
 #define READY_TIMEOUT_S 10
+#define RW_STOP_WAIT_MS 5000   /* at a stop, the receivers get this long, then the spill */
 
-static volatile sig_atomic_t signals_seen;
+static volatile sig_atomic_t signals_seen;   /* SIGINT, SIGTERM: stop */
+static volatile sig_atomic_t hup_seen;       /* SIGHUP: reload, reopen */
+
+/*
+ * A second SIGTERM or SIGINT cuts the drain short, but only one sent at
+ * least a second after the first: timeout(1) sends its signal to argos
+ * and again to argos's process group, and a stop that arrives twice at
+ * once is still one request to finish the polls in flight.
+ */
+#define SECOND_SIGNAL_MS 1000
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
+	static int64_t first_ms;
+	struct timespec ts;
+	int64_t now_ms;
+
+	if (sig == SIGHUP) {
+		hup_seen = 1;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);   /* async-signal-safe */
+	now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (signals_seen == 0)
+		first_ms = now_ms;
+	else if (now_ms - first_ms < SECOND_SIGNAL_MS)
+		return;
 	signals_seen++;
 }
 
@@ -136,10 +165,8 @@ make_job(struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job *j)
 		j->snmp_version = d->snmp_version;
 		j->retries = d->snmp_retries;
 		j->port = d->snmp_port;
-		j->max_repetitions = d->snmp_max_repetitions;
 		j->timeout_ms = d->snmp_timeout_ms;
-		j->community_len = (uint8_t)strlen(d->community);
-		memcpy(j->community, d->community, j->community_len);
+		cp_learn_job(app, idx, j);
 		cp_sx_job(app, idx, j);   /* snmp_exporter modules: a light or a full plan */
 	} else {
 		j->ping_count = app->cfg.ping_count;
@@ -250,6 +277,10 @@ send_due(struct cp_app *app, uint64_t now)
 	while ((e = cp_sched_peek(&app->sched)) != NULL && e->at_ms <= now) {
 		struct argos_job job;
 
+		if (!cp_reload_may_send(app, e->device, e->kind)) {
+			cp_sched_pop(&app->sched);   /* removed, or held for a changed record */
+			continue;
+		}
 		/* Like horus's fping batches: a burst of due pings starts
 		 * --ping-batch-count per loop turn (about a millisecond). */
 		if (e->kind == ARGOS_JOB_PING && pings++ == app->cfg.ping_batch)
@@ -268,6 +299,7 @@ send_due(struct cp_app *app, uint64_t now)
 		}
 		app->core_of[e->device] = (uint8_t)core;
 		app->jobs_sent++;
+		cp_reload_sent(app, e->device, e->kind);
 		/* Keep the grid: the next poll is one period after this one
 		 * was due, not after it ended. */
 		*next = e->at_ms + (uint64_t)freq_s(&app->devs[e->device], e->kind) * 1000;
@@ -284,12 +316,13 @@ job_ended(struct cp_app *app, const struct argos_rec_done *d, uint64_t now)
 
 	app->jobs_ended++;
 	if (d->job_kind == ARGOS_JOB_SNMP) {
+		cp_learn_poll_end(app, d);
 		if (d->ok)
 			app->polls_ok++, st->polls_ok++;
 		else
 			app->polls_failed++, st->polls_failed++;
 		st->last_ok = d->ok;
-		if (!d->ok && app->cfg.debug >= 1)
+		if (!d->ok && __atomic_load_n(&app->cfg.debug, __ATOMIC_RELAXED) >= 1)
 			fprintf(stderr, "argos: poll failed: device %s (%s), %u error(s)\n",
 				app->devs[d->h.device].id, app->devs[d->h.device].hostname,
 				(unsigned)d->errors);
@@ -302,11 +335,11 @@ job_ended(struct cp_app *app, const struct argos_rec_done *d, uint64_t now)
 		cp_dbmode_done(app, d);
 		return;
 	}
-	if (app->cfg.once || signals_seen)
+	if (!cp_reload_ended(app, d->h.device, d->job_kind, now) || app->cfg.once || signals_seen)
 		return;
 	/* A poll that overran its period starts again at once. */
 	next = app->next_due[d->h.device * 2 + (d->job_kind == ARGOS_JOB_PING)];
-	cp_sched_push(&app->sched, next > now ? next : now, d->h.device, d->job_kind);
+	cp_reload_push(app, next > now ? next : now, d->h.device, d->job_kind);
 }
 
 /* Drain every lane's result ring.  @return batches handled. */
@@ -392,21 +425,31 @@ lane_create(struct cp_app *app, unsigned w, const struct argos_port_info *port)
 	return lane;
 }
 
-/* Every device is due at start.  A device file's ping_frequency 0
- * means never pinged; the synthetic devices of --devices-cidr are
- * pinged back to back, like their SNMP polls. */
+/* Every device is due at start.  A device file's polling_frequency or
+ * ping_frequency 0 means never polled, resp. pinged (as in the
+ * database), except by --once; the synthetic devices of --devices-cidr
+ * are polled and pinged back to back. */
 static void
 schedule_all(struct cp_app *app, uint64_t now)
 {
-	const struct cp_config *c = &app->cfg;
-
 	for (size_t i = 0; i < app->n_devs; i++) {
-		if (!c->ping_only && !cp_sx_skip(app, (uint32_t)i))
-			cp_sched_push(&app->sched, now, (uint32_t)i, ARGOS_JOB_SNMP);
-		if (c->ping_count > 0 && !c->snmp_only &&
-		    (c->once || c->devices_cidr || app->devs[i].ping_frequency > 0))
-			cp_sched_push(&app->sched, now, (uint32_t)i, ARGOS_JOB_PING);
+		if (cp_reload_wants(&app->cfg, &app->devs[i], ARGOS_JOB_SNMP))
+			cp_reload_push(app, now, (uint32_t)i, ARGOS_JOB_SNMP);
+		if (cp_reload_wants(&app->cfg, &app->devs[i], ARGOS_JOB_PING))
+			cp_reload_push(app, now, (uint32_t)i, ARGOS_JOB_PING);
 	}
+}
+
+/* Jobs sent and not ended, less those still in the job rings: at a
+ * stop the cores start no job from their ring, so those never run. */
+static uint64_t
+jobs_in_flight(const struct cp_app *app)
+{
+	uint64_t queued = 0;
+
+	for (unsigned w = 0; w < app->n_lanes; w++)
+		queued += rte_ring_count(app->lanes[w]->jobs);
+	return app->jobs_sent - app->jobs_ended - queued;
 }
 
 /* Stop taking jobs, wait for the jobs in flight to end, then stop. */
@@ -460,24 +503,17 @@ open_devices(struct cp_app *app)
 	else
 		rc = cp_devices_load(app->cfg.devices_path, &app->devs, &app->n_devs, msg,
 				     sizeof(msg));
-	if (rc != 0) {
+	/* snmp_exporter modules: a file's or a CIDR's devices now, before the
+	 * slots copy them; DB mode binds at each claim (dbmode.c). */
+	if (rc == 0 && app->cfg.db.dsn == NULL)
+		rc = cp_sx_bind_table(app, app->devs, app->n_devs, msg, sizeof(msg));
+	if (rc == 0 && app->cfg.db.dsn == NULL && app->cfg.devices_cidr == NULL)
+		rc = cp_reload_open(app, msg, sizeof(msg));   /* slots for SIGHUP reloads */
+	if (rc != 0)
 		fprintf(stderr, "argos: %s\n", msg);
-		return rc;
-	}
-	if (app->cfg.db.dsn == NULL)   /* snmp_exporter modules: DB mode binds at claim */
-		rc = cp_sx_bind_devices(app);
+	if (app->cap_devs == 0)
+		app->cap_devs = app->n_devs;
 	return rc;
-}
-
-/* The device API of DB mode, served on the HTTP thread. */
-static int
-device_api(void *ctx, const char *method, const char *path, const char *body, size_t len,
-	   char **resp, size_t *resp_len, int *status)
-{
-	struct cp_app *app = ctx;
-
-	*status = cp_db_api(cp_dbmode_db(app), method, path, body, len, resp, resp_len);
-	return *resp != NULL ? 0 : -1;
 }
 
 /* Start --remote-write and --listen.  @return 0, or -1 after saying why. */
@@ -487,20 +523,24 @@ open_exports(struct cp_app *app)
 	char msg[512];
 
 	if (app->cfg.rw.n_urls > 0) {
+		/* A receiver that is down at start is an outage like any
+		 * other: argos polls, queues and spills until it is back.
+		 * Only a malformed option stops argos here. */
+		app->cfg.rw.check_at_start = RW_CHECK_WARN;
 		app->rw = rw_open(&app->cfg.rw, msg, sizeof(msg));
 		if (app->rw == NULL || rw_start(app->rw, msg, sizeof(msg)) != 0) {
 			fprintf(stderr, "argos: --remote-write: %s\n", msg);
 			return -1;
 		}
 	}
-	if (app->cfg.listen != NULL) {
-		app->http = cp_http_start(app->cfg.listen, msg, sizeof(msg));
+	if (app->cfg.http.listen != NULL) {
+		app->http = cp_http_start(&app->cfg.http, msg, sizeof(msg));
 		if (app->http == NULL) {
-			fprintf(stderr, "argos: --listen %s: %s\n", app->cfg.listen, msg);
+			fprintf(stderr, "argos: --listen %s: %s\n", app->cfg.http.listen, msg);
 			return -1;
 		}
-		if (app->dbm != NULL)
-			cp_http_set_device_api(app->http, device_api, app);
+		if (cp_api_attach(app) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -516,37 +556,58 @@ publish_metrics(struct cp_app *app, struct cp_metrics *m, uint64_t now, uint64_t
 	cp_http_set_metrics(app->http, m->buf, m->len);
 }
 
-/* Flush the exporter: until everything is accepted for --once, for a
- * short while otherwise (the rest is spilled by rw_close).
- * @return 0, or 1 when samples were lost or are still pending. */
+/*
+ * Flush the exporter, then stop it: --once waits until everything is
+ * accepted (60 s at most); a stop by signal or --duration gives the
+ * receivers RW_STOP_WAIT_MS, so that the service stops in a bounded
+ * time.  What is still pending then goes to the spill directory, within
+ * its bound.  @return 0, or 1 when samples were refused, dropped or
+ * lost, or (--once) not delivered.
+ */
 static int
-flush_exports(struct cp_app *app)
+close_exports(struct cp_app *app)
 {
-	int r;
+	struct rw_stop_figures fig;
+	struct rw_stats st;
+	int rc = 0;
 
 	if (app->rw == NULL)
 		return 0;
-	r = rw_flush(app->rw, app->cfg.once ? 60000 : 5000);
-	if (r == 1)
+	rw_flush(app->rw, app->cfg.once ? 60000 : RW_STOP_WAIT_MS);
+	rw_stop(app->rw, &fig);
+	rw_stats(app->rw, &st);
+	if (st.samples_failed + st.samples_dropped > fig.lost) {
 		fprintf(stderr, "argos: --remote-write: samples were refused or dropped "
 			"(see argos_rw_* in /metrics)\n");
-	else if (r != 0)
-		fprintf(stderr, "argos: --remote-write: samples still pending after the wait%s\n",
-			app->cfg.rw.spill_dir ? "; they are spilled and resent at next start" : "");
-	return r == 0 ? 0 : 1;
+		rc = 1;
+	}
+	if (fig.lost > 0) {
+		fprintf(stderr, "argos: --remote-write: %llu samples not yet accepted at exit were "
+			"lost (%s)\n", (unsigned long long)fig.lost,
+			app->cfg.rw.spill_dir ? "--rw-spill-bytes reached, oldest first, or the spill "
+			"directory could not be written" : "no --rw-spill-dir");
+		rc = 1;
+	}
+	if (fig.spilled > 0) {
+		fprintf(stderr, "argos: --remote-write: %llu samples not yet accepted after the "
+			"wait are in the spill directory %s; they are sent first at the next start\n",
+			(unsigned long long)fig.spilled, app->cfg.rw.spill_dir);
+		if (app->cfg.once)
+			rc = 1;        /* --once promises delivery, not a spill */
+	}
+	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct cp_app app;
-	struct argos_port_info port;
+	struct argos_port_info *port = &app.port;
 	struct cp_metrics metrics;
 	char msg[512], devs[256];
 	uint64_t seed, start_ms = 0, end_ms, run_end_ms = 0, next_stats_ms, next_metrics_ms = 0;
-	uint64_t max_job_ms = 0;
 	unsigned lcore, w = 0;
-	int ret, rc = 1, dd = dashdash(argc, argv), eal_argc;
+	int ret, rc = 1, dd = dashdash(argc, argv), eal_argc, drain_cut = 0;
 	char **eal_argv = calloc((size_t)argc + 2, sizeof(*eal_argv));
 
 	/* argos's options first: a bad flag, --help and --migrate need
@@ -557,6 +618,9 @@ main(int argc, char **argv)
 	ret = cp_config_parse(argc - dd, argv + dd, &app.cfg);
 	if (ret != 0)
 		return ret == 1 ? 0 : 1;   /* --help and --version succeed */
+	/* From here on SIGHUP never kills argos: it is acted on (reload,
+	 * reopen) once polling runs, and before that it has nothing to do. */
+	signal(SIGHUP, on_signal);
 	if (app.cfg.log_dir != NULL) {
 		snprintf(msg, sizeof(msg), "%s/argos.log", app.cfg.log_dir);
 		if (freopen(msg, "a", stderr) == NULL) {
@@ -582,7 +646,8 @@ main(int argc, char **argv)
 	}
 
 	eal_devices(argc, argv, devs, sizeof(devs));
-	if (cp_xdp_precheck(dd, argv, msg, sizeof(msg)) != 0) {
+	if (cp_caps_precheck(dd, argv, msg, sizeof(msg)) != 0 ||
+	    cp_xdp_precheck(dd, argv, msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "argos: %s\n", msg);
 		return 1;
 	}
@@ -645,12 +710,12 @@ main(int argc, char **argv)
 	if (app.dbm == NULL)     /* DB mode: agents on port 161 only (docs/setup.md) */
 		cp_xdp_set_agent_ports(app.devs, app.n_devs);
 
-	if (dp_port_init(app.cfg.port, (uint16_t)app.n_lanes, &port, msg, sizeof(msg)) != 0) {
+	if (dp_port_init(app.cfg.port, (uint16_t)app.n_lanes, port, msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "argos: %s.  Devices given: %s\n", msg, devs);
 		goto out_port;   /* it may have started before failing */
 	}
 	for (w = 0; w < app.n_lanes; w++) {
-		app.lanes[w] = lane_create(&app, w, &port);
+		app.lanes[w] = lane_create(&app, w, port);
 		if (app.lanes[w] == NULL) {
 			fprintf(stderr, "argos: cannot allocate worker %u's rings and batches: %s "
 				"(too few hugepages? run scripts/hugepages)\n", w,
@@ -659,7 +724,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (dp_lanes_setup(app.lanes, app.n_lanes, msg, sizeof(msg)) != 0 ||
-	    cp_xdp_configure(&port, app.cfg.ip, app.cfg.src_port,
+	    cp_xdp_configure(port, app.cfg.ip, app.cfg.src_port,
 			     (uint16_t)(app.cfg.src_port + app.n_lanes - 1), msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "argos: %s\n", msg);
 		goto out_port;
@@ -677,25 +742,26 @@ main(int argc, char **argv)
 		setvbuf(app.out, NULL, _IOFBF, 1 << 20);
 	app.statf = app.out == stdout ? stderr : stdout;
 
-	app.next_due = calloc(app.n_devs * 2, sizeof(*app.next_due));
-	app.core_of = malloc(app.n_devs);
-	app.state = calloc(app.n_devs, sizeof(*app.state));
+	/* Sized once for every slot a reload may use: other threads read them. */
+	app.next_due = calloc(app.cap_devs * 2, sizeof(*app.next_due));
+	app.core_of = malloc(app.cap_devs);
+	app.state = calloc(app.cap_devs, sizeof(*app.state));
 	if (app.core_of)
-		memset(app.core_of, CP_ASSIGN_NONE, app.n_devs);
+		memset(app.core_of, CP_ASSIGN_NONE, app.cap_devs);
 	if (app.next_due == NULL || app.core_of == NULL || app.state == NULL ||
-	    cp_sched_init(&app.sched, app.n_devs * 2) != 0 ||
+	    cp_sched_init(&app.sched, app.cap_devs * 2) != 0 ||
 	    cp_assign_init(&app.assign, app.n_lanes, app.cfg.load_avg_window,
 			   app.cfg.max_load_delta) != 0) {
 		fprintf(stderr, "argos: out of memory for %zu devices\n", app.n_devs);
 		goto out_port;
 	}
 	if (app.dbm != NULL)
-		max_job_ms = 60000;   /* the longest poll a claim may ask for */
+		app.max_job_ms = 60000;   /* the longest poll a claim may ask for */
 	for (size_t i = 0; app.dbm == NULL && i < app.n_devs; i++) {
 		uint64_t t = (uint64_t)app.devs[i].snmp_timeout_ms * (app.devs[i].snmp_retries + 1);
 
-		if (t > max_job_ms)
-			max_job_ms = t;
+		if (t > app.max_job_ms)
+			app.max_job_ms = t;
 	}
 	if (open_exports(&app) != 0)
 		goto out_port;
@@ -737,7 +803,7 @@ main(int argc, char **argv)
 		if (app.dbm != NULL) {
 			char dsn[256];
 
-			cp_db_redact_dsn(app.cfg.db.dsn, dsn, sizeof(dsn));
+			cp_redact(app.cfg.db.dsn, dsn, sizeof(dsn));
 			snprintf(src, sizeof(src), "devices from %s", dsn);
 		} else {
 			snprintf(src, sizeof(src), "%zu devices, profile %s", app.n_devs,
@@ -745,10 +811,10 @@ main(int argc, char **argv)
 		}
 		fprintf(stderr, "argos: ready: port %u (%s) mac %02x:%02x:%02x:%02x:%02x:%02x "
 			"ip %s/%u gateway %s, %u worker(s), %s, checksums %s, replies steered by "
-			"%s (udp) and %s (icmp)\n", app.cfg.port, port.name, port.mac[0],
-			port.mac[1], port.mac[2], port.mac[3], port.mac[4], port.mac[5], ipb,
+			"%s (udp) and %s (icmp)\n", app.cfg.port, port->name, port->mac[0],
+			port->mac[1], port->mac[2], port->mac[3], port->mac[4], port->mac[5], ipb,
 			app.cfg.prefix_len, app.cfg.gateway ? gwb : "none", app.n_lanes, src,
-			port.tx_udp_cksum ? "offloaded" : "in software",
+			port->tx_udp_cksum ? "offloaded" : "in software",
 			argos_steer_name(app.lanes[0]->steer_udp),
 			argos_steer_name(app.lanes[0]->steer_icmp));
 	}
@@ -762,6 +828,10 @@ main(int argc, char **argv)
 		uint64_t now = cp_mono_ms();
 		unsigned work = drain_results(&app);
 
+		if (hup_seen) {
+			hup_seen = 0;
+			cp_reload_hup(&app, now);
+		}
 		if (app.dbm != NULL)
 			cp_dbmode_tick(&app, now);
 		sample_load(&app, now);
@@ -781,26 +851,41 @@ main(int argc, char **argv)
 			usleep(1000);
 	}
 	if (signals_seen)
-		fprintf(stderr, "argos: signal received: finishing the polls in flight\n");
+		fprintf(stderr, "argos: signal received: finishing the %llu polls in flight\n",
+			(unsigned long long)jobs_in_flight(&app));
 	rc = 0;
 
 out_stop:
 	run_end_ms = cp_mono_ms();
 	/* After a failed start there is nothing in flight to wait for. */
-	shutdown_lanes(&app, rc != 0 ? 0 : max_job_ms + app.cfg.ping_interval_ms * ARGOS_PING_MAX +
+	shutdown_lanes(&app, rc != 0 ? 0 : app.max_job_ms + app.cfg.ping_interval_ms * ARGOS_PING_MAX +
 					   app.cfg.ping_timeout_ms + 1000);
+	if (rc == 0 && jobs_in_flight(&app) != 0) {
+		fprintf(stderr, "argos: %llu polls were still in flight when %s; their results "
+			"are incomplete\n", (unsigned long long)jobs_in_flight(&app),
+			signals_seen > 1 ? "a second signal cut the drain short" : "the drain gave up");
+		for (w = 0; w < app.n_lanes; w++)
+			fprintf(stderr, "argos: worker %u: %llu jobs started, %llu ended, %llu in its "
+				"ring\n", w, (unsigned long long)app.lanes[w]->stats.jobs_started,
+				(unsigned long long)app.lanes[w]->stats.jobs_done,
+				(unsigned long long)rte_ring_count(app.lanes[w]->jobs));
+		drain_cut = 1;
+	} else if (rc == 0 && signals_seen) {
+		fprintf(stderr, "argos: the polls in flight ended %llu ms after the signal\n",
+			(unsigned long long)(cp_mono_ms() - run_end_ms));
+	}
 	cp_dbmode_close(&app);
 	if (app.out)
 		fflush(app.out);
 	if (rc == 0) {
 		struct cp_run_figures fig = {
 			.seconds = (double)(run_end_ms - start_ms) / 1000.0,
-			.devices = app.dbm ? 0 : app.n_devs,
+			.devices = app.dbm ? 0 : cp_reload_live(&app),
 			.polls_ok = app.polls_ok, .polls_failed = app.polls_failed,
 			.pings_done = app.pings_done, .ring_full = app.ring_full,
 		};
 
-		if (flush_exports(&app) != 0)
+		if (close_exports(&app) != 0)
 			rc = 1;
 		cp_stats_summary(app.statf, app.lanes, app.n_lanes, fig.seconds, app.polls_ok,
 				 app.polls_failed, app.pings_done, app.ring_full);
@@ -820,6 +905,8 @@ out_stop:
 			fprintf(stderr, "argos: %lu bad result records\n", app.bad_records);
 			rc = 1;
 		}
+		if (drain_cut)
+			rc = 1;
 	}
 	if (app.out && app.out != stdout && fclose(app.out) != 0) {
 		fprintf(stderr, "argos: --output %s: %s\n", app.cfg.output_path, strerror(errno));
@@ -829,10 +916,12 @@ out_port:
 	cp_dbmode_close(&app);
 	cp_http_stop(app.http);
 	rw_close(app.rw);
+	cp_reload_close(&app);
 	dp_port_close(app.cfg.port);
 out:
 	cp_sx_close(&app);
 	cp_metrics_free(&metrics);
+	cp_http_conf_free(&app.cfg.http);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -43,15 +43,11 @@ cp_sched_push(struct cp_sched *s, uint64_t at_ms, uint32_t device, uint8_t kind)
 	return 0;
 }
 
-void
-cp_sched_pop(struct cp_sched *s)
+/* Put e at h[i] or below it, where the heap order of s->n entries
+ * wants it (h[i]'s old content is overwritten). */
+static void
+sift_down(struct cp_sched *s, size_t i, struct cp_due e)
 {
-	struct cp_due last;
-	size_t i = 0;
-
-	if (s->n == 0)
-		return;
-	last = s->h[--s->n];
 	for (;;) {
 		size_t c = 2 * i + 1;
 
@@ -59,10 +55,35 @@ cp_sched_pop(struct cp_sched *s)
 			break;
 		if (c + 1 < s->n && s->h[c + 1].at_ms < s->h[c].at_ms)
 			c++;
-		if (last.at_ms <= s->h[c].at_ms)
+		if (e.at_ms <= s->h[c].at_ms)
 			break;
 		s->h[i] = s->h[c];
 		i = c;
 	}
-	s->h[i] = last;
+	s->h[i] = e;
+}
+
+void
+cp_sched_pop(struct cp_sched *s)
+{
+	if (s->n == 0)
+		return;
+	s->n--;
+	sift_down(s, 0, s->h[s->n]);
+}
+
+size_t
+cp_sched_filter(struct cp_sched *s, int (*keep)(const struct cp_due *e, void *arg), void *arg)
+{
+	size_t kept = 0, removed;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (keep(&s->h[i], arg))
+			s->h[kept++] = s->h[i];
+	removed = s->n - kept;
+	s->n = kept;
+	/* Floyd's heap construction: sift every parent down, last first. */
+	for (size_t i = kept / 2; i-- > 0;)
+		sift_down(s, i, s->h[i]);
+	return removed;
 }

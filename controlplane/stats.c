@@ -30,6 +30,11 @@ const struct cp_core_counter cp_core_counters[] = {
 	CORE_COUNTER(snmp_timeouts, "snmp_timeouts",
 		     "SNMP steps that used up every retry."),
 	CORE_COUNTER(snmp_varbinds, "snmp_varbinds", "Varbinds received."),
+	CORE_COUNTER(snmp_maxrep_shrinks, "snmp_maxrep_shrinks",
+		     "GETBULK max-repetitions shrunk: tooBig, a reply in fragments, "
+		     "a large request lost while small ones were answered."),
+	CORE_COUNTER(snmp_alt_community, "snmp_alt_community",
+		     "SNMP jobs that went on to the device's alternate community."),
 	CORE_COUNTER(ping_sent, "ping_sent", "ICMP echo requests sent."),
 	CORE_COUNTER(ping_matched, "ping_matched",
 		     "ICMP echo replies matched."),

@@ -9,7 +9,10 @@
  * The callbacks run on DPDK's telemetry thread.  They read counters
  * that the cores and the main lcore write (aligned 64-bit values, never
  * torn, at worst one update old) and the device table, which does not
- * move once polling started.
+ * move once polling started.  A reload (SIGHUP) or a DB claim rewrites
+ * a record in place, so a reader may see one half-written; its strings
+ * still end within their arrays (the last byte of id and hostname is
+ * always NUL).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include <rte_telemetry.h>
 
 #include "cp_app.h"
+#include "cp_reload.h"
 
 static const struct cp_app *tel_app;
 
@@ -33,7 +37,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	cp_stats_total(a->lanes, a->n_lanes, &t);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", a->n_lanes);
-	rte_tel_data_add_dict_u64(d, "devices", a->n_devs);
+	rte_tel_data_add_dict_u64(d, "devices", cp_reload_live(a));
 	rte_tel_data_add_dict_u64(d, "snmp_polls_ok", a->polls_ok);
 	rte_tel_data_add_dict_u64(d, "snmp_polls_failed", a->polls_failed);
 	rte_tel_data_add_dict_u64(d, "ping_jobs", a->pings_done);
@@ -109,6 +113,16 @@ tel_device(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "last_duration_ms", st->last_duration_ms);
 		rte_tel_data_add_dict_u64(d, "last_done_ms_ago", st->last_done_ms ?
 					  cp_mono_ms() - st->last_done_ms : 0);
+		/* What argos learnt of the agent (argos_maxrep.h): the
+		 * max-repetitions the next poll starts from, the configured
+		 * ceiling, and the smallest size found too large (0: none). */
+		rte_tel_data_add_dict_u64(d, "max_repetitions",
+					  argos_maxrep_next(&st->maxrep, dev->snmp_max_repetitions));
+		rte_tel_data_add_dict_u64(d, "max_repetitions_configured",
+					  dev->snmp_max_repetitions);
+		rte_tel_data_add_dict_u64(d, "max_repetitions_too_large", st->maxrep.ceiling);
+		rte_tel_data_add_dict_string(d, "community", st->alt_in_use && dev->alt_community[0] ?
+					     "alternate" : "primary");
 		return 0;
 	}
 	rte_tel_data_string(d, "no such device");

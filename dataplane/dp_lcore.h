@@ -39,6 +39,9 @@ struct dp_lcore {
 	uint8_t tx_udp_cksum;
 
 	uint64_t now_tsc;            /* read once per loop */
+	uint8_t rx_frags;            /* fragments the datagram in hand came in: 1 (whole)
+	                                unless reassembly made it of several; set per
+	                                frame by classify() */
 	uint64_t now_tick;           /* now_tsc in timer ticks */
 	uint64_t tsc_per_tick;
 	uint64_t tsc_per_us;         /* for the RTT histogram */
@@ -230,8 +233,11 @@ void dp_results_flush(struct dp_lcore *lc);
 void dp_emit_error(struct dp_lcore *lc, uint32_t device, uint8_t job_kind,
 		   enum argos_err err, const uint32_t *oid, uint32_t oid_len);
 
-/** Emit the end of a job. */
-void dp_emit_done(struct dp_lcore *lc, uint32_t device, uint8_t job_kind, int ok,
-		  uint32_t varbinds, uint32_t errors, uint64_t start_tsc);
+/** Emit the end of a job.  @return the record, for the module's own
+ *  fields (SNMP: what it learnt), or NULL when it could not be written
+ *  (results_lost). */
+struct argos_rec_done *dp_emit_done(struct dp_lcore *lc, uint32_t device, uint8_t job_kind,
+				    int ok, uint32_t varbinds, uint32_t errors,
+				    uint64_t start_tsc);
 
 #endif

@@ -102,7 +102,7 @@ dp_emit_error(struct dp_lcore *lc, uint32_t device, uint8_t job_kind, enum argos
 		memcpy(r->oid, oid, oid_len * sizeof(uint32_t));
 }
 
-void
+struct argos_rec_done *
 dp_emit_done(struct dp_lcore *lc, uint32_t device, uint8_t job_kind, int ok,
 	     uint32_t varbinds, uint32_t errors, uint64_t start_tsc)
 {
@@ -111,10 +111,11 @@ dp_emit_done(struct dp_lcore *lc, uint32_t device, uint8_t job_kind, int ok,
 	lc->st->jobs_done++;
 	lc->st->inflight--;
 	if (r == NULL)
-		return;
+		return NULL;
 	r->job_kind = job_kind;
 	r->ok = (uint8_t)ok;
 	r->errors = (uint16_t)(errors > UINT16_MAX ? UINT16_MAX : errors);
 	r->varbinds = varbinds;
 	r->start_tsc = start_tsc;
+	return r;
 }

@@ -33,6 +33,7 @@
 #include "dp_ids.h"
 #include "dp_lcore.h"
 #include "probe.h"
+#include "snmp_session.h"
 
 #define RTE_LOGTYPE_ARGOS RTE_LOGTYPE_USER1
 
@@ -113,6 +114,7 @@ classify(struct dp_lcore *lc, struct rte_mbuf *m, int from_peer)
 	uint32_t ihl, tot, l4_len;
 	const uint8_t *l4;
 
+	lc->rx_frags = 1;   /* a whole datagram, unless reassembly says otherwise */
 	/* Multi-segment frames are never SNMP replies argos asked for
 	 * (1472 bytes at most): count them with the other strangers. */
 	if (m->data_len < sizeof(*eth) || m->nb_segs != 1)
@@ -151,6 +153,10 @@ classify(struct dp_lcore *lc, struct rte_mbuf *m, int from_peer)
 	}
 	if (checksums_ok(m, ip, ihl) != 0) {
 		lc->st->drop[ARGOS_DROP_BAD_CHECKSUM]++;
+		if (ip->next_proto_id == IPPROTO_UDP && l4_len >= sizeof(struct rte_udp_hdr))
+			snmp_note_drop(lc, ip->src_addr, rte_be_to_cpu_16(
+					       ((const struct rte_udp_hdr *)l4)->src_port),
+				       ARGOS_ERR_BAD_CHECKSUM);
 		goto free;
 	}
 
@@ -207,7 +213,9 @@ take_jobs(struct dp_lcore *lc)
 	for (unsigned i = 0; i < JOBS_PER_LOOP; i++) {
 		const struct dp_probe *p;
 
-		if (!lc->held && rte_ring_empty(lane->jobs))
+		/* Draining, a core starts the job it already took (the
+		 * control plane counts it in flight) and takes no other. */
+		if (!lc->held && (lane->drain || rte_ring_empty(lane->jobs)))
 			return;
 		if (!dp_results_admit(lc)) {
 			lc->st->backpressure_held++;
@@ -380,14 +388,14 @@ dp_worker_main(void *arg)
 			next_arp_tick = lc->now_tick + ARP_MAINTAIN_MS;
 		}
 
-		if (!lane->drain)
+		if (!lane->drain || lc->held)
 			take_jobs(lc);
 
 		dp_tx_flush(lc);
 		if (lc->batch != NULL && lc->now_tsc - lc->batch_tsc >= batch_age_tsc)
 			dp_results_flush(lc);
 
-		lane->idle = lane->drain &&
+		lane->idle = lane->drain && !lc->held &&
 			     dp_probe_snmp.busy(lc) == 0 && dp_probe_icmp.busy(lc) == 0 &&
 			     lc->batch == NULL;
 	}

@@ -18,10 +18,14 @@
  * id is forgotten, and any further reply with it is a duplicate.  The
  * id and the UDP source port also name the core that sent the request
  * (dp_ids.h).  A matched reply's round-trip time counts from the last
- * attempt sent: which attempt it answers cannot be known.
+ * attempt sent: which attempt it answers cannot be known.  A step is
+ * encoded anew only when its max-repetitions shrinks or the job goes on
+ * to its alternate community (snmp_timeout.c).
  *
- * What a reply does is in snmp_reply.c; the session shared by both
- * files is in snmp_session.h.
+ * What a reply does is in snmp_reply.c (validation, GETs) and
+ * snmp_walk.c (walks); what an unanswered attempt does is in
+ * snmp_timeout.c; the session shared by these files is in
+ * snmp_session.h.
  */
 #include <errno.h>
 #include <string.h>
@@ -62,6 +66,8 @@ snmp_init(struct dp_lcore *lc, uint32_t max_sessions)
 		return -ENOMEM;
 	inflight_init(&st->inflight, st->inflight.slots, n_slots,
 		      st->inflight.recent, INFLIGHT_RECENT);
+	if (snmp_addr_init(st, max_sessions) != 0)
+		return -ENOMEM;
 	st->n = max_sessions;
 	for (uint32_t i = 0; i < max_sessions; i++)
 		st->s[i].next_free = i + 1 < max_sessions ? i + 1 : UINT32_MAX;
@@ -88,6 +94,7 @@ session_free(struct dp_lcore *lc, uint32_t id)
 	struct snmp_state *st = lc->snmp;
 
 	tw_cancel(&lc->wheel, id);
+	snmp_addr_remove(st, id);
 	st->s[id].state = SS_FREE;
 	st->s[id].next_free = st->free_head;
 	st->free_head = id;
@@ -98,8 +105,16 @@ void
 snmp_finish(struct dp_lcore *lc, uint32_t id, int ok)
 {
 	struct snmp_session *s = &lc->snmp->s[id];
+	struct argos_rec_done *d;
 
-	dp_emit_done(lc, s->device, ARGOS_JOB_SNMP, ok, s->varbinds, s->errors, s->start_tsc);
+	d = dp_emit_done(lc, s->device, ARGOS_JOB_SNMP, ok, s->varbinds, s->errors,
+			 s->start_tsc);
+	if (d != NULL && snmp_uses_bulk(s)) {
+		d->max_rep = s->rep_learnt;
+		d->max_rep_failed = s->rep_failed;
+	}
+	if (d != NULL)
+		d->alt_answered = s->alt_used && s->answered;
 	session_free(lc, id);
 }
 
@@ -114,8 +129,8 @@ snmp_report(struct dp_lcore *lc, struct snmp_session *s, enum argos_err err,
 
 /* Put the step's request on the wire (first attempt or a resend; the
  * caller counts which). */
-static void
-transmit(struct dp_lcore *lc, uint32_t id)
+void
+snmp_transmit(struct dp_lcore *lc, uint32_t id)
 {
 	struct snmp_session *s = &lc->snmp->s[id];
 	struct rte_ether_addr mac;
@@ -142,6 +157,19 @@ transmit(struct dp_lcore *lc, uint32_t id)
 	dp_send_udp(lc, m);
 }
 
+/* A fresh random request-id for the step, in flight for session id. */
+static void
+new_reqid(struct dp_lcore *lc, uint32_t id)
+{
+	struct snmp_session *s = &lc->snmp->s[id];
+
+	do {
+		s->reqid = dp_reqid_make(SNMP_REQID_MIN + (uint32_t)rte_rand_max(
+						 SNMP_REQID_MAX - SNMP_REQID_MIN + 1),
+					 lc->lane->worker);
+	} while (inflight_insert(&lc->snmp->inflight, s->reqid, id) == -EEXIST);
+}
+
 /*
  * Encode the current step and send its first attempt with a fresh
  * request-id.  @return 0, or -1 when the step cannot be encoded (an
@@ -161,17 +189,62 @@ snmp_begin_step(struct dp_lcore *lc, uint32_t id, uint8_t pdu, const struct argo
 		snmp_report(lc, s, ARGOS_ERR_TOO_BIG, oids[0].sub, oids[0].len);
 		return -1;
 	}
-	do {
-		s->reqid = dp_reqid_make(SNMP_REQID_MIN + (uint32_t)rte_rand_max(
-						 SNMP_REQID_MAX - SNMP_REQID_MIN + 1),
-					 lc->lane->worker);
-		rc = inflight_insert(&st->inflight, s->reqid, id);
-	} while (rc == -EEXIST);
+	new_reqid(lc, id);
 	s->attempt = 0;
 	s->bp_dropped = 0;
+	s->noted = ARGOS_ERR_NONE;
 	s->state = SS_WAIT;
 	lc->st->snmp_requests++;
-	transmit(lc, id);
+	snmp_transmit(lc, id);
+	return 0;
+}
+
+void
+snmp_forget_reqids(struct snmp_state *st, struct snmp_session *s, int answered)
+{
+	inflight_remove(&st->inflight, s->reqid, answered);
+	if (s->prev_reqid != 0)
+		inflight_remove(&st->inflight, s->prev_reqid, answered);
+	s->prev_reqid = 0;
+}
+
+int
+snmp_resend_as_new(struct dp_lcore *lc, uint32_t id, int keep_prev)
+{
+	struct snmp_state *st = lc->snmp;
+	struct snmp_session *s = &st->s[id];
+	struct argos_oid chunk[SNMP_MAX_VARBINDS_PER_REQ];
+	const struct argos_oid *oids = &s->cursor;
+	uint8_t pdu = snmp_walk_pdu(s);
+	struct snmp_req req;
+	unsigned n = 1;
+
+	if (s->step == STEP_GET) {
+		uint32_t idx[SNMP_MAX_VARBINDS_PER_REQ];
+
+		n = get_chunk(s, idx);
+		for (uint32_t k = 0; k < n; k++)
+			chunk[k] = s->profile->oids[idx[k]];
+		oids = chunk;
+		pdu = SNMP_PDU_GET;
+	}
+	/* Into a copy: a request that cannot be built leaves the step's
+	 * own bytes intact for its retries. */
+	if (n == 0 || snmp_encode_request(&req, s->version, s->community, s->community_len,
+					  pdu, s->max_rep, oids, n) != 0)
+		return -1;
+	s->req = req;
+	if (keep_prev) {
+		if (s->prev_reqid != 0)
+			inflight_remove(&st->inflight, s->prev_reqid, 0);
+		s->prev_reqid = s->reqid;
+	} else {
+		inflight_remove(&st->inflight, s->reqid, 0);
+	}
+	new_reqid(lc, id);
+	s->bp_dropped = 0;
+	lc->st->snmp_requests++;
+	snmp_transmit(lc, id);
 	return 0;
 }
 
@@ -203,13 +276,13 @@ snmp_next_step(struct dp_lcore *lc, uint32_t id)
 	}
 	for (; s->oid_idx < p->n_oids; s->oid_idx++) {
 		const struct argos_oid *root = &p->oids[s->oid_idx];
-		uint8_t pdu = s->version == SNMP_VERSION_1 ? SNMP_PDU_GETNEXT : SNMP_PDU_GETBULK;
 
 		if (argos_profile_is_get(p, s->oid_idx))
 			continue;
 		s->cursor = *root;
 		s->walk_varbinds = 0;
-		if (snmp_begin_step(lc, id, pdu, &s->cursor, 1) == 0)
+		snmp_walk_begin(s);
+		if (snmp_begin_step(lc, id, snmp_walk_pdu(s), &s->cursor, 1) == 0)
 			return;
 	}
 	snmp_finish(lc, id, 1);
@@ -253,21 +326,31 @@ snmp_start(struct dp_lcore *lc, const struct argos_job *job)
 	s->retries = job->retries;
 	s->timeout_ms = job->timeout_ms ? job->timeout_ms : 1;
 	s->profile = &lc->lane->profiles[job->profile < lc->lane->n_profiles ? job->profile : 0];
+	s->flags = job->flags;
 	s->community_len = job->community_len;
 	memcpy(s->community, job->community, job->community_len);
+	s->alt_len = job->alt_community_len;
+	memcpy(s->alt, job->alt_community, job->alt_community_len);
 	s->max_rep = job->max_repetitions ? job->max_repetitions : 1;
+	s->rep_learnt = s->max_rep;
+	s->rep_failed = 0;
+	s->rep_trying = 0;
+	s->prev_reqid = 0;
+	s->answered = 0;
+	s->alt_used = 0;
+	s->noted = ARGOS_ERR_NONE;
 	s->step = STEP_GET;
 	s->oid_idx = 0;
 	memset(s->skip_mask, 0, sizeof(s->skip_mask));
 	s->varbinds = 0;
 	s->errors = 0;
 	s->start_tsc = lc->now_tsc;
+	snmp_addr_insert(st, id);
 	try_first_step(lc, id);
 }
 
-/* The ends of jobs wait for room: try again in a millisecond. */
-static void
-defer(struct dp_lcore *lc, uint32_t id)
+void
+snmp_defer_end(struct dp_lcore *lc, uint32_t id)
 {
 	lc->st->backpressure_deferred++;
 	dp_timer_arm_ms(lc, id, BACKPRESSURE_RETRY_MS);
@@ -282,7 +365,7 @@ snmp_timer(struct dp_lcore *lc, uint32_t id)
 		/* Resolved, the job may end at once (nothing encodable);
 		 * failed, it ends with arp-timeout. */
 		if (!dp_results_room(lc, SNMP_END_BYTES))
-			defer(lc, id);
+			snmp_defer_end(lc, id);
 		else
 			try_first_step(lc, id);
 		return;
@@ -293,36 +376,10 @@ snmp_timer(struct dp_lcore *lc, uint32_t id)
 		 * devices into timeouts. */
 		s->bp_dropped = 0;
 		lc->st->backpressure_resent++;
-		transmit(lc, id);
+		snmp_transmit(lc, id);
 		return;
 	}
-	/*
-	 * A retry resends the step's own bytes, same request-id, same
-	 * cursor: a lost GETBULK neither restarts its walk nor halves
-	 * max-repetitions (only a tooBig reply does that, got_walk).  So
-	 * loss adds exactly one request per lost one: against argos-farm
-	 * --loss 5 (1000 devices, 8 interfaces) first attempts were the same
-	 * as in a clean run (41800) and retries (2234) equalled the SNMP
-	 * requests the farm dropped; its drop_loss (2390) also counts the
-	 * echo requests it dropped (156, argos's lost pings).
-	 */
-	if (s->attempt < s->retries) {
-		s->attempt++;
-		lc->st->snmp_retries++;
-		transmit(lc, id);
-		return;
-	}
-	/* Every attempt unanswered: the device is down for this poll.  The
-	 * request stays in flight while the verdict waits for room, so a
-	 * late reply is still taken. */
-	if (!dp_results_room(lc, SNMP_END_BYTES)) {
-		defer(lc, id);
-		return;
-	}
-	lc->st->snmp_timeouts++;
-	inflight_remove(&lc->snmp->inflight, s->reqid, 0);
-	snmp_report(lc, s, ARGOS_ERR_TIMEOUT, NULL, 0);
-	snmp_finish(lc, id, 0);
+	snmp_attempt_timed_out(lc, id);
 }
 
 const struct dp_probe dp_probe_snmp = {

@@ -8,6 +8,12 @@
  * SNMP header, request-id, source, community), drops it by reason, and
  * decodes the varbinds of a matched reply only when the core has room
  * for every record the reply can make (back-pressure, dp_lcore.h).
+ * A reply to a walk step goes on to snmp_walk.c.
+ *
+ * A dropped reply that names a session (by its request-id, or else by
+ * the agent's address and port, snmp_addr.c) is noted on it: when the
+ * session's request then times out, the device reports why its replies
+ * were dropped (wrong-community, malformed, ...) instead of timeout.
  */
 #include <string.h>
 
@@ -19,8 +25,8 @@
 #include "snmp_codec.h"
 #include "snmp_session.h"
 
-static void
-emit_varbind(struct dp_lcore *lc, struct snmp_session *s, const struct snmp_varbind *vb)
+void
+snmp_emit_varbind(struct dp_lcore *lc, struct snmp_session *s, const struct snmp_varbind *vb)
 {
 	uint32_t val_len = 0, val_bytes = 0;
 	struct argos_rec_varbind *r;
@@ -56,8 +62,8 @@ emit_varbind(struct dp_lcore *lc, struct snmp_session *s, const struct snmp_varb
 		memcpy(r->data + vb->name.len, vb->bytes, val_bytes);
 }
 
-static enum argos_err
-status_error(int32_t status)
+enum argos_err
+snmp_status_error(int32_t status)
 {
 	switch (status) {
 	case SNMP_ERR_TOOBIG:
@@ -118,7 +124,7 @@ got_get(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
 		return;
 	}
 	if (r->error_status != SNMP_ERR_NOERROR) {
-		snmp_report(lc, s, status_error(r->error_status), p->oids[idx[0]].sub,
+		snmp_report(lc, s, snmp_status_error(r->error_status), p->oids[idx[0]].sub,
 		       p->oids[idx[0]].len);
 	} else if (get_reply_matches(r, p, idx, n) != 0) {
 		/* RFC 3416 4.2.1: the reply names exactly what was asked, in
@@ -132,69 +138,35 @@ got_get(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
 			else if (vb.type == SNMP_T_NOSUCHINSTANCE || vb.type == SNMP_T_ENDOFMIBVIEW)
 				snmp_report(lc, s, ARGOS_ERR_NO_SUCH_INSTANCE, vb.name.sub, vb.name.len);
 			else
-				emit_varbind(lc, s, &vb);
+				snmp_emit_varbind(lc, s, &vb);
 		}
 	}
 	s->oid_idx = (uint8_t)(n ? idx[n - 1] + 1 : p->n_oids);
 	snmp_next_step(lc, id);
 }
 
-/*
- * The reply to a walk step.  @return 1 when the walk of this root is
- * over, 0 when it goes on from the new cursor.
- */
-static int
-got_walk(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
+/* Drop a reply that matched session s by request-id, noting why on it. */
+static void
+drop_matched(struct dp_lcore *lc, struct snmp_session *s, enum argos_drop why)
 {
-	struct snmp_session *s = &lc->snmp->s[id];
-	const struct argos_oid *root = &s->profile->oids[s->oid_idx];
-	struct snmp_varbind vb;
-	struct snmp_vb_iter it;
-	uint32_t n = 0;
-	int rc;
+	lc->st->drop[why]++;
+	s->noted = (uint8_t)argos_drop_err(why);
+}
 
-	if (r->error_status == SNMP_ERR_NOSUCHNAME && s->version == SNMP_VERSION_1)
-		return 1;   /* v1's way of saying endOfMibView */
-	if (r->error_status == SNMP_ERR_TOOBIG && s->version == SNMP_VERSION_2C &&
-	    s->max_rep > 1) {
-		/* The answer did not fit the agent's buffer: ask for less. */
-		s->max_rep /= 2;
-		return snmp_begin_step(lc, id, SNMP_PDU_GETBULK, &s->cursor, 1) == 0 ? 0 : 1;
+/* A GETBULK of the session was answered: a size given up on after
+ * timeouts was too large indeed, when the answer is to a smaller
+ * request (argos_maxrep.h).  An answer to the earlier, larger request
+ * (prev) says the opposite: it was only slow. */
+static void
+maxrep_answered(struct snmp_session *s, int prev)
+{
+	if (s->step != STEP_WALK || !snmp_uses_bulk(s) || s->rep_trying == 0)
+		return;
+	if (!prev) {
+		s->rep_failed = s->rep_trying;
+		s->rep_learnt = s->max_rep;
 	}
-	if (r->error_status != SNMP_ERR_NOERROR) {
-		snmp_report(lc, s, status_error(r->error_status), root->sub, root->len);
-		return 1;
-	}
-
-	snmp_vb_iter_init(&it, r);
-	while ((rc = snmp_vb_next(&it, &vb)) == 1) {
-		n++;
-		if (vb.type == SNMP_T_ENDOFMIBVIEW || vb.type == SNMP_T_NOSUCHOBJECT ||
-		    vb.type == SNMP_T_NOSUCHINSTANCE ||
-		    !argos_oid_in_subtree(vb.name.sub, vb.name.len, root))
-			return 1;
-		if (argos_oid_cmp(vb.name.sub, vb.name.len, s->cursor.sub, s->cursor.len) <= 0) {
-			/* A broken agent could walk us in circles forever. */
-			snmp_report(lc, s, ARGOS_ERR_OID_NOT_INCREASING, vb.name.sub, vb.name.len);
-			return 1;
-		}
-		if (++s->walk_varbinds > ARGOS_WALK_MAX_VARBINDS) {
-			snmp_report(lc, s, ARGOS_ERR_WALK_LIMIT, root->sub, root->len);
-			return 1;
-		}
-		emit_varbind(lc, s, &vb);
-		/* Only the arcs in use: a full argos_oid is 516 bytes. */
-		s->cursor.len = vb.name.len;
-		memcpy(s->cursor.sub, vb.name.sub, vb.name.len * sizeof(uint32_t));
-	}
-	if (rc < 0 || n == 0) {
-		/* An empty list is no answer: a walk ends with endOfMibView or
-		 * a name outside the subtree, never with silence. */
-		snmp_report(lc, s, ARGOS_ERR_MALFORMED, s->cursor.sub, s->cursor.len);
-		return 1;
-	}
-	return snmp_begin_step(lc, id, s->version == SNMP_VERSION_1 ? SNMP_PDU_GETNEXT : SNMP_PDU_GETBULK,
-			  &s->cursor, 1) == 0 ? 0 : 1;
+	s->rep_trying = 0;
 }
 
 void
@@ -206,6 +178,7 @@ snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 	struct snmp_reply r;
 	uint32_t udp_len;
 	int64_t id;
+	int prev;
 
 	udp_len = rte_be_to_cpu_16(udp->dgram_len);
 	if (udp_len < sizeof(*udp) || udp_len > l4_len) {
@@ -218,36 +191,45 @@ snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 	}
 	if (snmp_parse_reply(l4 + sizeof(*udp), udp_len - sizeof(*udp), &r) != 0) {
 		lc->st->drop[ARGOS_DROP_MALFORMED]++;
+		snmp_note_drop(lc, ip->src_addr, rte_be_to_cpu_16(udp->src_port),
+			       ARGOS_ERR_MALFORMED);
 		return;
 	}
 	if (r.pdu_type != SNMP_PDU_RESPONSE) {
 		lc->st->drop[ARGOS_DROP_NOT_RESPONSE]++;
+		snmp_note_drop(lc, ip->src_addr, rte_be_to_cpu_16(udp->src_port),
+			       ARGOS_ERR_NOT_RESPONSE);
 		return;
 	}
 	id = inflight_lookup(&st->inflight, (uint32_t)r.request_id);
 	if (id < 0) {
-		if (inflight_was_answered(&st->inflight, (uint32_t)r.request_id))
+		if (inflight_was_answered(&st->inflight, (uint32_t)r.request_id)) {
 			lc->st->drop[ARGOS_DROP_DUPLICATE]++;
-		else
+		} else {
 			lc->st->drop[ARGOS_DROP_UNKNOWN_REQUEST_ID]++;
+			snmp_note_drop(lc, ip->src_addr, rte_be_to_cpu_16(udp->src_port),
+				       ARGOS_ERR_UNKNOWN_REQUEST_ID);
+		}
 		return;
 	}
 	s = &st->s[id];
-	if (ip->src_addr != s->ip) {
-		lc->st->drop[ARGOS_DROP_WRONG_SOURCE]++;
+	/* Agents behind VRRP or answering from a loopback reply from
+	 * another address: taken only when the device opted in. */
+	if (ip->src_addr != s->ip && !(s->flags & ARGOS_JOB_ANY_SOURCE)) {
+		drop_matched(lc, s, ARGOS_DROP_WRONG_SOURCE);
 		return;
 	}
 	if (udp->src_port != rte_cpu_to_be_16(s->port)) {
-		lc->st->drop[ARGOS_DROP_WRONG_PORT]++;
+		drop_matched(lc, s, ARGOS_DROP_WRONG_PORT);
 		return;
 	}
 	if (r.version != s->version) {
-		lc->st->drop[ARGOS_DROP_WRONG_VERSION]++;
+		drop_matched(lc, s, ARGOS_DROP_WRONG_VERSION);
 		return;
 	}
 	if (r.community_len != s->community_len ||
 	    memcmp(r.community, s->community, s->community_len) != 0) {
-		lc->st->drop[ARGOS_DROP_WRONG_COMMUNITY]++;
+		drop_matched(lc, s, ARGOS_DROP_WRONG_COMMUNITY);
 		return;
 	}
 	/* Last, so that only a reply we would take counts here, and before
@@ -261,13 +243,16 @@ snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4
 
 	lc->st->snmp_matched++;
 	dp_rtt_count(lc, lc->now_tsc - s->sent_tsc);
-	inflight_remove(&st->inflight, s->reqid, 1);
+	prev = (uint32_t)r.request_id != s->reqid;
+	snmp_forget_reqids(st, s, 1);
 	tw_cancel(&lc->wheel, (uint32_t)id);
+	s->answered = 1;
+	maxrep_answered(s, prev);
 	if (s->step == STEP_GET) {
 		got_get(lc, (uint32_t)id, &r);
 		return;
 	}
-	if (got_walk(lc, (uint32_t)id, &r)) {
+	if (snmp_got_walk(lc, (uint32_t)id, &r, udp_len - sizeof(*udp))) {
 		s->oid_idx++;
 		snmp_next_step(lc, (uint32_t)id);
 	}

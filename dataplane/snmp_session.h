@@ -11,6 +11,7 @@
 
 #include <rte_ip.h>
 
+#include "argos_maxrep.h"
 #include "dp_lcore.h"
 #include "snmp_codec.h"
 
@@ -78,8 +79,11 @@ struct snmp_session {
 	uint8_t retries;
 	uint32_t timeout_ms;
 	const struct argos_profile *profile;
-	uint8_t community_len;
+	uint16_t flags;        /* enum argos_job_flag */
+	uint8_t community_len; /* the community in use */
+	uint8_t alt_len;       /* the other one, 0: none */
 	uint8_t community[ARGOS_COMMUNITY_MAX];
+	uint8_t alt[ARGOS_COMMUNITY_MAX];
 
 	/* progress */
 	uint8_t state;
@@ -87,18 +91,44 @@ struct snmp_session {
 	uint8_t attempt;
 	uint8_t bp_dropped;    /* a reply to this step was dropped for back-pressure */
 	uint8_t oid_idx;       /* GET: first OID of the chunk; WALK: root */
+	uint8_t answered;      /* a reply of this job was matched: the agent is up */
+	uint8_t alt_used;      /* the job went on to its alternate community */
+	uint8_t noted;         /* enum argos_err: why the step's last reply was dropped
+	                          (ARGOS_ERR_NONE: none); reported instead of timeout */
 	uint32_t skip_mask[ARGOS_PROFILE_MAX_OIDS / 32];   /* GETs v1 said noSuchName to */
-	uint16_t max_rep;
 	uint32_t reqid;
+	uint32_t prev_reqid;   /* the step's request before a shrink, still taken; 0: none */
 	uint32_t varbinds;
 	uint32_t walk_varbinds;  /* of the current walk, for the loop guard */
 	uint32_t errors;
 	uint64_t start_tsc;
 	uint32_t next_free;
+	uint32_t addr_next;    /* next session in the same address bucket (snmp_addr.c) */
 	uint64_t sent_tsc;     /* of the step's last attempt */
+
+	/* max-repetitions (argos_maxrep.h) */
+	uint16_t max_rep;      /* of the request in flight and the next ones */
+	uint16_t rep_learnt;   /* the last size known good, reported at the end */
+	uint16_t rep_failed;   /* the smallest size known too large, 0: none */
+	uint16_t rep_trying;   /* a size given up on after timeouts, known too large
+	                          only once a smaller request is answered; 0: none */
+
+	/* loop guard of walks that may go backwards (snmp_walk.c) */
+	uint64_t loop_mark;    /* hash of the request at the last checkpoint */
+	uint64_t req_mark;     /* hash of the request in flight */
+	uint32_t loop_steps;   /* requests since the checkpoint */
+	uint32_t loop_span;    /* requests between checkpoints (doubles) */
 
 	struct argos_oid cursor;   /* walk position */
 	struct snmp_req req;       /* the step's encoded request */
+};
+
+/* The sessions by agent address (snmp_addr.c): the drops that happen
+ * before a reply's request-id is read are put down to the session
+ * waiting on that address and port. */
+struct snmp_addr_table {
+	uint32_t *heads;           /* session index, UINT32_MAX: empty */
+	uint32_t mask;
 };
 
 struct snmp_state {
@@ -107,6 +137,7 @@ struct snmp_state {
 	uint32_t free_head;
 	uint32_t busy;
 	struct inflight_table inflight;
+	struct snmp_addr_table by_addr;
 };
 
 static inline int
@@ -132,6 +163,20 @@ get_chunk(const struct snmp_session *s, uint32_t idx[SNMP_MAX_VARBINDS_PER_REQ])
 	return n;
 }
 
+/** 1 when the session's walks use GETBULK: v2c, bulk not disabled. */
+static inline int
+snmp_uses_bulk(const struct snmp_session *s)
+{
+	return s->version == SNMP_VERSION_2C && !(s->flags & ARGOS_JOB_GETNEXT);
+}
+
+/** The PDU of the session's walk steps. */
+static inline uint8_t
+snmp_walk_pdu(const struct snmp_session *s)
+{
+	return snmp_uses_bulk(s) ? SNMP_PDU_GETBULK : SNMP_PDU_GETNEXT;
+}
+
 /** End the job: its DONE record lets the control plane poll it again. */
 void snmp_finish(struct dp_lcore *lc, uint32_t id, int ok);
 
@@ -146,8 +191,75 @@ int snmp_begin_step(struct dp_lcore *lc, uint32_t id, uint8_t pdu, const struct 
 /** Go on with the job's next step, or finish it. */
 void snmp_next_step(struct dp_lcore *lc, uint32_t id);
 
+/**
+ * Encode the current step again (after its max-repetitions shrank or the
+ * job went on to its alternate community) and send it with a fresh
+ * request-id.  With keep_prev the id it replaces stays in flight, so a
+ * late reply to it is still taken; otherwise it is forgotten.  The
+ * attempt count and the noted drop reason are the caller's business.
+ * @return 0, or -1 when the request cannot be encoded (nothing sent).
+ */
+int snmp_resend_as_new(struct dp_lcore *lc, uint32_t id, int keep_prev);
+
+/** Put the step's request on the wire again (a retry: same bytes, same id). */
+void snmp_transmit(struct dp_lcore *lc, uint32_t id);
+
+/** The job's end waits for room for its records: its timer fires again
+ *  in a millisecond (back-pressure, dp_lcore.h). */
+void snmp_defer_end(struct dp_lcore *lc, uint32_t id);
+
+/** Forget the step's request-ids (answered: later replies are duplicates). */
+void snmp_forget_reqids(struct snmp_state *st, struct snmp_session *s, int answered);
+
+/** Emit one varbind of the session's job as a record (snmp_reply.c). */
+void snmp_emit_varbind(struct dp_lcore *lc, struct snmp_session *s,
+		       const struct snmp_varbind *vb);
+
+/** The error of a reply's error-status (tooBig, noSuchName, genErr, ...). */
+enum argos_err snmp_status_error(int32_t status);
+
 /** The module's input callback: a UDP datagram to our source port. */
 void snmp_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, const uint8_t *l4,
 		uint32_t l4_len);
+
+/**
+ * The reply to a walk step (snmp_walk.c), matched and validated;
+ * payload is its UDP payload's length.  Emits its varbinds, reports what
+ * is wrong with it, and sends the walk's next request.
+ * @return 1 when the walk of this root is over, 0 when it goes on.
+ */
+int snmp_got_walk(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r,
+		  uint32_t payload);
+
+/** Start the loop guard of a walk from its root (snmp_walk.c). */
+void snmp_walk_begin(struct snmp_session *s);
+
+/**
+ * An attempt of the step in flight went unanswered (snmp_timeout.c):
+ * resend, shrink max-repetitions, go on to the alternate community, or
+ * end the job with the error that names what happened.
+ */
+void snmp_attempt_timed_out(struct dp_lcore *lc, uint32_t id);
+
+/* --- sessions by agent address (snmp_addr.c) --- */
+
+/** Size the table for n sessions.  @return 0, or -ENOMEM. */
+int snmp_addr_init(struct snmp_state *st, uint32_t n);
+
+/** Enter session id (its ip is set) / take it out. */
+void snmp_addr_insert(struct snmp_state *st, uint32_t id);
+void snmp_addr_remove(struct snmp_state *st, uint32_t id);
+
+/**
+ * A datagram from an agent was dropped before its request-id could name
+ * a session (it does not parse, its fragments never all arrived, its
+ * checksum is wrong, its request-id is unknown): note why on every
+ * session waiting for a reply from ip (network order) and port (host
+ * order; 0: any port, when the UDP header was never seen).  If such a
+ * session's request then times out, it reports why instead of timeout.
+ * Counts nothing (the caller counts the drop); O(sessions on that
+ * address).
+ */
+void snmp_note_drop(struct dp_lcore *lc, uint32_t ip, uint16_t port, enum argos_err why);
 
 #endif

@@ -14,7 +14,15 @@
 
 #include "argos_types.h"
 
-#define ARGOS_COMMUNITY_MAX 64   /* longer communities are refused at load */
+#define ARGOS_COMMUNITY_MAX 64   /* bytes of room for a community in a job */
+/*
+ * The longest community argos polls with, in bytes: the devices file,
+ * --community, the device API and a claimed row all refuse a longer
+ * one (controlplane/device_check.h) rather than cut it.  63 is the
+ * schema's bound (devices.snmp_community) and leaves a C string of it
+ * room for its NUL in a 64-byte buffer.
+ */
+#define ARGOS_COMMUNITY_LEN_MAX 63
 #define ARGOS_PING_MAX 16        /* probes per ping job */
 /*
  * OIDs of one profile.  Why 128: a module of snmp_exporter's generator
@@ -36,7 +44,27 @@ enum argos_job_kind {
 	ARGOS_JOB_PING = 2,   /* ping_count ICMP echo probes */
 };
 
-/** One poll of one device.  128 bytes: two cache lines. */
+/*
+ * What an SNMP job may do beyond RFC 3416's letter (argos_job.flags).
+ * Each leniency is opted into per device (a devices-file column, a
+ * devices-table column: docs/argos.1.md, AGENTS THAT BEND THE RULES),
+ * because each one weakens a check that protects argos from a broken or
+ * hostile agent.
+ */
+enum argos_job_flag {
+	ARGOS_JOB_GETNEXT = 1 << 0,         /**< walk with GETNEXT in v2c too (snmp_disable_bulk) */
+	ARGOS_JOB_ANY_SOURCE = 1 << 1,      /**< take replies from any source address
+	                                         (snmp_allow_other_source) */
+	ARGOS_JOB_NONINCREASING = 1 << 2,   /**< walks may go backwards; a loop guard ends
+	                                         them (snmp_allow_nonincreasing_oids) */
+	ARGOS_JOB_PAST_EXCEPTIONS = 1 << 3, /**< an exception inside a walk reply does not
+	                                         end the walk (snmp_walk_past_exceptions) */
+	ARGOS_JOB_AVOID_FRAGMENTS = 1 << 4, /**< shrink max-repetitions when a reply came
+	                                         in fragments (--avoid-fragments) */
+};
+
+/** One poll of one device.  192 bytes: three cache lines (two
+ *  communities of 64 bytes do not fit in two). */
 struct argos_job {
 	uint32_t device;          /**< control plane's device index, echoed in results */
 	uint32_t ip;              /**< target IPv4, network byte order */
@@ -45,14 +73,19 @@ struct argos_job {
 	uint8_t retries;          /**< resends after the first attempt */
 	uint8_t community_len;
 	uint16_t port;            /**< agent UDP port, host order */
-	uint16_t max_repetitions; /**< GETBULK max-repetitions, >= 1 */
+	uint16_t max_repetitions; /**< GETBULK max-repetitions to start from: the value
+	                               learnt for the device (argos_maxrep.h), >= 1 */
 	uint32_t timeout_ms;      /**< per SNMP attempt, or per ping probe */
 	uint16_t profile;         /**< index into the profile table */
 	uint8_t ping_count;       /**< 1..ARGOS_PING_MAX */
-	uint8_t reserved;
+	uint8_t alt_community_len; /**< 0: no alternate community */
 	uint32_t ping_interval_ms;
-	char community[ARGOS_COMMUNITY_MAX];
-	uint8_t pad[128 - 92];
+	uint16_t flags;           /**< enum argos_job_flag */
+	uint16_t reserved;
+	char community[ARGOS_COMMUNITY_MAX];     /**< tried first */
+	char alt_community[ARGOS_COMMUNITY_MAX]; /**< tried when the first request of the
+	                                              job got no answer with community */
+	uint8_t pad[192 - 160];
 };
 
 /** What to poll: each OID is fetched with GET or walked, as its flag
@@ -75,6 +108,6 @@ argos_profile_is_get(const struct argos_profile *p, uint32_t i)
 	return o->len > 0 && o->sub[o->len - 1] == 0;
 }
 
-_Static_assert(sizeof(struct argos_job) == 128, "argos_job is two cache lines");
+_Static_assert(sizeof(struct argos_job) == 192, "argos_job is three cache lines");
 
 #endif

@@ -76,7 +76,9 @@ struct argos_rec_error {
 };
 
 /** The end of a job.  ok is 0 when the job ended with an error that
- *  concerned the whole device (timeout, arp-timeout). */
+ *  concerned the whole device (timeout, arp-timeout, a drop reason).
+ *  The SNMP fields tell the control plane what the job learnt about
+ *  the agent, for the device's next poll (argos_maxrep.h). */
 struct argos_rec_done {
 	struct argos_rec_hdr h;
 	uint8_t job_kind;
@@ -84,6 +86,16 @@ struct argos_rec_done {
 	uint16_t errors;      /**< error records this job produced */
 	uint32_t varbinds;    /**< varbind records this job produced */
 	uint64_t start_tsc;   /**< when the core started the job */
+	uint16_t max_rep;     /**< SNMP: the GETBULK max-repetitions the job ended with
+	                           (the job's own when nothing shrank it); 0: the job
+	                           sent no GETBULK (v1, GETNEXT walks) */
+	uint16_t max_rep_failed; /**< SNMP: the smallest max-repetitions the agent's
+	                           replies were found too large at (tooBig, a reply in
+	                           fragments with --avoid-fragments, a request lost
+	                           while a smaller one came back); 0: none */
+	uint8_t alt_answered; /**< SNMP: the job's alternate community answered: try
+	                           it first next time */
+	uint8_t reserved[3];
 };
 
 /** A batch of records.  used counts the bytes of data in use. */

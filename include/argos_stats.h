@@ -64,6 +64,9 @@ struct argos_core_stats {
 	uint64_t snmp_matched;        /**< replies matched to a request */
 	uint64_t snmp_varbinds;
 	uint64_t snmp_errors;         /**< error records of SNMP jobs */
+	uint64_t snmp_maxrep_shrinks; /**< GETBULK max-repetitions shrunk: tooBig, a reply
+	                                   in fragments, a large request lost twice */
+	uint64_t snmp_alt_community;  /**< jobs that went on to their alternate community */
 
 	uint64_t ping_sent;
 	uint64_t ping_matched;

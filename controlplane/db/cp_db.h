@@ -54,7 +54,7 @@ enum cp_db_kind {
 
 /** How argos talks to its database; every field has a flag (cp_db_opts_set). */
 struct cp_db_opts {
-	const char *dsn;              /**< --dsn: libpq URL or key=value string */
+	const char *dsn;              /**< --dsn or --dsn-file: libpq URL or key=value string */
 	char appliance[CP_DB_NAME_MAX];    /**< --appliance-name, default the hostname */
 	char poller_group[CP_DB_NAME_MAX]; /**< --poller-group, default "default" */
 	uint32_t snmp_freq_ms;        /**< --db-snmp-freq S (30): claim round; 0 = no SNMP */
@@ -83,11 +83,14 @@ struct cp_db_claim {
 	int32_t profile_id;
 	int32_t priority;
 	uint16_t port;                /**< SNMP agent port, host order */
-	uint16_t max_repetitions;
+	uint16_t max_repetitions;     /**< snmp_max_repetitions: the ceiling */
+	uint16_t learnt_max_repetitions; /**< snmp_learnt_max_repetitions; 0: NULL */
+	uint16_t snmp_flags;          /**< ARGOS_JOB_GETNEXT (snmp_disable_bulk),
+	                                   _ANY_SOURCE, _NONINCREASING, _PAST_EXCEPTIONS */
 	uint8_t kind;                 /**< enum cp_db_kind */
 	uint8_t snmp_version;         /**< 0 = v1, 1 = v2c, as argos_job */
 	uint8_t retries;
-	uint8_t disable_bulk;
+	uint8_t alt_in_use;           /**< snmp_alternate_in_use */
 	uint8_t n_labels;             /**< pairs in labels */
 	char hostname[CP_DB_HOSTNAME_MAX];
 	char community[ARGOS_COMMUNITY_MAX];
@@ -97,6 +100,10 @@ struct cp_db_claim {
 	char labels[CP_DB_LABELS_MAX];
 	char sx_modules[CP_DB_SX_MODULES_MAX];   /**< snmp_exporter_module, "" when none */
 	char sx_auth[CP_DB_SX_AUTH_MAX];         /**< snmp_exporter_auth, "" when none */
+	/** "": the row meets cp_device_check(); else why it does not (the
+	 *  claim is then answered at once with ARGOS_ERR_BAD_DEVICE and
+	 *  this text, never polled: a community is refused, never cut). */
+	char refused[CP_DB_ERROR_TEXT_MAX];
 };
 
 /** How one claimed poll ended, as the main thread reports it. */
@@ -107,6 +114,10 @@ struct cp_db_result {
 	uint8_t kind;                 /**< enum cp_db_kind */
 	uint8_t err;                  /**< enum argos_err, ARGOS_ERR_NONE when ok */
 	char error_text[CP_DB_ERROR_TEXT_MAX]; /**< detail for reports, may be "" */
+	/* SNMP: what the poll learnt, for the device's next one (0 / -1:
+	 * leave the column as it is) */
+	uint16_t max_repetitions;     /**< snmp_learnt_max_repetitions */
+	int8_t alt_in_use;            /**< snmp_alternate_in_use: 0, 1, or -1 */
 };
 
 enum cp_db_event_kind {
@@ -165,19 +176,14 @@ void cp_db_opts_init(struct cp_db_opts *o);
  * copied, for "dsn" and "lock-dsn": it must outlive the opts.
  * @return 0; -ENOENT when name is not a DB flag; -EINVAL when arg is
  *         bad, with msg saying why (a password never appears in it).
+ *         A DSN may hold a password here: refusing one given in argv
+ *         is the command line's job (argos's config.c).
  */
 int cp_db_opts_set(struct cp_db_opts *o, const char *name, const char *arg,
 		   char *msg, size_t len);
 
 /** The DB flags' help text, one line each, for argos's usage. */
 extern const char cp_db_usage[];
-
-/**
- * Write dsn with its password replaced by "***" into out (NUL-terminated,
- * cut to len).  Works on libpq URLs and key=value strings, parseable or
- * not; use it for every message that names a DSN.
- */
-void cp_db_redact_dsn(const char *dsn, char *out, size_t len);
 
 /**
  * Apply the embedded migrations the database lacks, each in its own
@@ -256,15 +262,21 @@ int cp_db_profile_metrics(struct cp_db *db, int32_t profile_id, struct cp_db_met
 void cp_db_get_stats(struct cp_db *db, struct cp_db_stats *out);
 
 /**
- * The JSON device API, horus's: GET /d/list[?id=N], POST /d/create,
- * POST /d/update (a JSON object with "id" and the fields to change),
- * POST /d/delete (body {"id": N} or ?id=N).  Called from the HTTP
- * thread; it uses its own connection, so it never waits on the DB thread.
+ * The JSON device API, horus's (docs/argos-db.md, "Device API"):
+ * GET /d/list[?id=N], POST /d/create (a JSON object of fields),
+ * POST /d/update and /d/upsert (the fields and "id", or ?id=N),
+ * POST|DELETE /d/delete (?id=N or {"id": N}).  A write is checked by
+ * the devices file's rules (cp_device_check) in its transaction, and
+ * answers the row as stored; no reply holds a community, a key or the
+ * DSN.  Called from the HTTP threads; it uses its own session, with a
+ * statement timeout, so it never waits on the DB thread.  query_id is
+ * ?id= as the client gave it, or NULL; body need not end with a NUL.
  * *resp is malloc'd JSON (the caller frees it).
- * @return the HTTP status: 200, 201, 400 (bad JSON or field, with the
- *         reason), 404, 405, 503 (database unreachable).
+ * @return the HTTP status: 200, 201 (created), 400 (bad JSON, field or
+ *         value, with the reason), 404 (no such device or path), 405,
+ *         409 (duplicate), 500, 503 (database unreachable or busy).
  */
-int cp_db_api(struct cp_db *db, const char *method, const char *path, const char *body,
-	      size_t len, char **resp, size_t *resp_len);
+int cp_db_api(struct cp_db *db, const char *method, const char *path, const char *query_id,
+	      const char *body, size_t len, char **resp, size_t *resp_len);
 
 #endif

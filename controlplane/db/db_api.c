@@ -1,266 +1,408 @@
 /*
- * db_api.c - the JSON device API (horus's /d/list, /d/create,
- * /d/update, /d/delete), called by the HTTP server's thread.
+ * db_api.c - the JSON device API, horus's: GET /d/list[?id=N],
+ * POST /d/create, /d/update, /d/upsert, POST|DELETE /d/delete, called
+ * by the HTTP server's threads (docs/argos-db.md, "Device API").
  *
- * Postgres does the JSON: a body goes in whole as a jsonb parameter
- * and jsonb_populate_record turns it into a devices row, so a bad value
- * comes back as Postgres's own message (400) and nothing is half
- * written.  Only the keys in editable[] may appear: the poll state
- * (is_polling, leases, due times) belongs to the appliances.  The API
- * has its own session, under api_lock, and never waits on the DB thread.
+ * Postgres does the JSON: a body goes in whole as a jsonb parameter and
+ * jsonb_populate_record turns it into a devices row.  Before that, its
+ * keys are checked here: only those of fields[], each with its JSON
+ * type; the poll state (is_polling, leases, due times) belongs to the
+ * appliances.  A write is one transaction: the INSERT or UPDATE returns
+ * the row as stored, cp_device_check() judges it by the devices file's
+ * rules, and only a row that passes is committed.  The reply is that
+ * row.
+ *
+ * A reply never holds a community, a key or a password: rows are
+ * written out by PUBLIC_JSON, column by column, so a secret column
+ * added to the table stays out of every reply until someone lists it
+ * there (and nobody should).  Postgres's messages go out with their
+ * primary text only, scrubbed and redacted (db_api_session.c).
  */
-#include <errno.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "db_internal.h"
+#include "api_input.h"
+#include "db_api_internal.h"
+#include "device_check.h"
 
-static const char *const editable[] = {
-	"active", "hostname", "ip_address", "profile_id", "tags", "snmp_version",
-	"snmp_community", "snmp_alternate_community", "snmp_port", "snmp_timeout",
-	"snmp_retries", "snmp_max_repetitions", "snmp_disable_bulk", "polling_frequency",
-	"ping_frequency", "priority", "poller_group", "snmp_exporter_module",
-	"snmp_exporter_auth", NULL,
+/* The fields a client may set, with the JSON types each accepts. */
+static const struct field {
+	const char *name;
+	const char *types;
+} fields[] = {
+	{ "active", "boolean" }, { "hostname", "string" }, { "ip_address", "string" },
+	{ "profile_id", "number" }, { "tags", "object" }, { "snmp_version", "string number" },
+	{ "snmp_community", "string" }, { "snmp_alternate_community", "string" },
+	{ "snmp_port", "number" }, { "snmp_timeout", "number" }, { "snmp_retries", "number" },
+	{ "snmp_max_repetitions", "number" }, { "snmp_disable_bulk", "boolean" },
+	{ "snmp_allow_other_source", "boolean" }, { "snmp_allow_nonincreasing_oids", "boolean" },
+	{ "snmp_walk_past_exceptions", "boolean" }, { "polling_frequency", "number" }, { "ping_frequency", "number" },
+	{ "priority", "number" }, { "poller_group", "string" },
+	{ "snmp_exporter_module", "string" }, { "snmp_exporter_auth", "string" },
+};
+#define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
+
+/* A device row as a reply shows it: no community column. */
+#define PUBLIC_JSON \
+	"json_build_object('id', d.id, 'active', d.active, 'hostname', d.hostname," \
+	" 'ip_address', host(d.ip_address), 'profile_id', d.profile_id, 'tags', d.tags," \
+	" 'snmp_version', d.snmp_version, 'snmp_port', d.snmp_port," \
+	" 'snmp_timeout', d.snmp_timeout, 'snmp_retries', d.snmp_retries," \
+	" 'snmp_max_repetitions', d.snmp_max_repetitions," \
+	" 'snmp_disable_bulk', d.snmp_disable_bulk," \
+	" 'snmp_allow_other_source', d.snmp_allow_other_source," \
+	" 'snmp_allow_nonincreasing_oids', d.snmp_allow_nonincreasing_oids," \
+	" 'snmp_walk_past_exceptions', d.snmp_walk_past_exceptions," \
+	" 'polling_frequency', d.polling_frequency," \
+	" 'ping_frequency', d.ping_frequency, 'priority', d.priority," \
+	" 'poller_group', d.poller_group," \
+	" 'snmp_exporter_module', d.snmp_exporter_module," \
+	" 'snmp_exporter_auth', d.snmp_exporter_auth, 'is_polling', d.is_polling," \
+	" 'last_polled_at', d.last_polled_at, 'last_poll_ok', d.last_poll_ok," \
+	" 'snmp_learnt_max_repetitions', d.snmp_learnt_max_repetitions," \
+	" 'snmp_alternate_in_use', d.snmp_alternate_in_use," \
+	" 'is_pinging', d.is_pinging, 'last_pinged_at', d.last_pinged_at)"
+
+/* What a write returns: the columns cp_device_check() judges, and the
+ * reply (column 11). */
+#define RETURNING \
+	" RETURNING d.hostname, host(d.ip_address), d.snmp_community," \
+	" d.snmp_alternate_community, d.snmp_version, d.snmp_port, d.snmp_timeout," \
+	" d.snmp_retries, d.snmp_max_repetitions, d.polling_frequency, d.ping_frequency, " \
+	PUBLIC_JSON "::text"
+
+/* A request's body, its keys checked. */
+struct body {
+	char id[24];                  /* "id", as digits; "" when absent */
+	char cols[1024];              /* "k1, k2" */
+	char sets[2048];              /* "k1 = r.k1, k2 = r.k2" (r: the given row) */
+	unsigned n;                   /* keys besides "id" */
 };
 
-#define DEVICE_JSON \
-	"SELECT coalesce(json_agg(x ORDER BY x.id), '[]')::text FROM (SELECT id, active," \
-	" hostname, host(ip_address) AS ip_address, profile_id, tags, snmp_version," \
-	" snmp_community, snmp_alternate_community, snmp_port, snmp_timeout, snmp_retries," \
-	" snmp_max_repetitions, snmp_disable_bulk, polling_frequency, ping_frequency, priority," \
-	" poller_group, snmp_exporter_module, snmp_exporter_auth, is_polling, last_polled_at," \
-	" last_poll_ok, is_pinging, last_pinged_at" \
-	" FROM devices WHERE "
-
-/* A JSON reply {"error": "..."} with the text escaped. */
+/* The body's bytes, before Postgres parses them (api_input.c). */
 static int
-reply_error(int status, const char *text, char **resp, size_t *resp_len)
+body_sane(const char *p, size_t len, struct db_api_reply *out)
 {
-	size_t n = strlen(text), used = 0;
-	char *p = malloc(n * 6 + 16);
+	const char *why = cp_api_body_refused(p, len);
 
-	if (!p)
-		return 500;
-	used += (size_t)sprintf(p, "{\"error\":\"");
-	for (const char *s = text; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			used += (size_t)sprintf(p + used, "\\%c", ch);
-		else if (ch < 0x20)
-			used += (size_t)sprintf(p + used, "\\u%04x", ch == '\n' ? ' ' : ch);
-		else
-			p[used++] = (char)ch;
-	}
-	used += (size_t)sprintf(p + used, "\"}");
-	*resp = p;
-	*resp_len = used;
-	return status;
+	return why ? db_api_error(out, 400, why) : 0;
 }
 
 static int
-reply_text(int status, const char *text, char **resp, size_t *resp_len)
+add(char *buf, size_t size, const char *fmt, const char *k)
 {
-	*resp = strdup(text);
-	if (!*resp)
-		return 500;
-	*resp_len = strlen(text);
-	return status;
+	size_t used = strlen(buf);
+	int n = snprintf(buf + used, size - used, fmt, used ? ", " : "", k, k);
+
+	return n < 0 || (size_t)n >= size - used ? -1 : 0;
 }
 
-/* Run sql with one text parameter; the first cell of the first row in *out. */
+/* Parse the body's keys into b: every key known, of its type, not null. */
 static int
-query(struct cp_db *db, const char *sql, const char *param, PGresult **out, char **resp,
-      size_t *resp_len)
+body_keys(struct cp_db *db, const char *json, size_t len, struct body *b,
+	  struct db_api_reply *out)
 {
-	const char *params[1] = { param };
-	char msg[768], app[96];
-	PGresult *r;
-
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (db_conn_lost(db->api_conn)) {
-			PQfinish(db->api_conn);
-			snprintf(app, sizeof(app), "argos-api %s", db->o.appliance);
-			db->api_conn = db_connect(db->o.dsn, app, msg, sizeof(msg));
-			if (!db->api_conn)
-				return reply_error(503, msg, resp, resp_len);
-		}
-		r = PQexecParams(db->api_conn, sql, param ? 1 : 0, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-			*out = r;
-			return 0;
-		}
-		if (!db_conn_lost(db->api_conn)) {
-			snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(r));
-			PQclear(r);
-			msg[strcspn(msg, "\n")] = '\0';
-			return reply_error(400, msg, resp, resp_len);
-		}
-		PQclear(r);
-	}
-	return reply_error(503, "the database is unreachable", resp, resp_len);
-}
-
-/* The body's keys, checked against editable[], as "k1, k2" and "r.k1..." lists. */
-static int
-body_columns(struct cp_db *db, const char *body, int want_id, char *cols, char *sets,
-	     size_t size, char **resp, size_t *resp_len)
-{
-	PGresult *r;
-	int st, n, have_id = 0;
-	size_t cu = 0, su = 0;
-
-	st = query(db, "SELECT k FROM jsonb_object_keys($1::jsonb) k", body, &r, resp, resp_len);
-	if (st)
-		return st;
-	n = PQntuples(r);
-	cols[0] = sets[0] = '\0';
-	for (int i = 0; i < n; i++) {
-		const char *k = PQgetvalue(r, i, 0);
-		int ok = 0;
-
-		if (strcmp(k, "id") == 0) {
-			have_id = 1;
-			continue;
-		}
-		for (int j = 0; editable[j]; j++)
-			ok |= strcmp(k, editable[j]) == 0;
-		if (!ok) {
-			char m[160];
-
-			snprintf(m, sizeof(m), "field '%.64s' cannot be set through the API", k);
-			PQclear(r);
-			return reply_error(400, m, resp, resp_len);
-		}
-		cu += (size_t)snprintf(cols + cu, size - cu, "%s%s", cu ? ", " : "", k);
-		su += (size_t)snprintf(sets + su, size - su, "%s%s = r.%s", su ? ", " : "", k, k);
-	}
-	PQclear(r);
-	if (want_id && !have_id)
-		return reply_error(400, "the body needs the device's \"id\"", resp, resp_len);
-	if (!want_id && have_id)
-		return reply_error(400, "\"id\" is chosen by the database on create", resp, resp_len);
-	if (cu == 0)
-		return reply_error(400, "no field to set", resp, resp_len);
-	return 0;
-}
-
-/* ?id=N in the path, or "id" in a JSON body: the id as text into buf. */
-static int
-id_of(struct cp_db *db, const char *path, const char *body, char *buf, size_t size,
-      char **resp, size_t *resp_len)
-{
-	const char *q = strstr(path, "?id=");
+	static const char sql[] =
+		"SELECT jsonb_typeof(x.b), e.k, jsonb_typeof(e.v), e.v #>> '{}'"
+		" FROM (SELECT $1::jsonb AS b) x LEFT JOIN LATERAL jsonb_each(CASE WHEN"
+		" jsonb_typeof(x.b) = 'object' THEN x.b END) e(k, v) ON true";
+	const char *params[1] = { json };
+	char m[160];
 	PGresult *r;
 	int st;
 
-	if (q) {
-		snprintf(buf, size, "%.20s", q + 4);
-		return buf[0] && strspn(buf, "0123456789") == strlen(buf) ? 0 :
-		       reply_error(400, "?id= wants a device id", resp, resp_len);
-	}
-	if (!body || !*body)
-		return reply_error(400, "give the device id as ?id=N or {\"id\": N}", resp,
-				   resp_len);
-	st = query(db, "SELECT (($1::jsonb)->>'id')::bigint::text", body, &r, resp, resp_len);
-	if (st)
+	memset(b, 0, sizeof(*b));
+	if (!json || !*json)
+		return db_api_error(out, 400, "the request needs a JSON object as its body");
+	if ((st = body_sane(json, len, out)) != 0)
 		return st;
-	if (PQgetisnull(r, 0, 0)) {
+	if ((st = db_api_query(db, 1, sql, 1, params, &r, out)) != 0)
+		return st;
+	if (strcmp(PQgetvalue(r, 0, 0), "object") != 0) {
 		PQclear(r);
-		return reply_error(400, "the body needs the device's \"id\"", resp, resp_len);
+		return db_api_error(out, 400, "the body must be a JSON object");
 	}
-	snprintf(buf, size, "%s", PQgetvalue(r, 0, 0));
+	for (int i = 0; i < PQntuples(r) && !PQgetisnull(r, i, 1); i++) {
+		const char *k = PQgetvalue(r, i, 1), *type = PQgetvalue(r, i, 2);
+		const struct field *f = NULL;
+		char want[24], have[40];
+
+		if (strcmp(k, "id") == 0) {
+			if (strcmp(type, "number") != 0 || !cp_api_id_ok(PQgetvalue(r, i, 3))) {
+				PQclear(r);
+				return db_api_error(out, 400, "\"id\" must be a device id (a whole number)");
+			}
+			snprintf(b->id, sizeof(b->id), "%s", PQgetvalue(r, i, 3));
+			continue;
+		}
+		for (size_t j = 0; j < N_FIELDS && !f; j++)
+			if (strcmp(k, fields[j].name) == 0)
+				f = &fields[j];
+		snprintf(want, sizeof(want), " %s ", type);
+		snprintf(have, sizeof(have), " %s ", f ? f->types : "");
+		if (!f)
+			snprintf(m, sizeof(m), "field '%.64s' cannot be set through the API", k);
+		else if (strcmp(type, "null") == 0)
+			snprintf(m, sizeof(m), "%s cannot be null", k);
+		else if (!strstr(have, want))
+			snprintf(m, sizeof(m), "%s: want a JSON %s, got %s", k, f->types, type);
+		else
+			m[0] = '\0';
+		if (m[0]) {
+			PQclear(r);
+			return db_api_error(out, 400, m);
+		}
+		if (add(b->cols, sizeof(b->cols), "%s%s", k) || add(b->sets, sizeof(b->sets),
+		    "%s%s = r.%s", k)) {
+			PQclear(r);
+			return db_api_error(out, 400, "too many fields");
+		}
+		b->n++;
+	}
 	PQclear(r);
 	return 0;
 }
 
+/* The written row (a RETURNING row) against the devices file's rules. */
 static int
-route(struct cp_db *db, const char *method, const char *path, const char *body, char **resp,
-      size_t *resp_len)
+row_ok(PGresult *r, char *why, size_t len)
 {
-	char sql[4096], cols[1024], sets[1024], id[32];
-	const char *param = NULL;
-	int post = strcmp(method, "POST") == 0, created = 0, st;
-	size_t plen = strcspn(path, "?");
-	PGresult *r;
+	const char *v = PQgetvalue(r, 0, 4);
+	struct cp_device_check d = {
+		.hostname = PQgetvalue(r, 0, 0),
+		.community = PQgetvalue(r, 0, 2),
+		.alt_community = PQgetvalue(r, 0, 3),
+		.snmp_version = !strcmp(v, "1") ? 0 : !strcmp(v, "2c") ? 1 : -1,
+		.snmp_port = atoll(PQgetvalue(r, 0, 5)),
+		.snmp_timeout_ms = atoll(PQgetvalue(r, 0, 6)) * 1000,
+		.snmp_retries = atoll(PQgetvalue(r, 0, 7)),
+		.snmp_max_repetitions = atoll(PQgetvalue(r, 0, 8)),
+		.polling_frequency = atoll(PQgetvalue(r, 0, 9)),
+		.ping_frequency = atoll(PQgetvalue(r, 0, 10)),
+	};
+	struct in_addr a = { 0 };
 
-	if (plen == 7 && strncmp(path, "/d/list", 7) == 0) {
-		if (strcmp(method, "GET") != 0)
-			return reply_error(405, "use GET for /d/list", resp, resp_len);
-		if (strstr(path, "?id=")) {
-			if ((st = id_of(db, path, NULL, id, sizeof(id), resp, resp_len)))
-				return st;
-			param = id;
-		}
-		snprintf(sql, sizeof(sql), DEVICE_JSON "%s) x", param ? "id = $1::bigint" : "true");
-	} else if (plen == 9 && strncmp(path, "/d/create", 9) == 0) {
-		if (!post)
-			return reply_error(405, "use POST for /d/create", resp, resp_len);
-		if ((st = body_columns(db, body, 0, cols, sets, sizeof(cols), resp, resp_len)))
-			return st;
-		snprintf(sql, sizeof(sql),
-			 "WITH n AS (INSERT INTO devices (%s) SELECT %s FROM"
-			 " jsonb_populate_record(NULL::devices, $1::jsonb) RETURNING id) "
-			 DEVICE_JSON "id IN (SELECT id FROM n)) x", cols, cols);
-		param = body;
-		created = 1;
-	} else if (plen == 9 && strncmp(path, "/d/update", 9) == 0) {
-		if (!post)
-			return reply_error(405, "use POST for /d/update", resp, resp_len);
-		if ((st = body_columns(db, body, 1, cols, sets, sizeof(sets), resp, resp_len)))
-			return st;
-		snprintf(sql, sizeof(sql),
-			 "WITH u AS (UPDATE devices d SET %s FROM"
-			 " jsonb_populate_record(NULL::devices, $1::jsonb) r WHERE d.id = r.id"
-			 " RETURNING d.id) " DEVICE_JSON "id IN (SELECT id FROM u)) x", sets);
-		param = body;
-	} else if (plen == 9 && strncmp(path, "/d/delete", 9) == 0) {
-		if (!post && strcmp(method, "DELETE") != 0)
-			return reply_error(405, "use POST or DELETE for /d/delete", resp, resp_len);
-		if ((st = id_of(db, path, body, id, sizeof(id), resp, resp_len)))
-			return st;
-		snprintf(sql, sizeof(sql),
-			 "WITH g AS (DELETE FROM devices WHERE id = $1::bigint RETURNING id)"
-			 " SELECT coalesce(json_agg(json_build_object('deleted', id)), '[]')::text"
-			 " FROM g");
-		param = id;
-	} else {
-		return reply_error(404, "unknown path: use /d/list, /d/create, /d/update or "
-				   "/d/delete", resp, resp_len);
+	if (inet_pton(AF_INET, PQgetvalue(r, 0, 1), &a) != 1) {
+		snprintf(why, len, "ip_address: want an IPv4 address");
+		return 0;
 	}
-	if ((st = query(db, sql, param, &r, resp, resp_len)))
+	d.ip = a.s_addr;
+	return cp_device_check(&d, why, len) == 0;
+}
+
+/* What a write is. */
+enum op { OP_CREATE, OP_UPDATE, OP_UPSERT };
+
+/*
+ * One write in its own transaction: sql RETURNING the row (an upsert:
+ * the UPDATE, then insert when it found no row), the row checked,
+ * committed only when it passes.  The reply is the row: 201 for a row
+ * created, 200 for one changed.
+ */
+static int
+write_row(struct cp_db *db, enum op op, const char *sql, const char *insert, int n,
+	  const char *const *params, struct db_api_reply *out)
+{
+	char why[192];
+	PGresult *r = NULL;
+	int st, created = op == OP_CREATE;
+
+	if ((st = db_api_exec(db, "BEGIN", out)) != 0)
 		return st;
-	if (strcmp(PQgetvalue(r, 0, 0), "[]") == 0 && (param == id || !created) &&
-	    !(plen == 7 && param == NULL)) {
+	st = db_api_query(db, 0, sql, n, params, &r, out);
+	if (st == 0 && insert && PQntuples(r) == 0) {
 		PQclear(r);
-		return reply_error(404, "no such device", resp, resp_len);
+		r = NULL;
+		created = 1;
+		st = db_api_query(db, 0, insert, n, params, &r, out);
 	}
-	st = reply_text(created ? 201 : 200, PQgetvalue(r, 0, 0), resp, resp_len);
+	if (st != 0) {
+		db_api_rollback(db);
+		return st;
+	}
+	if (PQntuples(r) == 0)
+		st = db_api_error(out, 404, "no such device");
+	else if (!row_ok(r, why, sizeof(why)))
+		st = db_api_error(out, 400, why);
+	if (st) {
+		PQclear(r);
+		db_api_rollback(db);
+		return st;
+	}
+	/* A row inserted with its own id leaves the id sequence behind it:
+	 * move the sequence past it, or a later create would collide. */
+	if (op == OP_UPSERT && created)
+		st = db_api_exec(db, "SELECT setval('devices_id_seq', max(id)) FROM devices"
+				 " HAVING max(id) > (SELECT last_value FROM devices_id_seq)", out);
+	if (st == 0 && (st = db_api_exec(db, "COMMIT", out)) == 0)
+		st = db_api_text(out, created ? 201 : 200, PQgetvalue(r, 0, 11));
+	else
+		db_api_rollback(db);
 	PQclear(r);
 	return st;
+}
+
+/* The device id of a request: ?id=N, or "id" of the body; both must agree. */
+static int
+request_id(const char *query_id, const struct body *b, char *id, size_t size,
+	   struct db_api_reply *out)
+{
+	if (query_id && !cp_api_id_ok(query_id))
+		return db_api_error(out, 400, "?id= wants a device id (a whole number)");
+	if (query_id && b && b->id[0] && strcmp(query_id, b->id) != 0)
+		return db_api_error(out, 400, "?id= and the body's \"id\" differ");
+	snprintf(id, size, "%s", query_id ? query_id : b ? b->id : "");
+	if (!id[0])
+		return db_api_error(out, 400, "give the device id as ?id=N or {\"id\": N}");
+	return 0;
+}
+
+static int
+list_devices(struct cp_db *db, const char *query_id, struct db_api_reply *out)
+{
+	const char *params[1] = { query_id };
+	PGresult *r;
+	int st;
+
+	if (query_id && !cp_api_id_ok(query_id))
+		return db_api_error(out, 400, "?id= wants a device id (a whole number)");
+	if (query_id)
+		st = db_api_query(db, 1, "SELECT " PUBLIC_JSON "::text FROM devices d"
+				  " WHERE d.id = $1::bigint", 1, params, &r, out);
+	else
+		st = db_api_query(db, 1, "SELECT coalesce(json_agg(" PUBLIC_JSON " ORDER BY d.id),"
+				  " '[]')::text FROM devices d", 0, NULL, &r, out);
+	if (st)
+		return st;
+	st = PQntuples(r) ? db_api_text(out, 200, PQgetvalue(r, 0, 0)) :
+	     db_api_error(out, 404, "no such device");
+	PQclear(r);
+	return st;
+}
+
+static int
+delete_device(struct cp_db *db, const char *query_id, const char *body, size_t len,
+	      struct db_api_reply *out)
+{
+	static const char sql[] = "DELETE FROM devices WHERE id = $1::bigint RETURNING id";
+	struct body b;
+	char id[24];
+	const char *params[1] = { id };
+	PGresult *r;
+	int st, have_body = body && *body;
+
+	if (have_body && (st = body_keys(db, body, len, &b, out)) != 0)
+		return st;
+	if (have_body && b.n)
+		return db_api_error(out, 400, "/d/delete takes only {\"id\": N}");
+	if ((st = request_id(query_id, have_body ? &b : NULL, id, sizeof(id), out)) != 0)
+		return st;
+	if ((st = db_api_query(db, !have_body, sql, 1, params, &r, out)) != 0)
+		return st;
+	if (PQntuples(r) == 0) {
+		st = db_api_error(out, 404, "no such device");
+	} else {
+		char text[48];
+
+		snprintf(text, sizeof(text), "{\"deleted\":%s}", PQgetvalue(r, 0, 0));
+		st = db_api_text(out, 200, text);
+	}
+	PQclear(r);
+	return st;
+}
+
+static int
+write_device(struct cp_db *db, enum op op, const char *query_id, const char *body, size_t len,
+	     struct db_api_reply *out)
+{
+	struct body b;
+	char sql[8192], insert[8192], id[24];
+	const char *params[2] = { body, NULL };
+	int st;
+
+	if ((st = body_keys(db, body, len, &b, out)) != 0)
+		return st;
+	if (b.n == 0)
+		return db_api_error(out, 400, "no field to set");
+	if (op == OP_CREATE) {
+		if (b.id[0] || query_id)
+			return db_api_error(out, 400, "the database chooses the id of a new device "
+					    "(use /d/upsert to give one)");
+		snprintf(sql, sizeof(sql), "INSERT INTO devices AS d (%s) SELECT %s FROM"
+			 " jsonb_populate_record(NULL::devices, $1::jsonb)" RETURNING, b.cols, b.cols);
+		return write_row(db, op, sql, NULL, 1, params, out);
+	}
+	if ((st = request_id(query_id, &b, id, sizeof(id), out)) != 0)
+		return st;
+	params[1] = id;
+	/* An upsert is an UPDATE, or an INSERT when no row has the id: an
+	 * INSERT ... ON CONFLICT would check NOT NULL on the proposed row
+	 * first, and refuse a change of a few fields of an existing device.
+	 * Two clients upserting one new id at once: the second gets 409. */
+	snprintf(sql, sizeof(sql), "UPDATE devices d SET %s FROM"
+		 " jsonb_populate_record(NULL::devices, $1::jsonb) r WHERE d.id = $2::bigint"
+		 RETURNING, b.sets);
+	snprintf(insert, sizeof(insert), "INSERT INTO devices AS d (id, %s) SELECT $2::bigint, %s"
+		 " FROM jsonb_populate_record(NULL::devices, $1::jsonb)" RETURNING, b.cols, b.cols);
+	return write_row(db, op, sql, op == OP_UPSERT ? insert : NULL, 2, params, out);
+}
+
+static int
+route(struct cp_db *db, const char *method, const char *path, const char *query_id,
+      const char *body, size_t len, struct db_api_reply *out)
+{
+	int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	int post = !strcmp(method, "POST");
+	enum op op;
+
+	if (!strcmp(path, "/d/list"))
+		return get ? list_devices(db, query_id, out) :
+		       db_api_error(out, 405, "use GET for /d/list");
+	if (!strcmp(path, "/d/delete"))
+		return post || !strcmp(method, "DELETE") ?
+		       delete_device(db, query_id, body, len, out) :
+		       db_api_error(out, 405, "use POST or DELETE for /d/delete");
+	if (!strcmp(path, "/d/create"))
+		op = OP_CREATE;
+	else if (!strcmp(path, "/d/update"))
+		op = OP_UPDATE;
+	else if (!strcmp(path, "/d/upsert"))
+		op = OP_UPSERT;
+	else
+		return db_api_error(out, 404, "unknown path: use /d/list, /d/create, /d/update, "
+				    "/d/upsert or /d/delete");
+	return post ? write_device(db, op, query_id, body, len, out) :
+	       db_api_error(out, 405, "use POST with a JSON body");
 }
 
 int
-cp_db_api(struct cp_db *db, const char *method, const char *path, const char *body, size_t len,
-	  char **resp, size_t *resp_len)
+cp_db_api(struct cp_db *db, const char *method, const char *path, const char *query_id,
+	  const char *body, size_t len, char **resp, size_t *resp_len)
 {
+	struct db_api_reply out = { 0 };
 	char *copy = NULL;
-	int st;
 
-	*resp = NULL;
-	*resp_len = 0;
 	if (body) {
-		/* The body is not NUL-terminated by the HTTP server. */
+		/* NUL-terminated here whatever the caller did. */
 		copy = malloc(len + 1);
-		if (!copy)
-			return reply_error(500, "out of memory", resp, resp_len);
+		if (!copy) {
+			db_api_error(&out, 500, "out of memory");
+			goto done;
+		}
 		memcpy(copy, body, len);
 		copy[len] = '\0';
 	}
-	pthread_mutex_lock(&db->api_lock);
-	st = route(db, method, path, copy, resp, resp_len);
-	pthread_mutex_unlock(&db->api_lock);
+	if (db_api_lock(db) != 0) {
+		db_api_error(&out, 503, "the device API is busy: try again");
+		goto done;
+	}
+	route(db, method, path, query_id, copy, len, &out);
+	db_api_unlock(db);
+done:
 	free(copy);
-	return st;
+	*resp = out.body;
+	*resp_len = out.len;
+	return out.status;
 }

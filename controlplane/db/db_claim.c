@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "db_internal.h"
+#include "device_check.h"
 
 /* The columns of each kind of claim: SNMP polls and pings lease apart. */
 struct kind_cols {
@@ -140,6 +141,26 @@ set_labels(struct cp_db_claim *c, const char *s)
 	}
 }
 
+/* The row against the rules every device source shares (device_check.h). */
+static void
+check_claim(PGresult *r, int i, struct cp_db_claim *c)
+{
+	struct cp_device_check d = {
+		.hostname = PQgetvalue(r, i, 2),
+		.ip = c->ip,
+		.community = PQgetvalue(r, i, 4),
+		.alt_community = PQgetvalue(r, i, 5),
+		.snmp_version = !strcmp(PQgetvalue(r, i, 3), "1") ? 0 :
+				!strcmp(PQgetvalue(r, i, 3), "2c") ? 1 : -1,
+		.snmp_port = atoll(PQgetvalue(r, i, 6)),
+		.snmp_timeout_ms = atoll(PQgetvalue(r, i, 7)) * 1000,
+		.snmp_retries = atoll(PQgetvalue(r, i, 8)),
+		.snmp_max_repetitions = atoll(PQgetvalue(r, i, 9)),
+	};
+
+	cp_device_check(&d, c->refused, sizeof(c->refused));
+}
+
 static void
 row_to_claim(PGresult *r, int i, uint8_t kind, struct cp_db_claim *c)
 {
@@ -158,13 +179,20 @@ row_to_claim(PGresult *r, int i, uint8_t kind, struct cp_db_claim *c)
 	c->timeout_ms = (uint32_t)atoi(PQgetvalue(r, i, 7)) * 1000;
 	c->retries = (uint8_t)atoi(PQgetvalue(r, i, 8));
 	c->max_repetitions = (uint16_t)atoi(PQgetvalue(r, i, 9));
-	c->disable_bulk = PQgetvalue(r, i, 10)[0] == 't';
+	c->snmp_flags = (uint16_t)((PQgetvalue(r, i, 10)[0] == 't' ? ARGOS_JOB_GETNEXT : 0) |
+				   (PQgetvalue(r, i, 15)[0] == 't' ? ARGOS_JOB_ANY_SOURCE : 0) |
+				   (PQgetvalue(r, i, 16)[0] == 't' ? ARGOS_JOB_NONINCREASING : 0) |
+				   (PQgetvalue(r, i, 17)[0] == 't' ? ARGOS_JOB_PAST_EXCEPTIONS : 0));
 	c->profile_id = atoi(PQgetvalue(r, i, 11));
 	c->priority = atoi(PQgetvalue(r, i, 12));
 	set_labels(c, PQgetvalue(r, i, 13));
 	c->claimed_at_ms = atoll(PQgetvalue(r, i, 14));
-	snprintf(c->sx_modules, sizeof(c->sx_modules), "%s", PQgetvalue(r, i, 15));
-	snprintf(c->sx_auth, sizeof(c->sx_auth), "%s", PQgetvalue(r, i, 16));
+	c->learnt_max_repetitions = PQgetisnull(r, i, 18) ? 0 :
+				    (uint16_t)atoi(PQgetvalue(r, i, 18));
+	c->alt_in_use = PQgetvalue(r, i, 19)[0] == 't';
+	snprintf(c->sx_modules, sizeof(c->sx_modules), "%s", PQgetvalue(r, i, 20));
+	snprintf(c->sx_auth, sizeof(c->sx_auth), "%s", PQgetvalue(r, i, 21));
+	check_claim(r, i, c);
 }
 
 /*
@@ -212,7 +240,9 @@ db_claim(struct cp_db *db, uint8_t kind, uint32_t limit, const int64_t *ids, siz
 		 " d.snmp_community, d.snmp_alternate_community, d.snmp_port, d.snmp_timeout,"
 		 " d.snmp_retries, d.snmp_max_repetitions, d.snmp_disable_bulk, d.profile_id,"
 		 " d.priority, d.labels, (extract(epoch FROM now()) * 1000)::bigint,"
-		 " d.snmp_exporter_module, d.snmp_exporter_auth",
+		 " d.snmp_allow_other_source, d.snmp_allow_nonincreasing_oids,"
+		 " d.snmp_walk_past_exceptions, d.snmp_learnt_max_repetitions,"
+		 " d.snmp_alternate_in_use, d.snmp_exporter_module, d.snmp_exporter_auth",
 		 k->flag, k->owner, k->until, n_ids ? "$2" : "$4", where);
 	snprintf(lim, sizeof(lim), "%u", limit);
 	snprintf(lease, sizeof(lease), "%u", db->o.lease_s);
@@ -261,11 +291,16 @@ db_write_back(struct cp_db *db, const struct cp_db_result *res, size_t n)
 {
 	static const char sql[] =
 		"WITH r AS (SELECT * FROM unnest($1::bigint[], $2::int2[], $3::int2[],"
-		"   $4::bigint[], $5::int4[], $6::text[], $7::text[])"
-		"   AS r (id, kind, err, req_ms, dur, ename, detail)),"
+		"   $4::bigint[], $5::int4[], $6::text[], $7::text[], $10::int4[], $11::int2[])"
+		"   AS r (id, kind, err, req_ms, dur, ename, detail, maxrep, alt)),"
 		" s AS (UPDATE devices d SET is_polling = false, claim_owner = NULL,"
 		"   claim_until = NULL, last_polled_at = to_timestamp(r.req_ms / 1000.0),"
 		"   last_poll_ok = r.err = 0,"
+		"   snmp_learnt_max_repetitions = CASE WHEN r.maxrep > 0"
+		"     THEN least(r.maxrep, d.snmp_max_repetitions)"
+		"     ELSE d.snmp_learnt_max_repetitions END,"
+		"   snmp_alternate_in_use = CASE WHEN r.alt < 0 THEN d.snmp_alternate_in_use"
+		"     ELSE r.alt = 1 END,"
 		"   snmp_due_at = to_timestamp(r.req_ms / 1000.0) + interval '1 second' *"
 		"     CASE WHEN r.err = 0 OR $9::int = 0 THEN d.polling_frequency"
 		"          ELSE least(d.polling_frequency, $9::int) END"
@@ -284,13 +319,13 @@ db_write_back(struct cp_db *db, const struct cp_db_result *res, size_t n)
 		"   FROM r WHERE r.err <> 0 AND EXISTS (SELECT 1 FROM devices x WHERE x.id = r.id)"
 		"   ON CONFLICT DO NOTHING RETURNING 1)"
 		" SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM p), (SELECT count(*) FROM e)";
-	struct sbuf a[7] = { { 0 } };
-	const char *params[9];
+	struct sbuf a[9] = { { 0 } };
+	const char *params[11];
 	char retry[16];
 	PGresult *r;
 	int ret = -1;
 
-	for (int j = 0; j < 7; j++)
+	for (int j = 0; j < 9; j++)
 		sb_put(&a[j], "{", 1);
 	for (size_t i = 0; i < n; i++) {
 		const struct cp_db_result *x = &res[i];
@@ -302,17 +337,22 @@ db_write_back(struct cp_db *db, const struct cp_db_result *res, size_t n)
 		sb_num(&a[4], x->duration_ms > INT32_MAX ? INT32_MAX : x->duration_ms);
 		sb_text(&a[5], argos_err_names[x->err]);
 		sb_text(&a[6], x->error_text);
+		sb_num(&a[7], x->kind == CP_DB_SNMP ? x->max_repetitions : 0);
+		sb_num(&a[8], x->kind == CP_DB_SNMP ? x->alt_in_use : -1);
 	}
-	for (int j = 0; j < 7; j++) {
+	for (int j = 0; j < 9; j++) {
 		sb_put(&a[j], "}", 1);
 		if (a[j].oom)
 			goto out;
-		params[j] = a[j].p;
 	}
+	for (int j = 0; j < 7; j++)
+		params[j] = a[j].p;
 	snprintf(retry, sizeof(retry), "%u", db->o.down_retry_s);
 	params[7] = db->o.appliance;
 	params[8] = retry;
-	r = run(db, "write-back", sql, 9, params);
+	params[9] = a[7].p;
+	params[10] = a[8].p;
+	r = run(db, "write-back", sql, 11, params);
 	if (!r)
 		goto out;
 	pthread_mutex_lock(&db->q_lock);
@@ -323,7 +363,7 @@ db_write_back(struct cp_db *db, const struct cp_db_result *res, size_t n)
 	PQclear(r);
 	ret = 0;
 out:
-	for (int j = 0; j < 7; j++)
+	for (int j = 0; j < 9; j++)
 		sb_free(&a[j]);
 	return ret;
 }

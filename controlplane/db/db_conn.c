@@ -3,9 +3,9 @@
  * passwords in any message, the schema version check and --migrate.
  *
  * Every message that may hold a DSN or a libpq error goes through
- * cp_db_redact_dsn or db_scrub first, so a password never reaches a log.
+ * cp_redact (cp_redact.h) or db_scrub first, so a password never
+ * reaches a log.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cp_redact.h"
 #include "db_internal.h"
 
 /* Different from any --lock-id an operator is likely to pick. */
@@ -52,133 +53,59 @@ db_log(struct cp_db *db, const char *fmt, ...)
 		fprintf(stderr, "argos: db: %s\n", line);
 }
 
-static int
-is_url(const char *dsn)
-{
-	return strncmp(dsn, "postgresql://", 13) == 0 || strncmp(dsn, "postgres://", 11) == 0;
-}
-
-/*
- * Find the password's text in dsn as written: [*start, *end).  URLs
- * carry it as user:PASSWORD@ or ?password=; key=value strings as
- * password=VALUE or password='VALUE'.  Returns 0 when there is none.
- */
-static int
-password_span(const char *dsn, size_t *start, size_t *end)
-{
-	const char *p;
-
-	if (is_url(dsn)) {
-		const char *auth = strstr(dsn, "://") + 3;
-		size_t alen = strcspn(auth, "/?");
-		const char *at = NULL;
-
-		for (size_t i = 0; i < alen; i++)
-			if (auth[i] == '@')
-				at = auth + i;
-		if (at) {
-			const char *colon = memchr(auth, ':', (size_t)(at - auth));
-
-			if (colon) {
-				*start = (size_t)(colon + 1 - dsn);
-				*end = (size_t)(at - dsn);
-				return 1;
-			}
-		}
-		p = strchr(dsn, '?');
-		while (p && (p = strstr(p, "password=")) != NULL) {
-			if (p[-1] == '?' || p[-1] == '&') {
-				*start = (size_t)(p + 9 - dsn);
-				*end = *start + strcspn(p + 9, "&");
-				return 1;
-			}
-			p += 9;
-		}
-		return 0;
-	}
-	for (p = dsn; (p = strstr(p, "password")) != NULL; p += 8) {
-		const char *q = p + 8;
-
-		if (p != dsn && !isspace((unsigned char)p[-1]))
-			continue;
-		while (isspace((unsigned char)*q))
-			q++;
-		if (*q != '=')
-			continue;
-		q++;
-		while (isspace((unsigned char)*q))
-			q++;
-		*start = (size_t)(q - dsn);
-		if (*q == '\'') {
-			q++;
-			while (*q && *q != '\'')
-				q += (*q == '\\' && q[1]) ? 2 : 1;
-			if (*q == '\'')
-				q++;
-		} else {
-			while (*q && !isspace((unsigned char)*q))
-				q++;
-		}
-		*end = (size_t)(q - dsn);
-		return 1;
-	}
-	return 0;
-}
-
-void
-cp_db_redact_dsn(const char *dsn, char *out, size_t len)
-{
-	size_t s, e;
-
-	if (len == 0)
-		return;
-	if (!dsn) {
-		snprintf(out, len, "(none)");
-		return;
-	}
-	if (!password_span(dsn, &s, &e)) {
-		snprintf(out, len, "%s", dsn);
-		return;
-	}
-	snprintf(out, len, "%.*s***%s", (int)s, dsn, dsn + e);
-}
-
+/* The password and sslpassword as libpq reads them, for db_scrub: a
+ * libpq message might quote one (it never has, but it costs nothing). */
 void
 db_secrets_of(const char *dsn, char secret[2][256])
 {
 	PQconninfoOption *opts;
-	size_t s, e;
 
 	secret[0][0] = secret[1][0] = '\0';
-	if (!dsn)
-		return;
-	if (password_span(dsn, &s, &e))
-		snprintf(secret[0], 256, "%.*s", (int)(e - s), dsn + s);
-	opts = PQconninfoParse(dsn, NULL);
-	if (!opts)
+	if (!dsn || !(opts = PQconninfoParse(dsn, NULL)))
 		return;
 	for (PQconninfoOption *o = opts; o->keyword; o++)
-		if (strcmp(o->keyword, "password") == 0 && o->val)
-			snprintf(secret[1], 256, "%s", o->val);
+		if (o->val && (strcmp(o->keyword, "password") == 0 ||
+			       strcmp(o->keyword, "sslpassword") == 0))
+			snprintf(secret[o->keyword[0] == 's'], 256, "%s", o->val);
 	PQconninfoFree(opts);
 }
 
+/*
+ * Hide in msg, in place, the DSN's secrets by value (libpq may quote a
+ * value it could not parse) and whatever cp_redact() finds (a URL or a
+ * key=value string quoted in a message, even one libpq could not parse,
+ * so that its password was never read).  The result never grows: a
+ * message cut at its old length holds no part of a secret either.
+ */
 void
 db_scrub(char *msg, char secret[2][256])
 {
+	size_t len = strlen(msg), cap = len * 4 + 16;
+	char *a = malloc(cap), *b = malloc(cap);
+
+	if (!a || !b) {
+		memset(msg, '*', len);   /* no memory to be careful with: hide all */
+		goto out;
+	}
+	memcpy(a, msg, len + 1);
 	for (int i = 0; i < 2; i++) {
-		size_t n = strlen(secret[i]);
-		char *p;
+		size_t n = strlen(secret[i]), used = 0;
+		const char *p = a, *q;
 
 		if (n == 0)
 			continue;
-		while ((p = strstr(msg, secret[i])) != NULL) {
-			memmove(p + 3, p + n, strlen(p + n) + 1);
-			memcpy(p, "***", 3);
-			if (n < 3)
-				break;   /* "***" could contain a short secret again */
+		while ((q = strstr(p, secret[i])) != NULL) {
+			used += (size_t)snprintf(b + used, cap - used, "%.*s***", (int)(q - p), p);
+			p = q + n;
 		}
+		snprintf(b + used, cap - used, "%s", p);
+		memcpy(a, b, strlen(b) + 1);
 	}
+	cp_redact(a, b, cap);
+	snprintf(msg, len + 1, "%s", b);
+out:
+	free(a);
+	free(b);
 }
 
 /* libpq ends its messages with a newline; a log line should not. */
@@ -207,7 +134,7 @@ db_connect(const char *dsn, const char *app, char *msg, size_t len)
 	PGconn *c;
 
 	db_secrets_of(dsn, secret);
-	cp_db_redact_dsn(dsn, safe, sizeof(safe));
+	cp_redact(dsn, safe, sizeof(safe));
 	parsed = PQconninfoParse(dsn, &perr);
 	if (!parsed) {
 		snprintf(err, sizeof(err), "%s", perr ? perr : "out of memory");

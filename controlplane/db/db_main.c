@@ -10,6 +10,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "cp_redact.h"
 #include "db_internal.h"
 
 static void
@@ -53,7 +54,7 @@ cp_db_open(const struct cp_db_opts *o, struct cp_db **out, char *msg, size_t len
 	pthread_mutex_init(&db->api_lock, NULL);
 	pthread_rwlock_init(&db->prof_lock, NULL);
 	db_secrets_of(o->dsn, db->secret);
-	cp_db_redact_dsn(o->dsn, db->dsn_safe, sizeof(db->dsn_safe));
+	cp_redact(o->dsn, db->dsn_safe, sizeof(db->dsn_safe));
 	if (db->wake_fd < 0 || db->ha_wake_fd < 0) {
 		snprintf(msg, len, "eventfd: %s", strerror(errno));
 		goto err;

@@ -9,10 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cp_redact.h"
+#include "cp_secret.h"
 #include "db_internal.h"
 
 const char cp_db_usage[] =
-	"  --dsn URL              Postgres (libpq URL or key=value): devices come from it\n"
+	"  --dsn URL              Postgres (libpq URL or key=value): devices come from it;\n"
+	"                         no password here: use --dsn-file, PGPASSFILE or a service\n"
+	"  --dsn-file FILE        the DSN is FILE's first line (it may hold the password)\n"
 	"  --migrate              apply the schema migrations to --dsn, then exit\n"
 	"  --appliance-name NAME  this appliance in the database (default: the hostname)\n"
 	"  --poller-group NAME    poll only devices of this group (default: default)\n"
@@ -25,7 +29,8 @@ const char cp_db_usage[] =
 	"  --error-flush-freq H   keep error reports H hours (4; 0: forever)\n"
 	"  --report-flush-freq H  keep reports of unanswered claims H hours (3)\n"
 	"  --lock-id N            HA: poll only while holding advisory lock N (0: off)\n"
-	"  --lock-dsn URL         HA: the lock's own session (default: --dsn)\n";
+	"  --lock-dsn URL         HA: the lock's own session (default: --dsn)\n"
+	"  --lock-dsn-file FILE   HA: the lock's DSN is FILE's first line\n";
 
 void
 cp_db_opts_init(struct cp_db_opts *o)
@@ -88,6 +93,21 @@ cp_db_opts_set(struct cp_db_opts *o, const char *name, const char *arg, char *ms
 	long long v;
 	uint32_t ms;
 
+	if (strcmp(name, "dsn-file") == 0 || strcmp(name, "lock-dsn-file") == 0) {
+		char flag[24];
+		/* Kept for the life of the process, as a --dsn argument is. */
+		char *dsn;
+
+		snprintf(flag, sizeof(flag), "--%s", name);
+		dsn = cp_secret_read(arg, flag, msg, len);
+		if (!dsn)
+			return -EINVAL;
+		if (cp_db_opts_set(o, name[0] == 'd' ? "dsn" : "lock-dsn", dsn, msg, len) != 0) {
+			cp_secret_free(dsn);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (strcmp(name, "dsn") == 0 || strcmp(name, "lock-dsn") == 0) {
 		char safe[512], secret[2][256], why[256];
 		char *err = NULL;
@@ -98,7 +118,7 @@ cp_db_opts_set(struct cp_db_opts *o, const char *name, const char *arg, char *ms
 			PQfreemem(err);
 			why[strcspn(why, "\n")] = '\0';
 			db_secrets_of(arg, secret);
-			cp_db_redact_dsn(arg, safe, sizeof(safe));
+			cp_redact(arg, safe, sizeof(safe));
 			snprintf(msg, len, "--%s '%s': not a libpq URL (postgresql://user@host/db) "
 				 "or key=value string (host=... dbname=...): %s", name, safe, why);
 			db_scrub(msg, secret);

@@ -238,7 +238,8 @@ write_batch(struct cp_db *db, struct loop *l)
 		off += n;
 		l->write_failures = 0;
 	}
-	memmove(l->batch, l->batch + off, (l->batch_n - off) * sizeof(*l->batch));
+	if (off)   /* batch is NULL until the first result */
+		memmove(l->batch, l->batch + off, (l->batch_n - off) * sizeof(*l->batch));
 	l->batch_n -= off;
 }
 
@@ -324,6 +325,9 @@ db_thread_main(void *arg)
 		PQfinish(db->conn);   /* the loop connects again */
 		db->conn = NULL;
 	}
+	pthread_mutex_lock(&db->q_lock);
+	db->st.connected = !db_conn_lost(db->conn);   /* argos_db_connected, /-/ready */
+	pthread_mutex_unlock(&db->q_lock);
 	l.next_unlock = l.next_reports = l.next_heartbeat = now;
 	l.next_flush = now + db->o.flush_ms;
 	for (;;) {

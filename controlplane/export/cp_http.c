@@ -1,13 +1,23 @@
 /*
- * cp_http.c - the HTTP server: /metrics and the device API hook
- * (cp_http.h).
+ * cp_http.c - the HTTP server: /metrics, the health endpoints, private
+ * routes behind a bearer token (cp_http.h).
  *
  * The listening socket is bound here, not by libmicrohttpd, so that a
  * busy or foreign address is reported with the kernel's own reason
- * ("Address already in use") instead of MHD's bare failure.  MHD runs
- * one internal thread with poll(); the metrics text is swapped under a
- * mutex and copied into each response, so a scrape never sees a half
- * written text.
+ * ("Address already in use") instead of MHD's bare failure.  MHD runs a
+ * pool of threads on epoll; the metrics text is swapped under a mutex
+ * and copied into each response, so a scrape never sees a half written
+ * text.
+ *
+ * A request is judged when its headers are in, before any body is read
+ * (the order of the checks is the order of the statuses in argos(1)):
+ * unknown path 404; public path with a method other than GET or HEAD
+ * 405; private path without a token configured 404, without the right
+ * bearer token 401; a body that is not application/json 415; a
+ * Content-Length over CP_HTTP_BODY_MAX 413.  Only then is the body
+ * received, and the route's handler called with all of it.  An answer
+ * given before the body is read closes the connection (MHD discards
+ * the rest), so a refused upload costs nothing but its headers.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,90 +26,290 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "cp_http.h"
+#include "cp_http_guard.h"
+#include "cp_secret.h"
 
-#define BODY_MAX (1 << 20)
+#define ROUTES_MAX 8
+#define READY_STALE_MS 10000
 
-struct cp_http {
-	struct MHD_Daemon *d;
-	int fd;
-	pthread_mutex_t mu;
-	char *text;
-	size_t len;
-	cp_http_handler handler;
+/* Status codes counted for /metrics; the last slot counts the rest. */
+static const unsigned counted[] = { 200, 201, 400, 401, 404, 405, 409, 413, 415, 500, 503, 0 };
+#define N_COUNTED (sizeof(counted) / sizeof(counted[0]))
+
+struct route {
+	char prefix[32];
+	cp_http_handler fn;
 	void *ctx;
 };
 
-/* A request body being received. */
+struct cp_http {
+	struct MHD_Daemon *d;
+	struct cp_http_guard *guard;
+	const struct cp_http_conf *conf;
+	int fd;
+	pthread_mutex_t mu;
+	char *text;                   /* /metrics, under mu */
+	size_t len;
+	uint64_t text_ms;             /* when it was set, mono ms */
+	struct route routes[ROUTES_MAX];
+	unsigned n_routes;            /* published with release */
+	cp_http_ready_fn ready;
+	void *ready_ctx;
+	uint64_t responses[N_COUNTED]; /* atomics */
+};
+
+/* One request being received: its route, then its body. */
 struct upload {
+	const struct route *route;
 	char *p;
 	size_t len;
 	int too_big;
 };
 
-static const char not_found[] = "{\"error\":\"not found\"}";
-static const char no_api[] = "{\"error\":\"the device API is not enabled (DB mode only)\"}";
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static enum MHD_Result
-reply(struct MHD_Connection *c, unsigned status, const char *type, void *body, size_t len,
-      enum MHD_ResponseMemoryMode mode)
+reply(struct cp_http *h, struct MHD_Connection *c, unsigned status, const char *type, void *body,
+      size_t len, enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
 	enum MHD_Result rc;
+	size_t i = 0;
 
-	if (r == NULL)
+	if (r == NULL) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
 		return MHD_NO;
+	}
+	while (counted[i] && counted[i] != status)
+		i++;
+	__atomic_add_fetch(&h->responses[i], 1, __ATOMIC_RELAXED);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	/* Nothing argos serves may be cached or framed by a browser. */
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"argos\"");
 	rc = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return rc;
 }
 
+/* {"error": "..."}: text is one of this file's constants (no escaping needed). */
+static enum MHD_Result
+error(struct cp_http *h, struct MHD_Connection *c, unsigned status, const char *text)
+{
+	size_t n = strlen(text) + 16;
+	char *p = malloc(n);
+
+	if (p == NULL)
+		return MHD_NO;
+	snprintf(p, n, "{\"error\":\"%s\"}", text);
+	return reply(h, c, status, "application/json", p, strlen(p), MHD_RESPMEM_MUST_FREE);
+}
+
+/* The server's own counters, after the main thread's text. */
+static void
+own_metrics(struct cp_http *h, struct cp_metrics *m)
+{
+	char code[16];
+
+	cp_metrics_help(m, "argos_http_responses_total", "counter",
+			"Responses of argos's HTTP server, by status code (other: any code not listed).");
+	for (size_t i = 0; i < N_COUNTED; i++) {
+		if (counted[i])
+			snprintf(code, sizeof(code), "%u", counted[i]);
+		else
+			snprintf(code, sizeof(code), "other");
+		cp_metrics_u64(m, "argos_http_responses_total", &(struct cp_label){ "code", code }, 1,
+			       __atomic_load_n(&h->responses[i], __ATOMIC_RELAXED));
+	}
+	cp_metrics_help(m, "argos_http_connections_cut_total", "counter",
+			"Connections shut because a request was not received and answered within "
+			"15 s (slow or stalled clients).");
+	cp_metrics_u64(m, "argos_http_connections_cut_total", NULL, 0, cp_http_guard_cut(h->guard));
+}
+
 static enum MHD_Result
 metrics(struct cp_http *h, struct MHD_Connection *c)
 {
-	char *copy;
-	size_t len;
+	struct cp_metrics m;
 
+	cp_metrics_init(&m);
 	pthread_mutex_lock(&h->mu);
-	len = h->len;
-	copy = malloc(len ? len : 1);
-	if (copy && len)
-		memcpy(copy, h->text, len);
+	if (h->len) {
+		m.buf = malloc(h->len + 4096);
+		if (m.buf) {
+			memcpy(m.buf, h->text, h->len);
+			m.buf[h->len] = '\0';
+			m.len = h->len;
+			m.cap = h->len + 4096;
+		}
+	}
 	pthread_mutex_unlock(&h->mu);
-	if (copy == NULL)
+	own_metrics(h, &m);
+	if (m.buf == NULL || m.oom) {
+		cp_metrics_free(&m);
 		return MHD_NO;
-	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", copy, len,
+	}
+	return reply(h, c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", m.buf, m.len,
 		     MHD_RESPMEM_MUST_FREE);
 }
 
 static enum MHD_Result
-device_api(struct cp_http *h, struct MHD_Connection *c, const char *method, const char *url,
+health(struct cp_http *h, struct MHD_Connection *c, int ready)
+{
+	char why[160] = "", body[256];
+	uint64_t set_ms;
+	cp_http_ready_fn fn = __atomic_load_n(&h->ready, __ATOMIC_ACQUIRE);
+	int ok = 1;
+
+	if (ready) {
+		pthread_mutex_lock(&h->mu);
+		set_ms = h->text_ms;
+		pthread_mutex_unlock(&h->mu);
+		if (set_ms == 0 || mono_ms() - set_ms > READY_STALE_MS) {
+			ok = 0;
+			snprintf(why, sizeof(why), set_ms ? "the main loop is stalled" :
+				 "argos is starting");
+		} else if (fn && !fn(h->ready_ctx, why, sizeof(why))) {
+			ok = 0;
+		}
+	}
+	/* why is argos's own text: no quote or backslash in it. */
+	snprintf(body, sizeof(body), ok ? "{\"status\":\"%s\"}" : "{\"status\":\"not ready\","
+		 "\"reason\":\"%s\"}", ok ? (ready ? "ready" : "healthy") : why);
+	return reply(h, c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "application/json",
+		     strdup(body), strlen(body), MHD_RESPMEM_MUST_FREE);
+}
+
+/* "Authorization: Bearer TOKEN" with the configured token. */
+static int
+authorized(struct cp_http *h, struct MHD_Connection *c)
+{
+	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *want = h->conf->api_token;
+
+	if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
+		return 0;
+	a += 7;
+	while (*a == ' ')
+		a++;
+	return cp_secret_equal(a, strlen(a), want, strlen(want));
+}
+
+/* The body's declared type is JSON: "application/json", any parameters. */
+static int
+json_type(struct MHD_Connection *c)
+{
+	const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = strlen("application/json");
+
+	return t != NULL && strncasecmp(t, "application/json", n) == 0 &&
+	       (t[n] == '\0' || t[n] == ';' || t[n] == ' ');
+}
+
+static const struct route *
+find_route(struct cp_http *h, const char *url)
+{
+	unsigned n = __atomic_load_n(&h->n_routes, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < n; i++)
+		if (strncmp(url, h->routes[i].prefix, strlen(h->routes[i].prefix)) == 0)
+			return &h->routes[i];
+	return NULL;
+}
+
+/* Headers in: answer at once, or return 0 to receive the body. */
+static int
+judge(struct cp_http *h, struct MHD_Connection *c, const char *url, const char *method,
+      const struct route **route, enum MHD_Result *rc)
+{
+	int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	const char *cl, *te;
+
+	if (!strcmp(url, "/metrics") || !strcmp(url, "/-/healthy") || !strcmp(url, "/-/ready")) {
+		if (!get)
+			*rc = error(h, c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+		else if (url[1] == 'm')
+			*rc = metrics(h, c);
+		else
+			*rc = health(h, c, url[3] == 'r');
+		return 1;
+	}
+	/* /d/ and /-/debug are private even where no route serves them (file
+	 * mode has no /d/), so that their 404 comes after the token check
+	 * and says what is missing; any other path is simply not found. */
+	if ((*route = find_route(h, url)) == NULL && strncmp(url, "/d/", 3) != 0 &&
+	    strcmp(url, "/-/debug") != 0) {
+		*rc = error(h, c, MHD_HTTP_NOT_FOUND, "not found");
+		return 1;
+	}
+	if (h->conf->api_token == NULL) {
+		*rc = error(h, c, MHD_HTTP_NOT_FOUND, "the device API and /-/debug are off: start "
+			    "argos with --api-token-file FILE to enable them (see argos(1))");
+		return 1;
+	}
+	if (!authorized(h, c)) {
+		*rc = error(h, c, MHD_HTTP_UNAUTHORIZED, "send Authorization: Bearer TOKEN, the "
+			    "token of --api-token-file");
+		return 1;
+	}
+	if (*route == NULL) {
+		*rc = error(h, c, MHD_HTTP_NOT_FOUND, "the device API needs DB mode (--dsn)");
+		return 1;
+	}
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (((cl && strcmp(cl, "0") != 0) || te) && !json_type(c)) {
+		*rc = error(h, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "a body must be "
+			    "Content-Type: application/json");
+		return 1;
+	}
+	if (cl && strtoull(cl, NULL, 10) > CP_HTTP_BODY_MAX) {
+		*rc = error(h, c, MHD_HTTP_CONTENT_TOO_LARGE, "body over 64 KiB");
+		return 1;
+	}
+	return 0;
+}
+
+static enum MHD_Result
+call_route(struct cp_http *h, struct MHD_Connection *c, const char *method, const char *url,
 	   struct upload *u)
 {
-	cp_http_handler fn = __atomic_load_n(&h->handler, __ATOMIC_ACQUIRE);
+	struct cp_http_request req = {
+		.method = method, .path = url, .body = u->p ? u->p : "", .body_len = u->len,
+		.conn = c,
+	};
 	char *resp = NULL;
 	size_t resp_len = 0;
 	int status = 500;
 
-	if (fn == NULL)
-		return reply(c, MHD_HTTP_NOT_FOUND, "application/json", (void *)no_api,
-			     sizeof(no_api) - 1, MHD_RESPMEM_PERSISTENT);
 	if (u->too_big)
-		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json",
-			     (void *)"{\"error\":\"body over 1 MiB\"}", 27, MHD_RESPMEM_PERSISTENT);
-	if (fn(h->ctx, method, url, u->p ? u->p : "", u->len, &resp, &resp_len, &status) < 0 ||
-	    resp == NULL) {
+		return error(h, c, MHD_HTTP_CONTENT_TOO_LARGE, "body over 64 KiB");
+	if (u->route->fn(u->route->ctx, &req, &resp, &resp_len, &status) < 0 || resp == NULL) {
 		free(resp);
-		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "application/json",
-			     (void *)"{\"error\":\"internal error\"}", 26, MHD_RESPMEM_PERSISTENT);
+		return error(h, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
 	}
-	return reply(c, (unsigned)status, "application/json", resp, resp_len, MHD_RESPMEM_MUST_FREE);
+	return reply(h, c, (unsigned)status, "application/json", resp, resp_len,
+		     MHD_RESPMEM_MUST_FREE);
 }
 
 static enum MHD_Result
@@ -108,17 +318,24 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 {
 	struct cp_http *h = cls;
 	struct upload *u = *con_cls;
+	const struct route *route = NULL;
+	enum MHD_Result rc;
 
 	(void)version;
 	if (u == NULL) {   /* headers only, the first call */
+		if (judge(h, c, url, method, &route, &rc))
+			return rc;
 		u = calloc(1, sizeof(*u));
 		if (u == NULL)
 			return MHD_NO;
+		u->route = route;
 		*con_cls = u;
 		return MHD_YES;
 	}
 	if (*data_size) {
-		if (u->len + *data_size > BODY_MAX) {
+		/* A chunked body has no Content-Length to refuse early: take
+		 * it in up to the bound, then drop the rest and answer 413. */
+		if (u->too_big || u->len + *data_size > CP_HTTP_BODY_MAX) {
 			u->too_big = 1;
 		} else {
 			char *p = realloc(u->p, u->len + *data_size + 1);
@@ -133,27 +350,28 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*data_size = 0;
 		return MHD_YES;
 	}
-	if (strcmp(url, "/metrics") == 0 && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0))
-		return metrics(h, c);
-	if (strncmp(url, "/d/", 3) == 0)
-		return device_api(h, c, method, url, u);
-	return reply(c, MHD_HTTP_NOT_FOUND, "application/json", (void *)not_found,
-		     sizeof(not_found) - 1, MHD_RESPMEM_PERSISTENT);
+	return call_route(h, c, method, url, u);
 }
 
 static void
 on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
 {
+	struct cp_http *h = cls;
 	struct upload *u = *con_cls;
 
-	(void)cls;
-	(void)c;
-	(void)t;
+	if (t == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		cp_http_guard_completed(h->guard, c);
 	if (u) {
 		free(u->p);
 		free(u);
 	}
 	*con_cls = NULL;
+}
+
+const char *
+cp_http_arg(const struct cp_http_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 /* "A.B.C.D:PORT", ":PORT", "*:PORT", "localhost:PORT" or "[v6]:PORT". */
@@ -203,11 +421,13 @@ parse_addr(const char *addr, struct sockaddr_storage *ss, socklen_t *sl)
 }
 
 struct cp_http *
-cp_http_start(const char *addr, char *err, size_t errlen)
+cp_http_start(const struct cp_http_conf *conf, char *err, size_t errlen)
 {
+	const char *addr = conf->listen;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct cp_http *h;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 	int one = 1;
 
 	if (addr == NULL || parse_addr(addr, &ss, &sl) < 0) {
@@ -220,25 +440,50 @@ cp_http_start(const char *addr, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	h->conf = conf;
 	pthread_mutex_init(&h->mu, NULL);
 	h->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (h->fd < 0 || setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(h->fd, (struct sockaddr *)&ss, sl) < 0 || listen(h->fd, 64) < 0) {
+	    bind(h->fd, (struct sockaddr *)&ss, sl) < 0 || listen(h->fd, 256) < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", addr, strerror(errno));
 		goto err;
 	}
-	h->d = MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD, 0, NULL, NULL, on_request, h,
-				MHD_OPTION_LISTEN_SOCKET, h->fd,
-				MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-				MHD_OPTION_END);
-	if (h->d == NULL) {
-		snprintf(err, errlen, "cannot start the HTTP server on %s (libmicrohttpd failed)", addr);
+	h->guard = cp_http_guard_start(CP_HTTP_REQUEST_S * 1000);
+	if (h->guard == NULL) {
+		snprintf(err, errlen, "cannot start the HTTP server's guard thread");
 		goto err;
 	}
+	if (conf->tls_cert)
+		flags |= MHD_USE_TLS;
+	/* Options that do not apply without TLS are left out by ending the
+	 * list early: MHD refuses HTTPS options on a plain daemon. */
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+				MHD_OPTION_LISTEN_SOCKET, h->fd,
+				MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
+				MHD_OPTION_NOTIFY_CONNECTION, cp_http_guard_notify, h->guard,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)CP_HTTP_THREADS,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)CP_HTTP_CONNECTIONS,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CP_HTTP_PER_IP,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CP_HTTP_IDLE_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+				MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+				conf->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+				conf->tls_cert,
+				MHD_OPTION_HTTPS_MEM_KEY, conf->tls_key,
+				MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+				MHD_OPTION_END);
+	if (h->d == NULL) {
+		snprintf(err, errlen, "cannot start the HTTP server on %s (libmicrohttpd failed%s)",
+			 addr, conf->tls_cert ? "; check --tls-cert and --tls-key" : "");
+		goto err;
+	}
+	fprintf(stderr, "argos: --listen %s: %s /metrics, /-/healthy, /-/ready; %s\n", addr,
+		conf->tls_cert ? "https (TLS)" : "http", conf->api_token ?
+		"the device API and /-/debug answer clients with the --api-token-file token" :
+		"the device API and /-/debug are off (give --api-token-file FILE to enable them)");
 	return h;
 err:
+	cp_http_guard_stop(h->guard);
 	if (h->fd >= 0)
 		close(h->fd);
 	pthread_mutex_destroy(&h->mu);
@@ -258,14 +503,30 @@ cp_http_set_metrics(struct cp_http *h, const char *text, size_t len)
 	free(h->text);
 	h->text = copy;
 	h->len = len;
+	h->text_ms = mono_ms();
 	pthread_mutex_unlock(&h->mu);
 }
 
-void
-cp_http_set_device_api(struct cp_http *h, cp_http_handler handler, void *ctx)
+int
+cp_http_route(struct cp_http *h, const char *prefix, cp_http_handler handler, void *ctx)
 {
-	h->ctx = ctx;
-	__atomic_store_n(&h->handler, handler, __ATOMIC_RELEASE);
+	struct route *r;
+
+	if (h->n_routes == ROUTES_MAX || strlen(prefix) >= sizeof(r->prefix))
+		return -ENOSPC;
+	r = &h->routes[h->n_routes];
+	snprintf(r->prefix, sizeof(r->prefix), "%s", prefix);
+	r->fn = handler;
+	r->ctx = ctx;
+	__atomic_store_n(&h->n_routes, h->n_routes + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void
+cp_http_set_ready(struct cp_http *h, cp_http_ready_fn fn, void *ctx)
+{
+	h->ready_ctx = ctx;
+	__atomic_store_n(&h->ready, fn, __ATOMIC_RELEASE);
 }
 
 void
@@ -274,6 +535,7 @@ cp_http_stop(struct cp_http *h)
 	if (h == NULL)
 		return;
 	MHD_stop_daemon(h->d);
+	cp_http_guard_stop(h->guard);
 	close(h->fd);
 	free(h->text);
 	pthread_mutex_destroy(&h->mu);

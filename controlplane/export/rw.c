@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "cp_http.h"
+#include "cp_redact.h"
+#include "cp_secret.h"
 #include "rw_internal.h"
 
 void
@@ -25,32 +27,7 @@ rw_conf_defaults(struct rw_conf *c)
 	c->min_backoff_ms = 100;
 	c->max_backoff_ms = 5000;
 	c->max_retry_after_ms = 60000;
-	c->check_at_start = 1;
-}
-
-/* The first line of a secret file, without its newline.  The secret
- * itself never appears in a message. */
-static char *
-read_secret(const char *path, const char *what, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "r");
-	char line[4096];
-	size_t n;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot read the %s file %s: %s", what, path, strerror(errno));
-		return NULL;
-	}
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	n = strcspn(line, "\r\n");
-	line[n] = '\0';
-	if (n == 0) {
-		snprintf(err, errlen, "the %s file %s is empty", what, path);
-		return NULL;
-	}
-	return strdup(line);
+	c->check_at_start = RW_CHECK_REFUSE;
 }
 
 /* Check one URL; on success set u->url and u->safe (no credentials). */
@@ -58,21 +35,22 @@ static int
 check_url(struct rw_url *u, const char *url, char *err, size_t errlen)
 {
 	CURLU *h = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, shown[512];
 	int rc = -EINVAL;
 	size_t n;
 
 	if (h == NULL)
 		return -ENOMEM;
+	cp_redact(url, shown, sizeof(shown));
 	if (curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0') {
 		snprintf(err, errlen, "--remote-write '%s' is not a URL: want http://HOST:PORT/PATH "
-			 "or https://HOST:PORT/PATH", url);
+			 "or https://HOST:PORT/PATH", shown);
 		goto out;
 	}
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-		snprintf(err, errlen, "--remote-write '%s': the scheme must be http or https", url);
+		snprintf(err, errlen, "--remote-write '%s': the scheme must be http or https", shown);
 		goto out;
 	}
 	curl_url_get(h, CURLUPART_PORT, &port, 0);
@@ -147,10 +125,12 @@ rw_open(const struct rw_conf *c, char *err, size_t errlen)
 		goto err;
 	}
 	if (c->password_file &&
-	    (rw->secret = read_secret(c->password_file, "remote-write password", err, errlen)) == NULL)
+	    (rw->secret = cp_secret_read(c->password_file, "--rw-password-file", err,
+					 errlen)) == NULL)
 		goto err;
 	if (c->bearer_token_file) {
-		rw->secret = read_secret(c->bearer_token_file, "remote-write bearer token", err, errlen);
+		rw->secret = cp_secret_read(c->bearer_token_file, "--rw-bearer-token-file", err,
+					    errlen);
 		if (rw->secret == NULL)
 			goto err;
 		rw->bearer = 1;
@@ -162,7 +142,8 @@ rw_open(const struct rw_conf *c, char *err, size_t errlen)
 	if (rw_queue_open(&rw->q, c->spill_dir, c->queue_bytes, c->spill_bytes, err, errlen) < 0)
 		goto err;
 	rw->st.samples_pending = rw->q.samples;
-	rw->st.spill_bytes = rw->q.disk_bytes;
+	rw->st.samples_dropped = rw->q.dropped_open;
+	rw->st.spill_bytes = rw_queue_spill_bytes(&rw->q);
 	if (rw->q.head)
 		fprintf(stderr, "argos: remote-write: %llu samples from a previous run found in %s; "
 			"they are sent first\n", (unsigned long long)rw->q.samples, c->spill_dir);
@@ -179,8 +160,12 @@ rw_start(struct rw *rw, char *err, size_t errlen)
 {
 	int rc;
 
-	if (rw->conf.check_at_start && (rc = rw_send_check(rw, err, errlen)) < 0)
-		return rc;
+	if (rw->conf.check_at_start != RW_CHECK_NONE && (rc = rw_send_check(rw, err, errlen)) < 0) {
+		if (rw->conf.check_at_start == RW_CHECK_REFUSE)
+			return rc;
+		fprintf(stderr, "argos: remote-write: %s; starting anyway: batches are queued%s "
+			"until it answers\n", err, rw->q.dir_fd >= 0 ? " and spilled" : "");
+	}
 	rc = pthread_create(&rw->thread, NULL, rw_send_main, rw);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the remote-write thread: %s", strerror(rc));
@@ -268,11 +253,16 @@ rw_metrics_render(struct rw *rw, struct cp_metrics *m)
 	}
 }
 
-void
-rw_close(struct rw *rw)
+int
+rw_stop(struct rw *rw, struct rw_stop_figures *f)
 {
-	if (rw == NULL)
-		return;
+	struct rw_stop_figures fig = { 0 };
+
+	if (rw->stopped) {
+		if (f != NULL)
+			*f = fig;
+		return 0;
+	}
 	if (rw->running) {
 		pthread_mutex_lock(&rw->mu);
 		rw->stop = 1;
@@ -283,7 +273,23 @@ rw_close(struct rw *rw)
 	} else {
 		rw_send_intake(rw, 1);
 	}
-	rw_queue_close(&rw->q);
+	rw_queue_stop(&rw->q, &fig);
+	rw->stopped = 1;
+	pthread_mutex_lock(&rw->mu);
+	rw->st.samples_dropped += fig.lost;
+	rw->st.samples_pending = fig.spilled;
+	pthread_mutex_unlock(&rw->mu);
+	if (f != NULL)
+		*f = fig;
+	return fig.lost > 0;
+}
+
+void
+rw_close(struct rw *rw)
+{
+	if (rw == NULL)
+		return;
+	rw_stop(rw, NULL);
 	rw_send_free(rw);
 	rw_series_free(rw);
 	while (rw->hand_head) {
@@ -304,9 +310,7 @@ rw_close(struct rw *rw)
 	free(rw->job);
 	free(rw->ca_file);
 	free(rw->user);
-	if (rw->secret)
-		explicit_bzero(rw->secret, strlen(rw->secret));
-	free(rw->secret);
+	cp_secret_free(rw->secret);
 	pthread_cond_destroy(&rw->cv);
 	pthread_mutex_destroy(&rw->mu);
 	free(rw);

@@ -19,11 +19,12 @@
  *	struct rw_conf c;
  *	rw_conf_defaults(&c);  c.urls = ...; c.n_urls = ...;
  *	struct rw *rw = rw_open(&c, err, sizeof err);   // bad option: exit 1
- *	if (rw_start(rw, err, sizeof err) < 0) ...      // receiver down: exit 1
+ *	if (rw_start(rw, err, sizeof err) < 0) ...      // RW_CHECK_REFUSE: receiver down
  *	for each record:  rw_record(rw, h, &dev, &clk);
  *	once a second:    rw_metrics_render(rw, &m);    // into /metrics
- *	--once:           lost = rw_flush(rw, 30000);
- *	at exit:          rw_close(rw);
+ *	at exit:          rw_flush(rw, bound);          // wait a while for the receivers
+ *	                  rw_stop(rw, &fig);            // spill what is left, within the bound
+ *	                  rw_close(rw);
  *
  * Threads: rw_record(), rw_name_add() and rw_flush() belong to one
  * thread (the main thread).  rw_stats() and rw_metrics_render() may be
@@ -39,6 +40,14 @@
 #include "cp_output.h"
 
 #define RW_URLS_MAX 8
+
+/** What rw_start() does about a receiver it cannot reach (check_at_start). */
+enum rw_check {
+	RW_CHECK_NONE = 0,     /**< no check: the sender finds out */
+	RW_CHECK_REFUSE = 1,   /**< rw_start() fails */
+	RW_CHECK_WARN = 2,     /**< say so on stderr, and start: batches are queued
+				    (and spilled) until the receiver answers */
+};
 
 struct rw;
 struct cp_metrics;
@@ -61,7 +70,7 @@ struct rw_conf {
 	uint32_t min_backoff_ms;        /**< first retry delay, default 100 */
 	uint32_t max_backoff_ms;        /**< retry delay cap, default 5000 */
 	uint32_t max_retry_after_ms;    /**< cap on Retry-After, default 60000 */
-	int check_at_start;             /**< rw_start() connects first, default 1 */
+	int check_at_start;             /**< enum rw_check, default RW_CHECK_REFUSE */
 	int wrap_counters;              /**< Counter64 modulo 2^53 (names), default 0 */
 };
 
@@ -102,6 +111,14 @@ struct rw_stats {
 	uint64_t varbinds_unnamed;  /**< varbinds with no name in the table */
 };
 
+/** What rw_stop() did with the samples that were not yet accepted. */
+struct rw_stop_figures {
+	uint64_t pending;   /**< samples not accepted when the sender stopped */
+	uint64_t spilled;   /**< of those, kept in the spill directory */
+	uint64_t lost;      /**< of those, not kept: no spill directory, the spill
+				 bound (oldest first), or a write error */
+};
+
 /** Fill c with the defaults documented in struct rw_conf. */
 void rw_conf_defaults(struct rw_conf *c);
 
@@ -117,10 +134,13 @@ struct rw *rw_open(const struct rw_conf *c, char *err, size_t errlen);
 
 /**
  * Connect to every URL (TCP and TLS only, nothing is posted) unless
- * check_at_start is 0, then start the sender thread.
- * @return 0, or -ECONNREFUSED (or another -errno) with err naming the URL
- *         and curl's reason.  argos exits non-zero then; rw_close() is
- *         still to be called.
+ * check_at_start is RW_CHECK_NONE, then start the sender thread.  With
+ * RW_CHECK_WARN a receiver that cannot be reached is named on stderr
+ * and the sender starts anyway (argos does this: a receiver that is
+ * down at start is an outage like any other).
+ * @return 0, or (RW_CHECK_REFUSE) -ECONNREFUSED or another -errno with
+ *         err naming the URL and curl's reason; rw_close() is still to
+ *         be called.
  */
 int rw_start(struct rw *rw, char *err, size_t errlen);
 
@@ -204,10 +224,16 @@ void rw_stats(struct rw *rw, struct rw_stats *s);
 void rw_metrics_render(struct rw *rw, struct cp_metrics *m);
 
 /**
- * Stop the sender (a POST in progress is abandoned and its batch kept),
- * write every batch still in memory to the spill directory if there is
- * one, and free everything.  rw may be NULL.
+ * Stop the sender (a POST in progress is abandoned and its batch kept)
+ * and write every batch still in memory to the spill directory if there
+ * is one, within --rw-spill-bytes: damaged files, then the oldest
+ * batches, go first when room is needed.  Afterwards only rw_stats(),
+ * rw_metrics_render() and rw_close() may be called.
+ * @return 0 when nothing is lost, 1 when f->lost is above 0.
  */
+int rw_stop(struct rw *rw, struct rw_stop_figures *f);
+
+/** rw_stop() unless done, and free everything.  rw may be NULL. */
 void rw_close(struct rw *rw);
 
 #endif

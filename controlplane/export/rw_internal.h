@@ -123,17 +123,33 @@ struct rw_raw {
 	uint32_t samples;
 };
 
+/* A damaged spill file (renamed *.bad at open): never sent, but its
+ * bytes count against the spill bound. */
+struct rw_bad {
+	uint64_t seq;
+	uint64_t bytes;
+};
+
 struct rw_queue {
 	struct rw_batch *head, *tail;
-	uint64_t mem_bytes, disk_bytes;
+	uint64_t mem_bytes, disk_bytes;   /* disk_bytes: batch files only */
 	uint64_t mem_max, disk_max;
 	uint64_t samples;
 	uint64_t next_seq;
 	uint64_t spilled;     /* batches ever written to disk */
+	struct rw_bad *bad;   /* oldest first, from bad_first on */
+	size_t n_bad, bad_first;
+	uint64_t bad_bytes;
+	uint64_t dropped_open;   /* samples of old files removed at open for the bound */
+	int64_t warn_ms;      /* when the last "cannot spill" line was logged */
+	uint64_t warn_quiet;  /* failed spills not logged since that line */
 	int dir_fd;           /* -1: no spill directory */
 	struct io_uring ring;
 	int ring_ok;
 };
+
+/* The spill's "cannot spill" line is logged at most once per interval. */
+#define RW_SPILL_WARN_MS 10000
 
 struct rw_url {
 	char *url;
@@ -190,6 +206,7 @@ struct rw {
 	struct rw_buf zbuf;
 	pthread_t thread;
 	int running;
+	int stopped;            /* rw_stop() ran: the queue is closed */
 };
 
 int64_t rw_now_ms(void);
@@ -225,6 +242,8 @@ int rw_queue_push(struct rw_queue *q, const uint8_t *data, size_t len, uint32_t 
 		  uint64_t *dropped);
 int rw_queue_load(struct rw_queue *q, struct rw_batch *b);
 void rw_queue_pop(struct rw_queue *q);
+uint64_t rw_queue_spill_bytes(const struct rw_queue *q);
+void rw_queue_stop(struct rw_queue *q, struct rw_stop_figures *f);
 void rw_queue_close(struct rw_queue *q);
 
 /* rw_send.c */

@@ -12,6 +12,13 @@
  * the next rw_open() of the same directory queues the files by sequence
  * number: a restart resends them first, in order.
  *
+ * The disk bound holds at every moment, at open and at close too.  The
+ * damaged files (renamed *.bad at open, never sent) count against it,
+ * and when room is needed they go first, oldest first, before any batch
+ * that can still be sent; then the oldest batches go.  A spill that
+ * fails (a full disk) keeps the batch in memory and is logged at most
+ * once per RW_SPILL_WARN_MS, with the count of failures not logged.
+ *
  * File layout (little-endian): "ARGOSRW1", u32 samples, u32 reserved,
  * u64 length, then the snappy-compressed WriteRequest.  A file is
  * written as .tmp, fdatasync'd and renamed, so a crash leaves either a
@@ -174,6 +181,66 @@ read_file(struct rw_queue *q, uint64_t seq, struct file_hdr *h, uint8_t *data)
 	return 0;
 }
 
+uint64_t
+rw_queue_spill_bytes(const struct rw_queue *q)
+{
+	return q->disk_bytes + q->bad_bytes;
+}
+
+/* Remember a damaged file, seq order kept by the caller (scan order). */
+static void
+bad_add(struct rw_queue *q, uint64_t seq, uint64_t bytes)
+{
+	if (q->n_bad % 64 == 0) {
+		struct rw_bad *p = realloc(q->bad, (q->n_bad + 64) * sizeof(*p));
+
+		if (p == NULL)
+			return;        /* not counted: the bound is then a little loose */
+		q->bad = p;
+	}
+	q->bad[q->n_bad++] = (struct rw_bad){ seq, bytes };
+	q->bad_bytes += bytes;
+}
+
+/* Remove the oldest damaged file.  @return 1, or 0 when there is none. */
+static int
+bad_remove_oldest(struct rw_queue *q)
+{
+	char name[80];
+	struct rw_bad *b;
+
+	if (q->bad_first == q->n_bad)
+		return 0;
+	b = &q->bad[q->bad_first++];
+	snprintf(name, sizeof(name), "rw-%016" PRIx64 ".batch.bad", b->seq);
+	unlink_file(q, name);
+	q->bad_bytes -= b->bytes;
+	fprintf(stderr, "argos: remote-write: removed the damaged spill file %s (%" PRIu64
+		" bytes) to keep the spill within --rw-spill-bytes\n", name, b->bytes);
+	return 1;
+}
+
+/* Log that a batch could not be spilled, at most once per interval. */
+static void
+spill_failed(struct rw_queue *q, uint32_t samples, int rc)
+{
+	int64_t now = rw_now_ms();
+	char more[96] = "";
+
+	if (q->warn_ms != 0 && now - q->warn_ms < RW_SPILL_WARN_MS) {
+		q->warn_quiet++;
+		return;
+	}
+	if (q->warn_quiet > 0)
+		snprintf(more, sizeof(more), "%" PRIu64 " more failed spills since the last such "
+			 "line; ", q->warn_quiet);
+	fprintf(stderr, "argos: remote-write: cannot spill a batch of %u samples: %s; batches stay "
+		"in memory within --rw-queue-bytes, the oldest dropped beyond it (%sat most one "
+		"line per %d s)\n", samples, strerror(-rc), more, RW_SPILL_WARN_MS / 1000);
+	q->warn_ms = now;
+	q->warn_quiet = 0;
+}
+
 static void
 append(struct rw_queue *q, struct rw_batch *b)
 {
@@ -242,9 +309,12 @@ rw_queue_push(struct rw_queue *q, const uint8_t *data, size_t len, uint32_t samp
 	b->samples = samples;
 	b->len = len;
 	if (q->mem_bytes + len > q->mem_max && q->dir_fd >= 0) {
-		while (q->disk_bytes + HDR + len > q->disk_max && (n = drop_oldest(q, 1)) > 0)
+		while (rw_queue_spill_bytes(q) + HDR + len > q->disk_max && bad_remove_oldest(q))
+			;
+		while (rw_queue_spill_bytes(q) + HDR + len > q->disk_max &&
+		       (n = drop_oldest(q, 1)) > 0)
 			*dropped += n;
-		if (q->disk_bytes + HDR + len <= q->disk_max) {
+		if (rw_queue_spill_bytes(q) + HDR + len <= q->disk_max) {
 			int rc;
 
 			b->data = (uint8_t *)data;   /* borrowed for the write */
@@ -257,8 +327,7 @@ rw_queue_push(struct rw_queue *q, const uint8_t *data, size_t len, uint32_t samp
 				append(q, b);
 				return 0;
 			}
-			fprintf(stderr, "argos: remote-write: cannot spill a batch of %u samples: %s\n",
-				samples, strerror(-rc));
+			spill_failed(q, samples, rc);
 		}
 	}
 	while (q->mem_bytes + len > q->mem_max && (n = drop_oldest(q, 0)) > 0)
@@ -310,14 +379,23 @@ seq_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Queue the batch files found in the directory, oldest first. */
+static int
+bad_cmp(const void *a, const void *b)
+{
+	return seq_cmp(&((const struct rw_bad *)a)->seq, &((const struct rw_bad *)b)->seq);
+}
+
+/* Queue the batch files found in the directory, oldest first, and
+ * count the damaged ones (found as *.bad, or found damaged now). */
 static int
 scan(struct rw_queue *q, char *err, size_t errlen)
 {
 	DIR *d = fdopendir(dup(q->dir_fd));
 	struct dirent *e;
 	uint64_t *seqs = NULL;
-	size_t n = 0, cap = 0;
+	struct rw_bad *bad = NULL;
+	size_t n = 0, cap = 0, n_bad = 0, cap_bad = 0;
+	int rc = 0;
 
 	if (d == NULL) {
 		snprintf(err, errlen, "cannot list the spill directory: %s", strerror(errno));
@@ -325,45 +403,63 @@ scan(struct rw_queue *q, char *err, size_t errlen)
 	}
 	while ((e = readdir(d)) != NULL) {
 		uint64_t seq;
-		char ext[8];
+		const char *ext;
+		struct stat st;
+		int pos = 0;
 
-		if (sscanf(e->d_name, "rw-%16" SCNx64 ".%7s", &seq, ext) != 2)
+		if (sscanf(e->d_name, "rw-%16" SCNx64 "%n", &seq, &pos) != 1 || pos != 19)
 			continue;
-		if (strcmp(ext, "tmp") == 0) {
+		ext = e->d_name + pos;
+		if (strcmp(ext, ".tmp") == 0) {
 			unlinkat(q->dir_fd, e->d_name, 0);   /* a write a crash cut short */
 			continue;
 		}
-		if (strcmp(ext, "batch") != 0)
+		if (strcmp(ext, ".batch.bad") == 0 && fstatat(q->dir_fd, e->d_name, &st, 0) == 0) {
+			if (n_bad == cap_bad) {
+				struct rw_bad *p = realloc(bad, (cap_bad = cap_bad ? cap_bad * 2 : 16) *
+							   sizeof(*p));
+
+				if (p == NULL)
+					goto nomem;
+				bad = p;
+			}
+			bad[n_bad++] = (struct rw_bad){ seq, (uint64_t)st.st_size };
+			continue;
+		}
+		if (strcmp(ext, ".batch") != 0)
 			continue;
 		if (n == cap) {
 			uint64_t *p = realloc(seqs, (cap = cap ? cap * 2 : 64) * sizeof(*p));
 
-			if (p == NULL) {
-				free(seqs);
-				closedir(d);
-				snprintf(err, errlen, "out of memory listing the spill directory");
-				return -ENOMEM;
-			}
+			if (p == NULL)
+				goto nomem;
 			seqs = p;
 		}
 		seqs[n++] = seq;
 	}
-	closedir(d);
 	qsort(seqs, n, sizeof(*seqs), seq_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct file_hdr h;
 		struct rw_batch *b;
 		char name[64];
 		struct stat st;
-		char bad[80];
+		char bad_name[80];
 
 		file_name(name, sizeof(name), seqs[i], "batch");
 		if (read_file(q, seqs[i], &h, NULL) < 0 || fstatat(q->dir_fd, name, &st, 0) < 0 ||
 		    (uint64_t)st.st_size != HDR + h.len) {
 			fprintf(stderr, "argos: remote-write: spill file %s is damaged; "
 				"left in place as %s.bad, not sent\n", name, name);
-			snprintf(bad, sizeof(bad), "%s.bad", name);
-			renameat(q->dir_fd, name, q->dir_fd, bad);
+			snprintf(bad_name, sizeof(bad_name), "%s.bad", name);
+			if (renameat(q->dir_fd, name, q->dir_fd, bad_name) == 0 &&
+			    fstatat(q->dir_fd, bad_name, &st, 0) == 0) {
+				struct rw_bad *p = realloc(bad, (n_bad + 1) * sizeof(*p));
+
+				if (p == NULL)
+					goto nomem;
+				bad = p;
+				bad[n_bad++] = (struct rw_bad){ seqs[i], (uint64_t)st.st_size };
+			}
 			continue;
 		}
 		if ((b = calloc(1, sizeof(*b))) == NULL)
@@ -376,8 +472,46 @@ scan(struct rw_queue *q, char *err, size_t errlen)
 		append(q, b);
 		q->next_seq = seqs[i] + 1;
 	}
+	qsort(bad, n_bad, sizeof(*bad), bad_cmp);
+	for (size_t i = 0; i < n_bad; i++) {
+		bad_add(q, bad[i].seq, bad[i].bytes);
+		if (bad[i].seq >= q->next_seq)
+			q->next_seq = bad[i].seq + 1;   /* never reuse a .bad file's name */
+	}
+	goto out;
+nomem:
+	snprintf(err, errlen, "out of memory listing the spill directory");
+	rc = -ENOMEM;
+out:
+	closedir(d);
 	free(seqs);
-	return 0;
+	free(bad);
+	return rc;
+}
+
+/* Bring the spill within its bound, with need more bytes to come:
+ * damaged files first, then the oldest batches; with with_memory, a
+ * batch still in memory counts as the bytes its file will take (at
+ * close).  @return the samples dropped. */
+static uint64_t
+make_room(struct rw_queue *q, uint64_t need, int with_memory)
+{
+	uint64_t dropped = 0;
+
+	while (rw_queue_spill_bytes(q) + need > q->disk_max && bad_remove_oldest(q))
+		;
+	while (rw_queue_spill_bytes(q) + need > q->disk_max && q->head != NULL) {
+		struct rw_batch *b = q->head;
+
+		if (!b->on_disk) {
+			if (!with_memory)
+				break;
+			need -= b->data ? HDR + b->len : 0;
+		}
+		dropped += b->samples;
+		drop(q, NULL, b);
+	}
+	return dropped;
 }
 
 int
@@ -411,26 +545,64 @@ rw_queue_open(struct rw_queue *q, const char *dir, uint64_t mem_max, uint64_t di
 		return rc;
 	}
 	q->ring_ok = 1;
-	return scan(q, err, errlen);
+	rc = scan(q, err, errlen);
+	if (rc == 0 && rw_queue_spill_bytes(q) > q->disk_max) {
+		/* Left by a run with a larger bound, or by an older argos. */
+		q->dropped_open = make_room(q, 0, 0);
+		if (q->dropped_open)
+			fprintf(stderr, "argos: remote-write: the spill directory %s held more than "
+				"--rw-spill-bytes; its %" PRIu64 " oldest samples were removed\n", dir,
+				q->dropped_open);
+	}
+	return rc;
 }
 
 void
-rw_queue_close(struct rw_queue *q)
+rw_queue_stop(struct rw_queue *q, struct rw_stop_figures *f)
 {
-	struct rw_batch *b = q->head, *next;
+	struct rw_stop_figures fig = { .pending = q->samples };
+	struct rw_batch *b, *next;
+	uint64_t mem = 0;
+	int err = 0;
 
-	for (; b; b = next) {
+	if (q->dir_fd >= 0) {
+		for (b = q->head; b; b = b->next)
+			if (!b->on_disk && b->data)
+				mem += HDR + b->len;
+		fig.lost += make_room(q, mem, 1);
+	}
+	for (b = q->head; b; b = next) {
 		next = b->next;
-		if (!b->on_disk && q->dir_fd >= 0 && b->data && write_batch(q, b) == 0)
+		if (b->on_disk) {
+			fig.spilled += b->samples;
+		} else if (q->dir_fd >= 0 && b->data && (err = write_batch(q, b)) == 0) {
 			q->spilled++;
+			fig.spilled += b->samples;
+		} else {
+			fig.lost += b->samples;
+			if (err != 0)
+				spill_failed(q, b->samples, err);
+		}
 		free(b->data);
 		free(b);
 	}
 	q->head = q->tail = NULL;
+	q->samples = 0;
 	if (q->ring_ok)
 		io_uring_queue_exit(&q->ring);
 	if (q->dir_fd >= 0)
 		close(q->dir_fd);
 	q->dir_fd = -1;
 	q->ring_ok = 0;
+	free(q->bad);
+	q->bad = NULL;
+	q->n_bad = q->bad_first = 0;
+	if (f != NULL)
+		*f = fig;
+}
+
+void
+rw_queue_close(struct rw_queue *q)
+{
+	rw_queue_stop(q, NULL);
 }

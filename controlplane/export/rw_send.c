@@ -236,7 +236,7 @@ rw_send_intake(struct rw *rw, int seal_all)
 	pthread_mutex_lock(&rw->mu);
 	rw->st.samples_dropped += dropped;
 	rw->st.samples_pending -= dropped;
-	rw->st.spill_bytes = rw->q.disk_bytes;
+	rw->st.spill_bytes = rw_queue_spill_bytes(&rw->q);
 	rw->st.spilled_batches = rw->q.spilled;
 	pthread_mutex_unlock(&rw->mu);
 }
@@ -346,7 +346,7 @@ pop_done(struct rw *rw)
 		rw_queue_pop(&rw->q);
 	}
 	pthread_mutex_lock(&rw->mu);
-	rw->st.spill_bytes = rw->q.disk_bytes;
+	rw->st.spill_bytes = rw_queue_spill_bytes(&rw->q);
 	pthread_cond_broadcast(&rw->cv);
 	pthread_mutex_unlock(&rw->mu);
 }

@@ -539,6 +539,8 @@ poll_done(struct rw *rw, const struct argos_rec_done *d, const struct rw_device 
 		rc = emit(rw, &b, "argos_poll_duration_seconds", NULL, 0, secs, ts);
 	if (rc == 0)
 		rc = emit(rw, &b, "argos_poll_varbinds", NULL, 0, d->varbinds, ts);
+	if (rc == 0 && d->max_rep != 0)   /* the poll used GETBULK */
+		rc = emit(rw, &b, "argos_poll_max_repetitions", NULL, 0, d->max_rep, ts);
 	batch_end(rw, &b);
 	return rc;
 }

@@ -248,6 +248,10 @@ set_walk_params(struct cp_sx *s, struct sx_set *set)
 			set->has_timeout = 1;
 			set->timeout_ms = m->timeout_ms;
 		}
+		/* per job in the dataplane: one module that allows it lets
+		 * every walk of the device's poll go backwards (loop-guarded) */
+		if (m->allow_nonincreasing_oids)
+			set->nonincreasing = 1;
 	}
 }
 
@@ -335,6 +339,7 @@ apply_set(struct cp_sx *s, struct cp_device *d, uint16_t id)
 	const struct sx_set *set = &s->sets[id - 1];
 
 	d->sx_set = id;
+	d->sx_off = set->err[0] != '\0';
 	if (set->err[0])
 		return;
 	d->profile = set->entry_full;
@@ -348,48 +353,73 @@ apply_set(struct cp_sx *s, struct cp_device *d, uint16_t id)
 		d->snmp_retries = set->retries;
 	if (set->has_timeout)
 		d->snmp_timeout_ms = set->timeout_ms;
+	if (set->nonincreasing)
+		d->snmp_flags |= ARGOS_JOB_NONINCREASING;
 }
 
 int
-cp_sx_bind_devices(struct cp_app *app)
+cp_sx_bind_table(struct cp_app *app, struct cp_device *devs, size_t n, char *msg, size_t len)
 {
 	struct cp_sx *s = app->sx;
 	const char *path = app->cfg.devices_path ? app->cfg.devices_path : "--devices-cidr";
 	char err[512];
+	int rc = 0;
 
-	for (size_t i = 0; i < app->n_devs; i++) {
-		struct cp_device *d = &app->devs[i];
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct cp_device *d = &devs[i];
 		const char *mods = d->sx_modules ? d->sx_modules : app->cfg.sx_default_modules;
 		uint16_t id;
 
 		if (mods == NULL) {
 			if (d->sx_auth) {
-				fprintf(stderr, "argos: %s:%u: snmp_exporter_auth is given without "
-					"snmp_exporter_module\n", path, d->line);
-				return -1;
+				snprintf(msg, len, "%s:%u: snmp_exporter_auth is given without "
+					 "snmp_exporter_module", path, d->line);
+				rc = -1;
 			}
 			continue;
 		}
 		if (s->cfg == NULL) {
-			fprintf(stderr, "argos: %s:%u: snmp_exporter_module needs "
-				"--snmp-exporter-config FILE\n", path, d->line);
-			return -1;
+			snprintf(msg, len, "%s:%u: snmp_exporter_module needs "
+				 "--snmp-exporter-config FILE", path, d->line);
+			rc = -1;
+			continue;
 		}
 		id = set_get(app, mods, d->sx_auth, err, sizeof(err));
 		if (id == 0) {
-			fprintf(stderr, "argos: %s:%u: %s\n", path, d->line, err);
-			return -1;
+			snprintf(msg, len, "%s:%u: %s", path, d->line, err);
+			rc = -1;
+			continue;
 		}
 		apply_set(s, d, id);
-		if (s->sets[id - 1].err[0])
+		if (d->sx_off)
 			fprintf(stderr, "argos: %s:%u: device %s: %s; it is not polled with SNMP\n",
 				path, d->line, d->id, s->sets[id - 1].err);
 	}
-	if (sx_app_dev_reserve(s, app->n_devs) < 0) {
-		fprintf(stderr, "argos: out of memory for %zu devices\n", app->n_devs);
-		return -1;
+	if (rc == 0 && sx_app_dev_reserve(s, n) < 0) {
+		snprintf(msg, len, "out of memory for %zu devices", n);
+		rc = -1;
 	}
-	return 0;
+	for (size_t i = 0; i < n; i++) {
+		free(devs[i].sx_modules);
+		free(devs[i].sx_auth);
+		devs[i].sx_modules = devs[i].sx_auth = NULL;
+	}
+	return rc;
+}
+
+void
+cp_sx_forget(struct cp_app *app, uint32_t slot)
+{
+	struct cp_sx *s = app->sx;
+
+	if (s == NULL)
+		return;
+	if (slot < s->n_dev) {
+		sx_app_dev_free(s->dev[slot]);
+		s->dev[slot] = NULL;
+	}
+	if (slot < s->n_uptime)
+		memset(&s->uptime[slot], 0, sizeof(s->uptime[slot]));
 }
 
 int
@@ -397,9 +427,10 @@ cp_sx_bind(struct cp_app *app, uint32_t slot, const char *modules, const char *a
 	   char *msg, size_t len)
 {
 	struct cp_device *d = &app->devs[slot];
-	uint16_t id;
+	uint16_t id, old = d->sx_set;
 
 	d->sx_set = 0;
+	d->sx_off = 0;
 	if (modules == NULL || modules[0] == '\0')
 		modules = app->cfg.sx_default_modules;
 	if (modules == NULL || modules[0] == '\0')
@@ -415,20 +446,16 @@ cp_sx_bind(struct cp_app *app, uint32_t slot, const char *modules, const char *a
 			snprintf(msg, len, "out of memory");
 		return -1;
 	}
+	if (id != old && slot < app->sx->n_dev) {   /* its cache is of other modules */
+		sx_app_dev_free(app->sx->dev[slot]);
+		app->sx->dev[slot] = NULL;
+	}
 	apply_set(app->sx, d, id);
-	if (app->sx->sets[id - 1].err[0]) {
+	if (d->sx_off) {
 		snprintf(msg, len, "%s", app->sx->sets[id - 1].err);
 		return -1;
 	}
 	return 0;
-}
-
-int
-cp_sx_skip(const struct cp_app *app, uint32_t dev)
-{
-	const struct cp_device *d = &app->devs[dev];
-
-	return d->sx_set && app->sx->sets[d->sx_set - 1].err[0];
 }
 
 static void

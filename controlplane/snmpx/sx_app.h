@@ -19,6 +19,7 @@
 #include "argos_result.h"
 
 struct cp_app;
+struct cp_device;
 struct rw_device;
 
 /**
@@ -29,13 +30,23 @@ struct rw_device;
 int cp_sx_open(struct cp_app *app);
 
 /**
- * Bind the devices of a devices file (or --devices-cidr) to their
- * modules: each module set gets its profile-table entries, each device
- * its set and the SNMP parameters its modules or auth give.  Needs the
- * profile table.  @return 0, or -1 after printing "argos: FILE:LINE:
- * reason" (an unknown module, a conflict of auths...).
+ * Bind devices of a devices file (at start or at a SIGHUP reload) or of
+ * --devices-cidr to their modules: each module set gets its
+ * profile-table entries, each device its set (sx_set, sx_off) and the
+ * SNMP parameters its modules or auth give; the module and auth strings
+ * are then freed.  Needs the profile table.  A device whose modules
+ * need SNMPv3 is named on standard error and gets sx_off.
+ * @return 0, or -1 with msg "FILE:LINE: reason" (an unknown module, a
+ *         conflict of auths...); devices already bound keep their set.
  */
-int cp_sx_bind_devices(struct cp_app *app);
+int cp_sx_bind_table(struct cp_app *app, struct cp_device *devs, size_t n, char *msg,
+		     size_t len);
+
+/**
+ * The device in slot is gone, or the slot holds another device now:
+ * forget its lookup cache and restart mark.
+ */
+void cp_sx_forget(struct cp_app *app, uint32_t slot);
 
 /**
  * DB mode: bind the device in slot to modules (comma-separated) and
@@ -44,9 +55,6 @@ int cp_sx_bind_devices(struct cp_app *app);
  */
 int cp_sx_bind(struct cp_app *app, uint32_t slot, const char *modules, const char *auth,
 	       char *msg, size_t len);
-
-/** 1 when the device must not be polled with SNMP (its set cannot run). */
-int cp_sx_skip(const struct cp_app *app, uint32_t dev);
 
 /** Fill in the profile (and for a light poll the max-repetitions) of the
  *  device's next SNMP job: the lookup cache picks a light or a full plan. */

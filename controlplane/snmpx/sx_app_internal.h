@@ -32,6 +32,7 @@ struct sx_set {
 	uint32_t n_light_walks;
 	struct argos_oid *labels;      /* label-only subtrees: cached between full polls */
 	uint32_t n_labels;
+	uint8_t nonincreasing;         /* a module says allow_nonincreasing_oids */
 	uint8_t probe_lastchange;      /* the plans get ifTableLastChange.0 and ifNumber.0 */
 	/* SNMP parameters, has_*: the modules or the auth say them */
 	uint8_t has_version, version;  /* 0 v1, 1 v2c (argos_job) */

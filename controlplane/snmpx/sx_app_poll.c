@@ -155,7 +155,10 @@ cp_sx_job(struct cp_app *app, uint32_t dev, struct argos_job *j)
 		    unix_ms() - st->cache_ms < (int64_t)app->cfg.lookup_refresh_s * 1000;
 	if (st->light) {
 		j->profile = set->entry_light;
-		j->max_repetitions = st->light_maxrep;
+		/* the size that ends the columns best, unless the agent was
+		 * found to want smaller (learn.c: cp_learn_job set that) */
+		if (st->light_maxrep < j->max_repetitions)
+			j->max_repetitions = st->light_maxrep;
 	}
 }
 

@@ -3,7 +3,9 @@
 #   an unreachable gateway (every device errors arp-timeout, nothing
 #   hangs), an interface that does not exist (the error names the vdev),
 #   too little hugepage memory (the error names scripts/hugepages), a
-#   malformed devices file (FILE:LINE: reason, nothing polled), a bad flag.
+#   malformed devices file (FILE:LINE: reason, nothing polled), a bad flag,
+#   a malformed remote-write URL (refused) and a receiver that is down
+#   (not refused: argos polls and spills).
 set -uo pipefail
 TEST=bad_input
 source "$(dirname "$0")/lib.sh"
@@ -36,60 +38,63 @@ for d in far1 far2 far3; do
 		grep -q "\"device_id\":\"$d\",.*\"error\":\"arp-timeout\",\"probe\":\"icmp\"" "$WORK/gw.jsonl"
 done
 
+# Each refusal below must be exactly exit 1 (docs/argos.1.md, EXIT
+# STATUS) with its message: a crash, a timeout or a sanitizer report is
+# no refusal (lib.sh's expect_refusal).
+
 # 2. An interface that does not exist.
-run_argos argos-noif --vdev net_af_packet0,iface=argos-nope0 -- "${NET[@]}" \
+expect_refusal "missing interface: argos exits 1 and the error names the vdev" \
+	1 'argos: .*net_af_packet0,iface=argos-nope0' \
+	argos_eal argos-noif --vdev net_af_packet0,iface=argos-nope0 -- "${NET[@]}" \
 	--devices "$STATE/devices.csv" --once
-rc=$?
-check "missing interface: argos fails (rc $rc)" [ "$rc" != 0 ]
-check "missing interface: the error names the vdev" \
-	grep -q "argos: .*net_af_packet0,iface=argos-nope0" "$WORK/argos-noif.log"
 
 # 3. Too little hugepage memory for what the EAL is asked to reserve.
-run_argos argos-huge -m 262144 "${VDEV[@]}" -- "${NET[@]}" --devices "$STATE/devices.csv" --once
-rc=$?
-check "too few hugepages: argos fails (rc $rc)" [ "$rc" != 0 ]
-check "too few hugepages: the error names scripts/hugepages" \
-	grep -q "argos: .*scripts/hugepages" "$WORK/argos-huge.log"
+expect_refusal "too few hugepages: argos exits 1 and the error names scripts/hugepages" \
+	1 'argos: .*scripts/hugepages' \
+	argos_eal argos-huge -m 262144 "${VDEV[@]}" -- "${NET[@]}" --devices "$STATE/devices.csv" --once
 
 # 4. A malformed devices file: FILE:LINE: reason, and nothing polled.
+#    What h1's agent received is read from its own counter, snmpInPkts.0:
+#    one snmpget before argos and one after, so with nothing from argos
+#    in between the second reads exactly one more than the first.
 printf 'id,hostname,ip_address,snmp_community,snmp_version\nh1,argos-h1,198.18.0.11,public,2c\nh2,argos-h2,198.18.0.300,public,2c\n' \
 	>"$WORK/bad.csv"
-log_before=$(wc -l <"$STATE/h1/snmpd.log" 2>/dev/null || echo 0)
-run_argos argos-csv "${VDEV[@]}" -- "${NET[@]}" --devices "$WORK/bad.csv" --once \
+in_pkts() {   # snmpInPkts.0 of h1's agent, asked from argos-h2
+	ip netns exec argos-h2 snmpget -v2c -c public -t 1 -r 1 -Oqv 198.18.0.11 1.3.6.1.2.1.11.1.0 2>/dev/null
+}
+pkts_before=$(in_pkts)
+expect_refusal "malformed devices file: argos exits 1 and the error is FILE:LINE: reason" \
+	1 "argos: $WORK/bad.csv:3: ip_address: '198.18.0.300' is not an IPv4 address" \
+	argos_eal argos-csv "${VDEV[@]}" -- "${NET[@]}" --devices "$WORK/bad.csv" --once \
 	--output "$WORK/csv.jsonl"
-rc=$?
-check "malformed devices file: argos fails (rc $rc)" [ "$rc" != 0 ]
-check "malformed devices file: the error is FILE:LINE: reason" \
-	grep -q "argos: $WORK/bad.csv:3: ip_address: '198.18.0.300' is not an IPv4 address" \
-	"$WORK/argos-csv.log"
+pkts_after=$(in_pkts)
 check "malformed devices file: nothing was polled (no output written)" [ ! -s "$WORK/csv.jsonl" ]
-check "malformed devices file: the good line's agent saw no request" \
-	[ "$(wc -l <"$STATE/h1/snmpd.log" 2>/dev/null || echo 0)" = "$log_before" ]
+expect "malformed devices file: the good line's agent saw no request (snmpInPkts $pkts_before, then $pkts_after for our own second snmpget)" \
+	"malformed devices file: h1's agent counted packets besides our two snmpgets: snmpInPkts ${pkts_before:-unread}, then ${pkts_after:-unread}" \
+	holds '[[ "$pkts_before" =~ ^[0-9]+$ && "$pkts_after" =~ ^[0-9]+$ ]] && [ "$pkts_after" = $((pkts_before + 1)) ]'
 
 # 5. Malformed flags.
-run_argos argos-flag "${VDEV[@]}" -- --ip 198.18.0.2 --devices "$STATE/devices.csv" --once
-rc=$?
-check "--ip without a prefix length: argos fails (rc $rc)" [ "$rc" != 0 ]
-check "--ip without a prefix length: the error says what is wanted" \
-	grep -q "argos: --ip '198.18.0.2': want A.B.C.D/LEN" "$WORK/argos-flag.log"
-run_argos argos-oids "${VDEV[@]}" -- "${NET[@]}" --devices "$STATE/devices.csv" --once \
+expect_refusal "--ip without a prefix length: argos exits 1 and says what is wanted" \
+	1 "argos: --ip '198.18.0.2': want A.B.C.D/LEN" \
+	argos_eal argos-flag "${VDEV[@]}" -- --ip 198.18.0.2 --devices "$STATE/devices.csv" --once
+expect_refusal "--oids with a bad OID: argos exits 1 with the OID named" \
+	1 "argos: --oids '1.3.6.x': not a dotted numeric OID" \
+	argos_eal argos-oids "${VDEV[@]}" -- "${NET[@]}" --devices "$STATE/devices.csv" --once \
 	--oids 1.3.6.x
-rc=$?
-check "--oids with a bad OID: argos fails with the OID named (rc $rc)" \
-	grep -q "argos: --oids '1.3.6.x': not a dotted numeric OID" "$WORK/argos-oids.log"
 
-# Remote-write receivers that cannot work: a clear error at start, and
-# nothing polled.
-run_argos argos-rwurl "${VDEV[@]}" -- "${NET[@]}" --devices "$STATE/devices.csv" --once \
+# A malformed remote-write URL: a clear error at start, and nothing
+# polled.  A receiver that is down is no bad input: argos starts, polls
+# and spills (remote_write_down_at_start.sh sends it all afterwards).
+expect_refusal "a malformed --remote-write URL: argos exits 1 and names it" \
+	1 'argos: --remote-write:.*htp:/nowhere' \
+	argos_eal argos-rwurl "${VDEV[@]}" -- "${NET[@]}" --devices "$STATE/devices.csv" --once \
 	--remote-write 'htp:/nowhere'
+check "a malformed --remote-write URL: argos did not start polling" absent 'argos: ready' "$REFUSAL_LOG"
+run_argos argos-rwrefused "${VDEV[@]}" -- "${NET[@]}" --devices "$STATE/devices.csv" \
+	--duration 2 --remote-write http://127.0.0.1:1/api/v1/write --rw-spill-dir "$WORK/rwspill"
 rc=$?
-expect "a malformed --remote-write URL: argos exits 1 and names it (rc $rc)" \
-	"a malformed --remote-write URL: rc $rc, said: $(grep -v '^EAL\|^TELEMETRY' "$WORK/argos-rwurl.log" | tail -1)" \
-	bash -c "[ $rc = 1 ] && grep -q 'argos: --remote-write:.*htp:/nowhere' '$WORK/argos-rwurl.log'"
-run_argos argos-rwrefused "${VDEV[@]}" -- "${NET[@]}" --devices "$STATE/devices.csv" --once \
-	--remote-write http://127.0.0.1:1/api/v1/write
-rc=$?
-expect "a refused --remote-write receiver: argos exits 1 and says it cannot reach it (rc $rc)" \
-	"a refused --remote-write receiver: rc $rc, said: $(grep -v '^EAL\|^TELEMETRY' "$WORK/argos-rwrefused.log" | tail -1)" \
-	bash -c "[ $rc = 1 ] && grep -q 'argos: --remote-write:.*127.0.0.1:1' '$WORK/argos-rwrefused.log' && ! grep -q 'argos: ready' '$WORK/argos-rwrefused.log'"
+RWLOG=$WORK/argos-rwrefused.log
+expect "a refused --remote-write receiver: argos says so, starts, polls and spills; exit 0 (rc $rc)" \
+	"a refused --remote-write receiver: rc $rc, said: $(grep -v '^EAL\|^TELEMETRY' "$RWLOG" | tail -3)" \
+	holds '[ "$rc" = 0 ] && grep -q "argos: remote-write: cannot reach the remote-write receiver http://127.0.0.1:1/api/v1/write.*starting anyway" "$RWLOG" && grep -q "argos: ready" "$RWLOG" && grep -q "are in the spill directory" "$RWLOG" && ls "$WORK/rwspill" | grep -q "\.batch$"'
 finish

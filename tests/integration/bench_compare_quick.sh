@@ -77,6 +77,6 @@ for link in af_packet memif; do
 	check "the farm lost no request or reply on $link (lost: ${l:-not counted})" [ "${l:-x}" = 0 ]
 done
 check "no DPDK process of the benchmark is left running" \
-	bash -c '! pgrep -f "file-prefix (cmpfarm|cmpargos|cmptestpmd)" >/dev/null'
+	no_process 'file-prefix (cmpfarm|cmpargos|cmptestpmd)'
 check "the benchmark's namespace argos-cmp is gone" bash -c '! ip netns list | grep -q "^argos-cmp"'
 finish

@@ -103,13 +103,12 @@ ip netns exec "$NS" python3 "$ROOT/tests/integration/hostile_agent.py" \
 	--late-delay 0.3 --gap 0.02 --max-seconds 60 --max-requests 300 \
 	</dev/null >"$WORK/agent.out" 2>"$WORK/agent.log" &
 AGENT_PID=$!
-for ((i = 0; i < 50; i++)); do
-	grep -q 'ready:' "$WORK/agent.log" && break
-	kill -0 "$AGENT_PID" 2>/dev/null || break
-	sleep 0.1
-done
-grep -q 'ready:' "$WORK/agent.log" ||
-	{ cat "$WORK/agent.log" >&2; die "hostile_agent.py did not start (its log is above)"; }
+agent_ready() {   # its ready line (125, to stop waiting, when it died)
+	grep -q 'ready:' "$WORK/agent.log" && return 0
+	kill -0 "$AGENT_PID" 2>/dev/null || return 125
+	return 1
+}
+await_ready "hostile_agent.py" 30 "$WORK/agent.log" agent_ready
 
 # --- one argos run ------------------------------------------------------------
 cat >"$WORK/devices.csv" <<CSV
@@ -300,10 +299,10 @@ if strangers:
 PY
 while IFS= read -r line; do
 	case $line in
-	ok:*) CHECKS=$((CHECKS + 1)) ;;
-	FAIL:*) CHECKS=$((CHECKS + 1)) FAILED=$((FAILED + 1)) ;;
+	ok:*) check_result ok "${line#ok: }" ;;
+	FAIL:*) check_result FAIL "${line#FAIL: }" ;;
+	*) echo "$line" ;;
 	esac
-	echo "$line"
 done < <(python3 "$WORK/check_output.py" "$WORK/out.jsonl" "$ENT" 2>&1 ||
 	echo "FAIL: the output checker itself failed (see above)")
 

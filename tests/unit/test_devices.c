@@ -80,6 +80,31 @@ main(void)
 	if (d)
 		free(d);
 
+	CHECK(load("id,hostname,ip_address,snmp_community,snmp_version,snmp_alternate_community,"
+		   "snmp_disable_bulk,snmp_allow_other_source,snmp_allow_nonincreasing_oids,"
+		   "snmp_walk_past_exceptions\n"
+		   "a,h,198.18.0.1,c,2c,alt,1,true,Yes,on\n"
+		   "b,h,198.18.0.2,c,2c,,0,false,no,\n", &d, &n, err, sizeof(err)) == 0 &&
+	      n == 2 && !strcmp(d[0].alt_community, "alt") &&
+	      d[0].snmp_flags == (ARGOS_JOB_GETNEXT | ARGOS_JOB_ANY_SOURCE |
+				  ARGOS_JOB_NONINCREASING | ARGOS_JOB_PAST_EXCEPTIONS) &&
+	      d[1].alt_community[0] == '\0' && d[1].snmp_flags == 0,
+	      "the alternate community and the four leniency columns are read "
+	      "(yes: 1/true/Yes/on; no: 0/false/no/empty), got: %s", err);
+	if (d)
+		free(d);
+	CHECK(load(HDR "a,h,198.18.0.1,c,2c\n", &d, &n, err, sizeof(err)) == 0 && n == 1 &&
+	      d[0].snmp_flags == 0 && d[0].alt_community[0] == '\0',
+	      "without the columns, no leniency and no alternate community");
+	if (d)
+		free(d);
+	bad("leniency not yes/no", "id,hostname,ip_address,snmp_community,snmp_version,"
+	    "snmp_allow_other_source\na,b,198.18.0.1,c,2c,maybe\n", 2,
+	    "snmp_allow_other_source: 'maybe' is not a yes/no value");
+	bad("long alternate community", "id,hostname,ip_address,snmp_community,snmp_version,"
+	    "snmp_alternate_community\na,b,198.18.0.1,c,2c,"
+	    "0123456789012345678901234567890123456789012345678901234567890123456789\n", 2,
+	    "snmp_alternate_community is longer than 63 bytes");
 	bad("missing file", "", 0, "no header");
 	bad("missing required column", "id,hostname,ip_address,snmp_version\n", 1,
 	    "required column 'snmp_community'");
@@ -100,8 +125,12 @@ main(void)
 	bad("unterminated quote", HDR "a,\"b,198.18.0.1,c,2c\n", 2, "unterminated quote");
 	bad("header only", HDR, 1, "no devices");
 	bad("long community", HDR "a,b,198.18.0.1,"
-	    "0123456789012345678901234567890123456789012345678901234567890123456789,2c\n", 2,
-	    "longer than 64");
+	    "0123456789012345678901234567890123456789012345678901234567890123,2c\n", 2,
+	    "snmp_community is longer than 63 bytes");
+	bad("loopback", HDR "a,b,127.0.0.1,c,2c\n", 2, "127.0.0.1 cannot be polled: loopback");
+	bad("multicast", HDR "a,b,224.0.0.1,c,2c\n", 2, "cannot be polled: multicast");
+	bad("broadcast", HDR "a,b,255.255.255.255,c,2c\n", 2, "cannot be polled: reserved");
+	bad("this network", HDR "a,b,0.0.0.0,c,2c\n", 2, "cannot be polled");
 	bad("good line then a bad one", HDR "a,b,198.18.0.1,c,2c\nb,b,198.18.0.2,c,2c,extra\n", 3,
 	    "6 fields");
 

@@ -52,7 +52,18 @@ main(void)
 
 	for (int i = 0; i < MAX; i++)
 		CHECK(inflight_lookup(&t, ids[i]) == i, "id %u should map to session %d", ids[i], i);
-	CHECK(inflight_lookup(&t, 0x7ffffff1u) == -1 || 1, "lookup of a stranger");
+	{	/* an id nobody inserted: the first of a fixed run that is not in ids[] */
+		uint32_t stranger = 0x7ffffff1u;
+
+		for (int i = 0; i < MAX; i++)
+			if (ids[i] == stranger) {
+				stranger++;
+				i = -1;   /* look again from the start */
+			}
+		CHECK(inflight_lookup(&t, stranger) == -1,
+		      "lookup of id %u, never inserted, should find nothing, got %lld", stranger,
+		      (long long)inflight_lookup(&t, stranger));
+	}
 
 	/* Remove every other one; the rest must stay findable
 	 * (backward-shift deletion must not break probe runs). */

@@ -21,6 +21,11 @@
  * usage: db_appliance --dsn URL [--migrate] [DB flags of cp_db_usage]
  *        [--capacity N] [--poll-ms MIN:MAX] [--fail-pct P] [--duration S]
  *        [--log FILE] [--stop-timeout MS]
+ *
+ * Exit status, as argos's: 0 after --duration or SIGTERM, 1 on a bad
+ * option or when it cannot start (a DSN that does not parse, a database
+ * that cannot be reached or whose schema does not match).  The tests
+ * hold refusals to exactly 1.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -88,6 +93,7 @@ complete(struct cp_db *db, struct poll *p, unsigned fail_pct)
 	r.requested_at_ms = p->started_ms;
 	r.duration_ms = (uint32_t)(now_ms() - (uint64_t)p->started_ms);
 	r.err = fail ? ARGOS_ERR_TIMEOUT : ARGOS_ERR_NONE;
+	r.alt_in_use = -1;   /* a stand-in learns nothing of the agent */
 	if (fail)
 		snprintf(r.error_text, sizeof(r.error_text), "no reply after %u retries",
 			 p->c.retries);
@@ -139,14 +145,14 @@ main(int argc, char **argv)
 		case 1:
 			if (cp_db_opts_set(&o, opts[idx].name, optarg, msg, sizeof(msg)) != 0) {
 				fprintf(stderr, "db_appliance: %s\n", msg);
-				return 2;
+				return 1;
 			}
 			break;
 		case O_CAP: capacity = (unsigned)atoi(optarg); break;
 		case O_POLLMS:
 			if (sscanf(optarg, "%u:%u", &pmin, &pmax) != 2 || pmax < pmin) {
 				fprintf(stderr, "db_appliance: --poll-ms wants MIN:MAX\n");
-				return 2;
+				return 1;
 			}
 			break;
 		case O_FAIL: fail_pct = (unsigned)atoi(optarg); break;
@@ -157,12 +163,12 @@ main(int argc, char **argv)
 			logf = fopen(optarg, "w");
 			if (!logf) {
 				fprintf(stderr, "db_appliance: --log %s: %s\n", optarg, strerror(errno));
-				return 2;
+				return 1;
 			}
 			break;
 		default:
 			fprintf(stderr, "usage: db_appliance --dsn URL [--migrate] ...\n%s", cp_db_usage);
-			return 2;
+			return 1;
 		}
 	}
 	setvbuf(logf, NULL, _IOLBF, 0);

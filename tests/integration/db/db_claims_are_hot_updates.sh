@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # db_claims_are_hot_updates: a database deployed at schema 3 with
-# devices in it upgrades to 4 without losing a device, its tags become
+# devices in it upgrades to the current schema without losing a device, its tags become
 # the claim's labels, and from then on a claim touches no index: every
 # claimed row is a HOT update, the write-back is the one full update.
 TEST=db_claims_are_hot_updates
@@ -26,8 +26,8 @@ psql_q "INSERT INTO devices (hostname, ip_address, polling_frequency, tags)
 	FROM generate_series(1, $N) g" >/dev/null || die "cannot seed the schema-3 devices"
 
 "$DB_APPLIANCE" --dsn "$DSN" --migrate >"$WORK/migrate.out" 2>&1
-later=$(( $(ls "$MIG"/*.sql | wc -l) - 3 ))   # the migrations after 003
-expect "--migrate takes a schema-3 database with devices to the current schema" \
+later=$(($(ls "$MIG"/*.sql | wc -l) - 3))   # 004 and every migration after it
+expect "--migrate takes a schema-3 database with devices to the current schema ($later applied)" \
 	"--migrate failed on a schema-3 database: $(cat "$WORK/migrate.out")" \
 	grep -q "($later applied now)" "$WORK/migrate.out"
 kept=$(psql_q "SELECT count(*) FROM devices")

@@ -28,9 +28,9 @@ pg_up() {   # pg_up PORT
 }
 
 pg_start() {
-	su postgres -c "$PGBIN/pg_ctl -D $PGDATA_DIR -l $PGRUN/pg.log -w -t 30 \
+	su postgres -c "$PGBIN/pg_ctl -D $PGDATA_DIR -l $PGRUN/pg.log -w -t 120 \
 		-o \"-p $PGPORT_USED -k $PGRUN -c listen_addresses='' -c max_connections=50 -c fsync=off\" start" \
-		>/dev/null || { cat "$PGRUN/pg.log" >&2; die "postgres did not start on port $PGPORT_USED"; }
+		>/dev/null || { tail -n 40 "$PGRUN/pg.log" >&2; die "postgres did not start on port $PGPORT_USED within 120 s (its log is above)"; }
 }
 
 pg_stop() {   # pg_stop [MODE]

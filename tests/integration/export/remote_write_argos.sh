@@ -51,12 +51,8 @@ printf 'rocommunity public\nsysName argos-rw1\n' >"$WORK/snmpd.conf"
 ip netns exec "$NS" env MIBS= snmpd -f -Lf "$WORK/snmpd.log" -C -c "$WORK/snmpd.conf" -I -smux \
 	-p "$WORK/snmpd.pid" "udp:$AGENT:161" </dev/null >/dev/null 2>&1 &
 PIDS+=("$!")
-for _ in $(seq 50); do
-	ip netns exec "$NS" snmpget -v2c -c public -t 1 -r 0 "$AGENT" 1.3.6.1.2.1.1.5.0 >/dev/null 2>&1 && break
-	sleep 0.2
-done
-ip netns exec "$NS" snmpget -v2c -c public -t 1 -r 0 "$AGENT" 1.3.6.1.2.1.1.5.0 >/dev/null 2>&1 ||
-	die "snmpd in $NS does not answer at $AGENT"
+agent_answers() { ip netns exec "$NS" snmpget -v2c -c public -t 0.5 -r 0 "$AGENT" 1.3.6.1.2.1.1.5.0 >/dev/null 2>&1; }
+await_ready "snmpd in $NS at $AGENT" 30 "$WORK/snmpd.log" agent_answers
 echo "id,hostname,ip_address,snmp_community,snmp_version" >"$WORK/devices.csv"
 echo "rw1,argos-rw1,$AGENT,public,2c" >>"$WORK/devices.csv"
 
@@ -66,8 +62,8 @@ printf 'global:\n  scrape_interval: 1h\n' >"$WORK/prom.yml"
 prometheus --config.file="$WORK/prom.yml" --storage.tsdb.path="$WORK/tsdb" \
 	--web.listen-address="127.0.0.1:$PORT" --web.enable-remote-write-receiver >"$WORK/prom.log" 2>&1 &
 PIDS+=("$!")
-for _ in $(seq 150); do curl -sf "http://127.0.0.1:$PORT/-/ready" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -sf "http://127.0.0.1:$PORT/-/ready" >/dev/null 2>&1 || die "Prometheus did not become ready"
+await_ready "Prometheus on 127.0.0.1:$PORT" 90 "$WORK/prom.log" \
+	curl -sf -o /dev/null "http://127.0.0.1:$PORT/-/ready"
 
 walk() {   # walk OID: "index value" lines
 	ip netns exec "$NS" snmpbulkwalk -v2c -c public -On -Oe -Ot -Oq "$AGENT" "$1" |

@@ -29,14 +29,13 @@ trap stop_all EXIT
 command -v prometheus >/dev/null || die "prometheus is not installed (scripts/install-deps)"
 command -v curl >/dev/null || die "curl is not installed"
 
-# wait_port PORT: until something listens there (5 s at most).
+# wait_port PORT LOG: until the stub receiver listens there (30 s at most).
+listens() {
+	python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' "$1" \
+		2>/dev/null
+}
 wait_port() {
-	for _ in $(seq 50); do
-		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' "$1" \
-			2>/dev/null && return 0
-		sleep 0.1
-	done
-	die "the stub receiver did not listen on 127.0.0.1:$1 in 5 s"
+	await_ready "the stub receiver on 127.0.0.1:$1" 30 "$2" listens "$1"
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -52,12 +51,8 @@ prom_start() {
 		>>"$WORK/prom.log" 2>&1 &
 	PROM_PID=$!
 	PIDS+=("$PROM_PID")
-	for _ in $(seq 150); do
-		curl -sf "http://127.0.0.1:$PORT/-/ready" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	tail -5 "$WORK/prom.log" >&2
-	die "Prometheus did not become ready on 127.0.0.1:$PORT in 30 s"
+	await_ready "Prometheus on 127.0.0.1:$PORT" 90 "$WORK/prom.log" \
+		curl -sf -o /dev/null "http://127.0.0.1:$PORT/-/ready"
 }
 
 prom_stop() {
@@ -121,9 +116,9 @@ expect "ping_loss_ratio of 2 replies to 3 echoes is 1/3" "ping_loss_ratio is not
 
 # --- a refused batch (400) is counted and dropped --------------------------
 SPORT=$(free_port)
-python3 "$HERE/stub_receiver.py" "$SPORT" "$WORK/stub400.log" 400 &
+python3 "$HERE/stub_receiver.py" "$SPORT" "$WORK/stub400.log" 400 >"$WORK/stub400.out" 2>&1 &
 PIDS+=("$!")
-wait_port "$SPORT"
+wait_port "$SPORT" "$WORK/stub400.out"
 "$FEED" --url "http://127.0.0.1:$SPORT/api/v1/write" --interfaces 2 >"$WORK/r400.out" 2>"$WORK/r400.err"
 rc=$?
 expect "a 400 makes the flush report a loss (exit 1)" "the feeder exited $rc after a 400, want 1" eq "$rc" 1
@@ -135,10 +130,10 @@ expect "the refusal is logged with its status" "nothing on stderr names the HTTP
 
 # --- a 429 is retried after Retry-After; headers; the token stays secret ---
 SPORT=$(free_port)
-python3 "$HERE/stub_receiver.py" "$SPORT" "$WORK/stub429.log" 429-once &
+python3 "$HERE/stub_receiver.py" "$SPORT" "$WORK/stub429.log" 429-once >"$WORK/stub429.out" 2>&1 &
 PIDS+=("$!")
-wait_port "$SPORT"
-echo "s3cr3t-t0ken" >"$WORK/token"
+wait_port "$SPORT" "$WORK/stub429.out"
+(umask 077; echo "s3cr3t-t0ken" >"$WORK/token")   # a secret file: not for every user
 t0=$(date +%s%N)
 "$FEED" --url "http://127.0.0.1:$SPORT/api/v1/write" --interfaces 2 \
 	--bearer-token-file "$WORK/token" >"$WORK/r429.out" 2>"$WORK/r429.err"
@@ -155,7 +150,7 @@ print(h.get("Content-Encoding"), h.get("Content-Type"), h.get("X-Prometheus-Remo
 expect "the POST carries snappy, x-protobuf, version 0.1.0, a User-Agent and the bearer token" \
 	"the POST headers are: $hdrs" eq "$hdrs" "snappy application/x-protobuf 0.1.0 argos Bearer s3cr3t-t0ken"
 expect "the token never appears in the log" "the bearer token was printed" \
-	bash -c "! grep -q s3cr3t \"$WORK/r429.err\" \"$WORK/r429.out\""
+	absent s3cr3t "$WORK/r429.err" "$WORK/r429.out"
 
 # --- start-up errors -------------------------------------------------------
 "$FEED" --url "http//127.0.0.1:$PORT/api/v1/write" >/dev/null 2>"$WORK/bad.err"

@@ -6,12 +6,14 @@
  *   rw_feed --url URL [--url URL2] [--spill DIR] [--queue-bytes N]
  *           [--devices N] [--interfaces N] [--polls N] [--period-ms N]
  *           [--hc-base N] [--max-samples N] [--flush-ms N]
- *           [--flush-timeout-ms N] [--no-check] [--tag NAME=VALUE]
- *           [--ping] [--job NAME] [--max-backoff-ms N]
+ *           [--flush-timeout-ms N] [--no-check] [--warn-check] [--tag NAME=VALUE]
+ *           [--ping] [--job NAME] [--max-backoff-ms N] [--spill-bytes N]
  *
  * Each poll of each device is one whole if-mib walk with the current
  * time as its timestamps; devices are named dev<N>.  At the end it waits
- * for rw_flush() and prints the counters as "key value" lines.
+ * for rw_flush(), prints the counters as "key value" lines, stops the
+ * library (which spills what is pending) and prints what rw_stop() did
+ * (stop_spilled, stop_lost).
  * Exit: 0 all delivered, 1 some refused or dropped, 2 still pending at
  * the flush timeout, 3 the library refused to start (the reason on
  * stderr).
@@ -62,7 +64,11 @@ main(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(a, "--no-check") == 0) {
-			c.check_at_start = 0;
+			c.check_at_start = RW_CHECK_NONE;
+			continue;
+		}
+		if (strcmp(a, "--warn-check") == 0) {
+			c.check_at_start = RW_CHECK_WARN;
 			continue;
 		}
 		if (strcmp(a, "--ping") == 0) {
@@ -165,6 +171,11 @@ main(int argc, char **argv)
 	printf("bytes_sent %llu\n", (unsigned long long)st.bytes_sent);
 	printf("spill_bytes %llu\n", (unsigned long long)st.spill_bytes);
 	printf("spilled_batches %llu\n", (unsigned long long)st.spilled_batches);
+	struct rw_stop_figures fig;
+
+	rw_stop(rw, &fig);
+	printf("stop_spilled %llu\n", (unsigned long long)fig.spilled);
+	printf("stop_lost %llu\n", (unsigned long long)fig.lost);
 	rw_close(rw);
 	return rc == 0 ? 0 : rc == 1 ? 1 : 2;
 }

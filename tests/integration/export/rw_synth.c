@@ -94,7 +94,7 @@ synth_ping(struct synth *s, uint32_t dev, uint64_t tsc, uint16_t sent, uint16_t 
 	p->rtt_max_ns = max_ns;
 }
 
-void
+struct argos_rec_done *
 synth_done(struct synth *s, uint32_t dev, uint64_t tsc, uint8_t job_kind, uint8_t ok,
 	   uint32_t varbinds, uint64_t start_tsc)
 {
@@ -108,6 +108,7 @@ synth_done(struct synth *s, uint32_t dev, uint64_t tsc, uint8_t job_kind, uint8_
 	d->ok = ok;
 	d->varbinds = varbinds;
 	d->start_tsc = start_tsc;
+	return d;
 }
 
 uint32_t

@@ -31,8 +31,10 @@ void synth_str(struct synth *s, uint32_t dev, uint64_t tsc, const uint32_t *oid,
 void synth_ping(struct synth *s, uint32_t dev, uint64_t tsc, uint16_t sent, uint16_t received,
 		uint64_t min_ns, uint64_t sum_ns, uint64_t max_ns);
 
-void synth_done(struct synth *s, uint32_t dev, uint64_t tsc, uint8_t job_kind, uint8_t ok,
-		uint32_t varbinds, uint64_t start_tsc);
+/* Returns the record, valid until the next synth_* call, for the fields
+ * not given here (max_rep, ...). */
+struct argos_rec_done *synth_done(struct synth *s, uint32_t dev, uint64_t tsc, uint8_t job_kind,
+				  uint8_t ok, uint32_t varbinds, uint64_t start_tsc);
 
 /**
  * One whole if-mib poll of a device: sysUpTime, sysName, then for every

@@ -157,7 +157,7 @@ test_wire(void)
 	synth_str(&s, 3, 6000000001ull, descr, 11, bad_utf8, 3);
 	synth_num(&s, 3, 6000000002ull, inoct, 11, SNMP_T_COUNTER32, 7);
 	synth_num(&s, 3, 6000000003ull, unknown, 9, SNMP_T_INTEGER, 1);
-	synth_done(&s, 3, 7000000000ull, ARGOS_JOB_SNMP, 1, 100, 5000000000ull);
+	synth_done(&s, 3, 7000000000ull, ARGOS_JOB_SNMP, 1, 100, 5000000000ull)->max_rep = 7;
 	synth_ping(&s, 3, 8000000000ull, 3, 0, 0, 0, 0);
 	feed(rw, &s, &dev);
 	rw_send_intake(rw, 1);
@@ -204,6 +204,10 @@ test_wire(void)
 		dur |= strcmp(label(wr->timeseries[i], "__name__"), "argos_poll_duration_seconds") == 0 &&
 		       fabs(wr->timeseries[i]->samples[0]->value - 2.0) < 1e-9;
 	CHECK(dur, "argos_poll_duration_seconds is DONE's time less the job's start");
+	ts = find(wr, "argos_poll_max_repetitions", NULL, NULL);
+	CHECK(ts && ts->samples[0]->value == 7 && strcmp(label(ts, "instance"), "r1") == 0,
+	      "argos_poll_max_repetitions carries the max-repetitions the poll ended with (%g)",
+	      ts ? ts->samples[0]->value : -1.0);
 	ts = find(wr, "ping_loss_ratio", NULL, NULL);
 	CHECK(ts && ts->samples[0]->value == 1.0 && !find(wr, "ping_avg_duration_seconds", NULL, NULL),
 	      "a ping with no reply is loss 1 and has no RTT series");
@@ -260,11 +264,100 @@ test_queue_bounds(const char *dir)
 		files += b->on_disk;
 	CHECK(q.head && !q.head->on_disk && files == 2 && dropped == 11,
 	      "memory head, disk tail; the oldest file goes when the spill bound is hit");
-	rw_queue_close(&q);
-	CHECK(rw_queue_open(&q, dir, 1000, 1 << 20, err, sizeof(err)) == 0 && q.samples == 10 + 12 + 13 &&
-	      q.head && q.head->samples == 10 && rw_queue_load(&q, q.head) == 0 &&
+	/* At close the bound holds too: 2 files (2048 bytes) and a
+	 * 1000-byte batch in memory do not fit 2100 bytes, so the oldest
+	 * (the memory head, 10 samples) goes and is counted as lost. */
+	struct rw_stop_figures fig;
+
+	rw_queue_stop(&q, &fig);
+	CHECK(fig.pending == 35 && fig.spilled == 25 && fig.lost == 10,
+	      "at close the spill bound holds: the oldest batch is lost (pending %llu, spilled %llu, "
+	      "lost %llu)", (unsigned long long)fig.pending, (unsigned long long)fig.spilled,
+	      (unsigned long long)fig.lost);
+	CHECK(rw_queue_open(&q, dir, 1000, 1 << 20, err, sizeof(err)) == 0 && q.samples == 12 + 13 &&
+	      q.head && q.head->samples == 12 && rw_queue_load(&q, q.head) == 0 &&
 	      q.head->len == 1000 && q.head->data[0] == 1,
-	      "after a restart the spilled batches come back in order, memory ones included");
+	      "after a restart the spilled batches come back in order");
+	rw_queue_push(&q, data, sizeof(data), 14, &dropped);
+	rw_queue_stop(&q, &fig);
+	CHECK(fig.lost == 0 && fig.spilled == 12 + 13 + 14,
+	      "with room, a batch in memory is spilled at close too");
+	rw_queue_open(&q, dir, 1000, 1 << 20, err, sizeof(err));
+	while (q.head)
+		rw_queue_pop(&q);
+	rw_queue_close(&q);
+}
+
+/* Write a file of n bytes into dir. */
+static int
+put_file(const char *dir, const char *name, size_t n)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		fputc('x', f);
+	return fclose(f);
+}
+
+static int
+exists(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static void
+test_spill_bad_files(const char *dir)
+{
+	struct rw_queue q;
+	struct rw_stop_figures fig;
+	uint8_t data[1000] = { 2 };
+	uint64_t dropped = 0;
+	char err[256] = "";
+
+	/* Two damaged files, an old .bad and one found damaged at open. */
+	put_file(dir, "rw-0000000000000001.batch.bad", 600);
+	put_file(dir, "rw-0000000000000002.batch", 500);
+	CHECK(rw_queue_open(&q, dir, 1000, 4000, err, sizeof(err)) == 0 && q.head == NULL &&
+	      q.bad_bytes == 1100 && rw_queue_spill_bytes(&q) == 1100 &&
+	      exists(dir, "rw-0000000000000002.batch.bad"),
+	      ".bad files count against the spill bound (%llu bytes)",
+	      (unsigned long long)rw_queue_spill_bytes(&q));
+	for (int i = 0; i < 4; i++)
+		rw_queue_push(&q, data, sizeof(data), 20 + (uint32_t)i, &dropped);
+	/* memory: 1 batch; disk: 4000 - 1100 leaves 2 files of 1024, the
+	 * third needs room: the oldest .bad goes, not a batch. */
+	CHECK(dropped == 0 && !exists(dir, "rw-0000000000000001.batch.bad") &&
+	      exists(dir, "rw-0000000000000002.batch.bad") && rw_queue_spill_bytes(&q) <= 4000,
+	      "room is made by removing the oldest .bad file first, before any batch "
+	      "(dropped %llu, spill %llu bytes)", (unsigned long long)dropped,
+	      (unsigned long long)rw_queue_spill_bytes(&q));
+	rw_queue_push(&q, data, sizeof(data), 30, &dropped);
+	CHECK(!exists(dir, "rw-0000000000000002.batch.bad") && dropped == 21 &&
+	      rw_queue_spill_bytes(&q) <= 4000,
+	      "then the next .bad file, then the oldest batch file (dropped %llu)",
+	      (unsigned long long)dropped);
+	rw_queue_stop(&q, &fig);
+	CHECK(fig.pending == 20 + 22 + 23 + 30 && fig.spilled == 22 + 23 + 30 && fig.lost == 20,
+	      "at close, past the bound, the oldest samples are the ones lost (lost %llu)",
+	      (unsigned long long)fig.lost);
+	CHECK(rw_queue_open(&q, dir, 1000, 4000, err, sizeof(err)) == 0 &&
+	      rw_queue_spill_bytes(&q) <= 4000 && q.samples == fig.spilled,
+	      "after the restart the spill directory holds %llu bytes, within 4000",
+	      (unsigned long long)rw_queue_spill_bytes(&q));
+	rw_queue_close(&q);
+	/* A bound lowered between runs is applied at open. */
+	CHECK(rw_queue_open(&q, dir, 1000, 1100, err, sizeof(err)) == 0 &&
+	      rw_queue_spill_bytes(&q) <= 1100 && q.dropped_open > 0,
+	      "a smaller bound at open removes the oldest files (%llu samples)",
+	      (unsigned long long)q.dropped_open);
 	while (q.head)
 		rw_queue_pop(&q);
 	rw_queue_close(&q);
@@ -333,10 +426,14 @@ collect(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* One request to 127.0.0.1:port: method (NULL: GET, or POST with a
+ * body), body, its Content-Type and a bearer token (NULL: none). */
 static long
-get(int port, const char *path, const char *post, struct rw_buf *body)
+req(int port, const char *method, const char *path, const char *post, const char *ctype,
+    const char *token, struct rw_buf *body)
 {
-	char url[128];
+	char url[128], h1[128], h2[160];
+	struct curl_slist *hl = NULL;
 	CURL *e = curl_easy_init();
 	long code = 0;
 
@@ -349,32 +446,60 @@ get(int port, const char *path, const char *post, struct rw_buf *body)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, body);
 	if (post)
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, post);
+	if (method)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	if (ctype) {
+		snprintf(h1, sizeof(h1), "Content-Type: %s", ctype);
+		hl = curl_slist_append(hl, h1);
+	}
+	if (token) {
+		snprintf(h2, sizeof(h2), "Authorization: Bearer %s", token);
+		hl = curl_slist_append(hl, h2);
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
 	if (curl_easy_perform(e) == CURLE_OK)
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(e);
+	curl_slist_free_all(hl);
 	return code;
 }
 
-static int
-echo_api(void *ctx, const char *method, const char *path, const char *body, size_t len,
-	 char **resp, size_t *resp_len, int *status)
+static long
+get(int port, const char *path, struct rw_buf *body)
 {
-	(void)ctx;
+	return req(port, NULL, path, NULL, NULL, NULL, body);
+}
+
+static int
+echo_api(void *ctx, const struct cp_http_request *r, char **resp, size_t *resp_len, int *status)
+{
+	const char *id = cp_http_arg(r, "id");
+
+	(*(int *)ctx)++;
 	*resp = malloc(256);
-	*resp_len = (size_t)snprintf(*resp, 256, "{\"m\":\"%s\",\"p\":\"%s\",\"n\":%zu,\"b\":\"%s\"}",
-				     method, path, len, body);
+	*resp_len = (size_t)snprintf(*resp, 256, "{\"m\":\"%s\",\"p\":\"%s\",\"n\":%zu,\"b\":\"%s\","
+				     "\"id\":\"%s\"}", r->method, r->path, r->body_len, r->body,
+				     id ? id : "(none)");
 	*status = 200;
 	return 0;
 }
 
+/*
+ * The HTTP server in process: /metrics and the health endpoints for
+ * anyone; private routes off without a token, then 401 without the
+ * right one; a body that is not JSON 415 and one too large 413, before
+ * the handler is called; ?id= reaches the handler.
+ */
 static void
 test_http(void)
 {
+	static const char token[] = "0123456789abcdef-test-token";
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t al = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	char addr[64], err[256] = "";
+	int fd = socket(AF_INET, SOCK_STREAM, 0), calls = 0;
+	char addr[64], err[256] = "", *big;
 	struct rw_buf body = { 0 };
+	struct cp_http_conf conf = { 0 }, bad = { .listen = "nonsense" };
 	struct cp_http *h, *h2;
 	int port;
 
@@ -383,28 +508,62 @@ test_http(void)
 	port = ntohs(a.sin_port);
 	close(fd);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-	h = cp_http_start(addr, err, sizeof(err));
+	conf.listen = addr;
+	h = cp_http_start(&conf, err, sizeof(err));
 	CHECK(h != NULL, "the HTTP server listens on %s %s", addr, err);
 	if (h == NULL)
 		return;
-	h2 = cp_http_start(addr, err, sizeof(err));
+	h2 = cp_http_start(&conf, err, sizeof(err));
 	CHECK(h2 == NULL && strstr(err, "in use"), "a busy address is refused: %s", err);
-	CHECK(cp_http_start("nonsense", err, sizeof(err)) == NULL && strstr(err, "not an address"),
+	CHECK(cp_http_start(&bad, err, sizeof(err)) == NULL && strstr(err, "not an address"),
 	      "a malformed address is refused: %s", err);
+	CHECK(get(port, "/-/ready", &body) == 503, "/-/ready is 503 before the first metrics");
 	cp_http_set_metrics(h, "argos_up 1\n", 11);
-	CHECK(get(port, "/metrics", NULL, &body) == 200 && strcmp((char *)body.p, "argos_up 1\n") == 0,
-	      "/metrics serves the latest text");
+	CHECK(get(port, "/metrics", &body) == 200 && strncmp((char *)body.p, "argos_up 1\n", 11) == 0 &&
+	      strstr((char *)body.p, "argos_http_responses_total{code=\"503\"} 1"),
+	      "/metrics serves the latest text and the server's own counters (%s)", (char *)body.p);
 	cp_http_set_metrics(h, "argos_up 2\n", 11);
-	CHECK(get(port, "/metrics", NULL, &body) == 200 && strcmp((char *)body.p, "argos_up 2\n") == 0,
+	CHECK(get(port, "/metrics", &body) == 200 && strncmp((char *)body.p, "argos_up 2\n", 11) == 0,
 	      "/metrics follows cp_http_set_metrics");
-	CHECK(get(port, "/d/list", NULL, &body) == 404 && strstr((char *)body.p, "\"error\""),
-	      "without a handler /d/list is 404 with a JSON error");
-	CHECK(get(port, "/other", NULL, &body) == 404, "an unknown path is 404");
-	cp_http_set_device_api(h, echo_api, NULL);
-	CHECK(get(port, "/d/create", "{\"id\":\"x\"}", &body) == 200 &&
-	      strcmp((char *)body.p, "{\"m\":\"POST\",\"p\":\"/d/create\",\"n\":10,\"b\":\"{\"id\":\"x\"}\"}") == 0,
-	      "the device API handler gets method, path and body (%s)", (char *)body.p);
+	CHECK(get(port, "/-/healthy", &body) == 200 && get(port, "/-/ready", &body) == 200,
+	      "/-/healthy and /-/ready answer 200");
+	CHECK(req(port, "PUT", "/metrics", NULL, NULL, NULL, &body) == 405, "PUT /metrics is 405");
+	CHECK(get(port, "/d/list", &body) == 404 && strstr((char *)body.p, "--api-token-file"),
+	      "without a token /d/list is 404 saying how to enable it");
+	CHECK(get(port, "/other", &body) == 404, "an unknown path is 404");
 	cp_http_stop(h);
+
+	conf.api_token = strdup(token);
+	h = cp_http_start(&conf, err, sizeof(err));
+	CHECK(h != NULL, "the HTTP server starts again with a token: %s", err);
+	if (h == NULL)
+		return;
+	cp_http_route(h, "/d/", echo_api, &calls);
+	CHECK(get(port, "/d/list", &body) == 401, "no token: 401");
+	CHECK(req(port, NULL, "/d/list", NULL, NULL, "0123456789abcdef-test-tokeN", &body) == 401,
+	      "a wrong token: 401");
+	CHECK(req(port, NULL, "/d/create", "hostname=x", "application/x-www-form-urlencoded", NULL,
+		  &body) == 401, "a form POST without the token: 401");
+	CHECK(req(port, NULL, "/d/create", "hostname=x", "application/x-www-form-urlencoded", token,
+		  &body) == 415, "a form POST even with the token: 415");
+	CHECK(req(port, NULL, "/d/create", "{}", "text/plain", token, &body) == 415,
+	      "text/plain: 415");
+	big = malloc(CP_HTTP_BODY_MAX + 2);
+	memset(big, ' ', CP_HTTP_BODY_MAX + 1);
+	big[CP_HTTP_BODY_MAX + 1] = '\0';
+	CHECK(req(port, NULL, "/d/create", big, "application/json", token, &body) == 413,
+	      "a body over 64 KiB: 413");
+	free(big);
+	CHECK(calls == 0, "no refused request reached the handler (%d did)", calls);
+	CHECK(req(port, NULL, "/d/create", "{\"id\":\"x\"}", "application/json", token, &body) == 200 &&
+	      strcmp((char *)body.p, "{\"m\":\"POST\",\"p\":\"/d/create\",\"n\":10,\"b\":\"{\"id\":\"x\"}\","
+		     "\"id\":\"(none)\"}") == 0,
+	      "the handler gets method, path and body (%s)", (char *)body.p);
+	CHECK(req(port, "DELETE", "/d/delete?id=42", NULL, NULL, token, &body) == 200 &&
+	      strstr((char *)body.p, "\"p\":\"/d/delete\"") && strstr((char *)body.p, "\"id\":\"42\""),
+	      "?id= reaches the handler, the path comes without its query (%s)", (char *)body.p);
+	cp_http_stop(h);
+	free(conf.api_token);
 	rw_buf_free(&body);
 }
 
@@ -546,6 +705,7 @@ main(void)
 	test_batch_bound();
 	test_labels_follow_changes();
 	test_queue_bounds(dir);
+	test_spill_bad_files(dir);
 	test_retry_after();
 	test_open_errors();
 	test_metrics_text();

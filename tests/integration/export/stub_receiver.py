@@ -6,6 +6,7 @@ behaviour is under test, not this stub's).
     stub_receiver.py PORT LOG MODE
       MODE 400        every POST: 400 "out of bounds"
       MODE 429-once   first POST: 429 with Retry-After: 2, then 204
+      MODE bearer:T   204 to a POST with "Authorization: Bearer T", else 401
 Each request is logged to LOG as one JSON line: its method, path,
 headers, body length and the status answered.
 """
@@ -23,7 +24,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         seen += 1
         extra = {}
-        if mode == "400":
+        if mode.startswith("bearer:"):
+            ok = self.headers.get("Authorization", "") == "Bearer " + mode[7:]
+            status, text = (204, b"") if ok else (401, b"unauthorized")
+        elif mode == "400":
             status, text = 400, b"out of bounds"
         elif mode == "429-once" and seen == 1:
             status, text = 429, b"slow down"

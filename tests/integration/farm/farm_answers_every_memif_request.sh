@@ -37,12 +37,12 @@ timeout -k 5 120 "$FARM" --lcores 0@1 --file-prefix fffarm -m 256 --no-pci \
 	--vdev "net_memif0,role=server,socket=$SOCK" -- --ip $FARM_IP/24 --devices $DEVICES \
 	--interfaces 24 --stats-json "$WORK/farm.json" >"$WORK/farm.log" 2>&1 &
 FARM_PID=$!
-for _ in $(seq 1 300); do
-	grep -q 'argos-farm: ready:' "$WORK/farm.log" && break
-	kill -0 "$FARM_PID" 2>/dev/null || break
-	sleep 0.1
-done
-grep -q 'argos-farm: ready:' "$WORK/farm.log" || { cat "$WORK/farm.log" >&2; die "argos-farm did not get ready on memif (log above)"; }
+farm_ready() {   # the ready line, or stop waiting when the farm died
+	grep -q 'argos-farm: ready:' "$WORK/farm.log" && return 0
+	kill -0 "$FARM_PID" 2>/dev/null || { echo "(argos-farm exited)" >>"$WORK/farm.log"; return 125; }
+	return 1
+}
+await_ready "argos-farm on memif" 60 "$WORK/farm.log" farm_ready
 
 # field FILE KEY: one number of a JSON object (dotted path).
 field() {
@@ -77,12 +77,14 @@ for mode in icmp snmp; do
 		kill -0 "$FARM_PID"
 done
 
+farm_gone() { ! kill -0 "$FARM_PID" 2>/dev/null; }
 kill -TERM "$FARM_PID" 2>/dev/null
-t0=$(date +%s%N)
-for _ in $(seq 1 50); do kill -0 "$FARM_PID" 2>/dev/null || break; sleep 0.1; done
-ms=$((($(date +%s%N) - t0) / 1000000))
-expect "SIGTERM ended the farm in $ms ms" "argos-farm was still running 5 s after SIGTERM" \
-	bash -c "! kill -0 $FARM_PID 2>/dev/null"
+t0=$(now_ms)
+wait_until 5 farm_gone
+gone=$?
+ms=$(($(now_ms) - t0))
+expect "SIGTERM ended the farm within 5 s ($ms ms)" "argos-farm was still running 5 s after SIGTERM" \
+	[ "$gone" = 0 ]
 wait "$FARM_PID" 2>/dev/null
 FARM_PID=
 check "the farm wrote its statistics at exit (--stats-json)" test -s "$WORK/farm.json"
@@ -96,5 +98,5 @@ rep=$(($(field "$WORK/farm.json" total.rep_icmp) + $(field "$WORK/farm.json" tot
 expect "the farm answered all $req requests it counted" \
 	"the farm counted $req requests but $rep replies" test "$req" -gt 0 -a "$req" = "$rep"
 check "no DPDK process of this test is left running" \
-	bash -c '! pgrep -f "file-prefix (fffarm|ffargos)" >/dev/null'
+	no_process 'file-prefix (fffarm|ffargos)'
 finish

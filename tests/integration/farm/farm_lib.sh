@@ -62,13 +62,15 @@ farm_start() {
 		--ip "$FARM_IP/24" --devices "$FARM_DEVICES" --stats-json "$WORK/$name.json" \
 		"$@" >"$WORK/$name.log" 2>&1 &
 	FARM_PID=$!
-	for _ in $(seq 1 300); do
-		grep -q 'argos-farm: ready:' "$WORK/$name.log" && return 0
-		kill -0 "$FARM_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$WORK/$name.log" >&2
-	die "argos-farm did not get ready (log above)"
+	FARM_LOG=$WORK/$name.log
+	await_ready "argos-farm ($name)" 60 "$FARM_LOG" farm_ready
+}
+
+# farm_ready: the farm printed its ready line (125, to stop waiting, when it died)
+farm_ready() {
+	grep -q 'argos-farm: ready:' "$FARM_LOG" && return 0
+	kill -0 "$FARM_PID" 2>/dev/null || { echo "(argos-farm exited)" >>"$FARM_LOG"; return 125; }
+	return 1
 }
 
 # farm_stop: SIGTERM, wait for the exit statistics.

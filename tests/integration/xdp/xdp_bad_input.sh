@@ -48,39 +48,38 @@ said() {   # said CASE TEXT: the log of CASE holds TEXT; shows the log when not
 	sed 's/^/    | /' "$WORK/$1.log" | grep -v 'EAL:' | tail -8
 	return 1
 }
+# refused CASE TEXT: CASE was refused as documented (docs/argos.1.md): exit
+# status exactly 1, TEXT in its log, no crash, timeout or sanitizer report.
+refused() { is_refusal 1 "$(re_escape "$2")" "$rc" "$WORK/$1.log"; }
 
 run missing_prog -l 0,1 --vdev "net_af_xdp0,iface=$XIF,xdp_prog=$WORK/no-such-dir/argos_xdp.o"
-check "a missing xdp_prog file: argos exits non-zero (got $rc)" [ "$rc" != 0 ]
-expect "a missing xdp_prog file: argos names the file and says to give argos_xdp.o's path" \
-	"a missing xdp_prog file: argos does not say which file is missing and what to give $WIRED" \
-	said missing_prog "xdp_prog=$WORK/no-such-dir/argos_xdp.o: No such file or directory: give the path"
+expect "a missing xdp_prog file: argos exits 1, names the file and says to give argos_xdp.o's path" \
+	"a missing xdp_prog file: argos did not exit 1 saying which file is missing and what to give $WIRED" \
+	refused missing_prog "xdp_prog=$WORK/no-such-dir/argos_xdp.o: No such file or directory: give the path"
 check "a missing xdp_prog file: the kernel still pings over $XIF" kernel_ping 3
 
 run no_iface -l 0,1 --vdev "net_af_xdp0,iface=argosx9,xdp_prog=$XDP_OBJ"
-check "an interface that does not exist: argos exits non-zero (got $rc)" [ "$rc" != 0 ]
-check "an interface that does not exist: the log names it" said no_iface "interface: argosx9"
+check "an interface that does not exist: argos exits 1 and names it" refused no_iface "interface: argosx9"
 check "an interface that does not exist: argos asks whether it exists" said no_iface "Does the interface exist"
 
 run lcores --lcores 0@0,1@0,2@1 --vdev "net_af_xdp0,iface=$XIF,xdp_prog=$XDP_OBJ"
-check "two workers on a one-queue veth: argos exits non-zero (got $rc)" [ "$rc" != 0 ]
-check "two workers on a one-queue veth: argos says the port has 1 queue and 2 are wanted" \
-	bash -c "grep -q 'has 1 RX / 1 TX queues.* 2 ' '$WORK/lcores.log'"
-check "two workers on a one-queue veth: no XDP program is left on $XIF" bash -c '! ip -d link show '"$XIF"' | grep -q prog/xdp'
+check "two workers on a one-queue veth: argos exits 1 and says the port has 1 queue and 2 are wanted" \
+	is_refusal 1 'has 1 RX / 1 TX queues.* 2 ' "$rc" "$WORK/lcores.log"
+check "two workers on a one-queue veth: no XDP program is left on $XIF" no_xdp_attached
 
 bpftool prog load "$XDP_OBJ" /sys/fs/bpf/argosx_stale type xdp ||
 	die "bpftool could not load $XDP_OBJ to play a left-over program"
 bpftool net attach xdp pinned /sys/fs/bpf/argosx_stale dev "$XIF" ||
 	die "bpftool could not attach the left-over program to $XIF"
 run left_over -l 0,1 --vdev "net_af_xdp0,iface=$XIF,xdp_prog=$XDP_OBJ"
-check "an XDP program left on $XIF: argos exits non-zero (got $rc)" [ "$rc" != 0 ]
-expect "an XDP program left on $XIF: argos says so and how to detach it" \
-	"an XDP program left on $XIF: argos does not say that one is attached or how to detach it $WIRED" \
-	said left_over "already has an XDP program attached"
+expect "an XDP program left on $XIF: argos exits 1, saying so and how to detach it" \
+	"an XDP program left on $XIF: argos did not exit 1 saying that one is attached or how to detach it $WIRED" \
+	refused left_over "already has an XDP program attached"
 expect "an XDP program left on $XIF: argos did not detach a program it does not own" \
 	"an XDP program left on $XIF: argos detached it (net_af_xdp does that when it fails) $WIRED" \
 	xdp_attached
 ip link set dev "$XIF" xdp off
-check "ip link set dev $XIF xdp off (the advice) detaches it" bash -c '! ip -d link show '"$XIF"' | grep -q prog/xdp'
+check "ip link set dev $XIF xdp off (the advice) detaches it" no_xdp_attached
 rm -f /sys/fs/bpf/argosx_stale
 
 # A configuration map of another layout, pinned where argos's program
@@ -89,10 +88,9 @@ rm -f /sys/fs/bpf/argosx_stale
 bpftool map create "$CONF_PIN" type hash key 4 value 8 entries 64 name argos_xdp_conf ||
 	die "bpftool could not pin a map at $CONF_PIN"
 run old_map -l 0,1 --vdev "net_af_xdp0,iface=$XIF,xdp_prog=$XDP_OBJ"
-check "a configuration map of another layout: argos exits non-zero (got $rc)" [ "$rc" != 0 ]
-expect "a configuration map of another layout: argos says to remove it" \
-	"a configuration map of another layout: argos does not say that $CONF_PIN must go $WIRED" \
-	said old_map "rm $CONF_PIN"
+expect "a configuration map of another layout: argos exits 1 and says to remove it" \
+	"a configuration map of another layout: argos did not exit 1 saying that $CONF_PIN must go $WIRED" \
+	refused old_map "rm $CONF_PIN"
 check "a configuration map of another layout: the kernel still pings over $XIF" kernel_ping 3
-check "no DPDK process of this test is left" bash -c "! pgrep -f 'file-prefix [${XPREFIX:0:1}]${XPREFIX:1}' >/dev/null"
+check "no DPDK process of this test is left" no_process "file-prefix $XPREFIX"
 finish

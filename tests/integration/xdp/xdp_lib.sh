@@ -85,11 +85,16 @@ kernel_snmpget() {
 xdp_attached() {   # xdp_attached: some XDP program is on the interface
 	ip -d link show "$XIF" | grep -q 'prog/xdp'
 }
+no_xdp_attached() {   # no_xdp_attached: the interface is there, with no XDP program on it
+	local out
+	out=$(ip -d link show "$XIF" 2>&1) || { echo "  ($XIF is gone: $out)"; return 1; }
+	! grep -q 'prog/xdp' <<<"$out"
+}
 
-# wait_ready LOG: until argos logs its ready line (or exits, or 30 s pass)
+# wait_ready LOG: until argos logs its ready line (or exits, or 60 s pass)
 wait_ready() {
 	local i
-	for i in $(seq 1 300); do
+	for i in $(seq 1 600); do
 		grep -q '^argos: ready:' "$1" 2>/dev/null && return 0
 		jobs -r | grep -q . || return 1
 		sleep 0.1
