@@ -92,9 +92,15 @@ get_reply_matches(const struct snmp_reply *r, const struct argos_profile *p,
 
 	snmp_vb_iter_init(&it, r);
 	while ((rc = snmp_vb_next(&it, &vb)) == 1) {
-		const struct argos_oid *want = &p->oids[idx[k]];
+		const struct argos_oid *want;
 
-		if (k == n || argos_oid_cmp(vb.name.sub, vb.name.len, want->sub, want->len) != 0)
+		/* A varbind more than was asked for: idx[] holds n names, so
+		 * idx[n] must not even be read (it lies past the array when
+		 * n is SNMP_MAX_VARBINDS_PER_REQ). */
+		if (k == n)
+			return -1;
+		want = &p->oids[idx[k]];
+		if (argos_oid_cmp(vb.name.sub, vb.name.len, want->sub, want->len) != 0)
 			return -1;
 		k++;
 	}

@@ -85,16 +85,23 @@ class Procs:
     def __init__(self):
         self.live = {}
 
-    def start(self, name, cmd, log, ns=False, cpu=None):
+    def start(self, name, cmd, log, ns=False, cpu=None, pipe=False):
         """Start cmd (in the namespace when ns, pinned with taskset to cpu) with its
-        output in the file log; ip netns exec and taskset exec, so the pid is cmd's."""
+        output in the file log, or with pipe in p.stdout (text, stderr merged) for
+        the caller to read and log; ip netns exec and taskset exec, so the pid is
+        cmd's."""
         if cpu is not None:
             cmd = ["taskset", "-c", str(cpu)] + cmd
         if ns:
             cmd = ["ip", "netns", "exec", NS] + cmd
-        f = open(log, "w")
-        p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        f.close()
+        if pipe:
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, text=True, errors="replace")
+        else:
+            f = open(log, "w")
+            p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL)
+            f.close()
         self.live[p.pid] = (name, p)
         return p
 

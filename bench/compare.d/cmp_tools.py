@@ -1,7 +1,9 @@
 # cmp_tools.py - one function per measurement of bench/compare: the
-# farm, testpmd's I/O limit, argos (ICMP or SNMP, over af_packet or
-# memif), fping, braa and prometheus-snmp-exporter.  Each returns a dict
-# of figures or raises BenchError saying why it could not measure.
+# farm, testpmd's I/O limit and testpmd icmpecho (on af_packet or memif),
+# argos (ICMP or SNMP, over af_packet or memif), fping, braa and
+# prometheus-snmp-exporter.  Each returns a dict of figures, with what
+# the tool completed next to its rate, or raises BenchError saying why it
+# could not measure.
 #
 # Pinning (2 CPUs): the farm, and testpmd's receiver, poll on CPU 1;
 # whatever is measured (argos main + worker lcores, testpmd's sender,
@@ -27,6 +29,11 @@ IFX = "1.3.6.1.2.1.31.1.1.1"
 IFX_COLUMNS = 19
 EAL_READY_S = 30           # EAL start-up on vdevs takes seconds on a busy host
 FRAMES = 8192              # af_packet ring frames (bursts of thousands of requests)
+# argos at full blast: --ping-batch-count (ping jobs started per loop turn,
+# default 100, about 100k probes/s) is a pacing knob for a database's
+# bursts of due pings, not a limit of the dataplane; every ICMP run of
+# bench/compare lifts it, so what is measured is the dataplane and the link.
+FULL_BLAST = ["--ping-batch-count", "1000000"]
 
 
 def hosts(cidr):
@@ -87,31 +94,74 @@ def _pps(log, key):
     return statistics.median(v[1:] if len(v) > 2 else v)
 
 
-def testpmd(run, seconds):
-    """testpmd txonly on argosc0 (CPU 0) into testpmd rxonly on argosc1 (CPU 1):
-    the packets per second the link carries with frames of argos's echo size."""
+def _unlink_sock(link):
+    if link == "memif" and os.path.exists(MEMIF_SOCK):
+        os.unlink(MEMIF_SOCK)
+
+
+def testpmd(run, seconds, link="af_packet"):
+    """testpmd txonly on argos's end of link (CPU 0) into testpmd rxonly on the
+    farm's end (CPU 1): the packets per second the link carries with frames of
+    argos's echo size.  The same programs, pinning and vdevs on af_packet and
+    memif, so that each link has its own I/O limit."""
     common = ["-m", "256", "--no-pci"]
-    rx_log, tx_log = run.path("testpmd-rx.log"), run.path("testpmd-tx.log")
-    rx = run.procs.start("testpmd rxonly", [
-        "dpdk-testpmd", "--lcores", "0@1,1@1", "--file-prefix", "cmptestpmdrx"] + common +
-        ["--vdev", vdev("af_packet", "server"), "--", "--forward-mode=rxonly",
-         "--stats-period", "1", "--nb-cores=1"], rx_log, ns=True)
+    rx_log, tx_log = run.path("testpmd-rx-%s.log" % link), run.path("testpmd-tx-%s.log" % link)
+    _unlink_sock(link)
+    rx_cmd = (["dpdk-testpmd", "--lcores", "0@1,1@1", "--file-prefix", "cmptestpmdrx"] + common +
+              ["--vdev", vdev(link, "server"), "--", "--forward-mode=rxonly",
+               "--stats-period", "1", "--nb-cores=1"])
+    tx_cmd = (["dpdk-testpmd", "--lcores", "0@0,1@0", "--file-prefix", "cmptestpmd"] + common +
+              ["--vdev", vdev(link, "client"), "--", "--forward-mode=txonly",
+               "--txpkts=98", "--stats-period", "1", "--nb-cores=1"])
+    run.commands["testpmd-rxonly-" + link] = " ".join(rx_cmd)
+    run.commands["testpmd-txonly-" + link] = " ".join(tx_cmd)
+    rx = run.procs.start("testpmd rxonly", rx_cmd, rx_log, ns=(link != "memif"))
     if not wait_for_line(rx_log, "Port statistics", rx, EAL_READY_S):
         run.procs.stop(rx)
-        raise BenchError("testpmd rxonly did not start (see %s): %s" % (rx_log, run.tail(rx_log)))
-    tx = run.procs.start("testpmd txonly", [
-        "dpdk-testpmd", "--lcores", "0@0,1@0", "--file-prefix", "cmptestpmd"] + common +
-        ["--vdev", vdev("af_packet", "client"), "--", "--forward-mode=txonly",
-         "--txpkts=98", "--stats-period", "1", "--nb-cores=1"], tx_log)
+        raise BenchError("testpmd rxonly did not start on %s (see %s): %s"
+                         % (link, rx_log, run.tail(rx_log)))
+    tx = run.procs.start("testpmd txonly", tx_cmd, tx_log)
     ok = wait_for_line(tx_log, "Port statistics", tx, EAL_READY_S)
     time.sleep(seconds + 1 if ok else 0)
     run.procs.stop(tx)
     run.procs.stop(rx)
     tx_pps, rx_pps = _pps(tx_log, "Tx-pps"), _pps(rx_log, "Rx-pps")
     if not ok or tx_pps is None or rx_pps is None:
-        raise BenchError("testpmd measured no packet rate (see %s, %s): %s"
-                         % (tx_log, rx_log, run.tail(tx_log)))
-    return {"tx_pps": tx_pps, "rx_pps": rx_pps}
+        raise BenchError("testpmd measured no packet rate on %s (see %s, %s): %s"
+                         % (link, tx_log, rx_log, run.tail(tx_log)))
+    return {"tx_pps": tx_pps, "rx_pps": rx_pps, "link": link}
+
+
+def echo_start(run, link):
+    """testpmd icmpecho on the farm's end of link (CPU 1): the peer that answers
+    argos's probes when argos is measured against testpmd txonly's I/O limit,
+    the same program and pinning as testpmd rxonly there.  It answers every
+    ARP request and every echo request, whatever the address.
+    Returns (process, log path)."""
+    log = run.path("testpmd-echo-%s.log" % link)
+    _unlink_sock(link)
+    cmd = ["dpdk-testpmd", "--lcores", "0@1,1@1", "--file-prefix", "cmptestpmdecho", "-m", "256",
+           "--no-pci", "--vdev", vdev(link, "server"), "--", "--forward-mode=icmpecho",
+           "--stats-period", "1", "--nb-cores=1"]
+    run.commands["testpmd-icmpecho-" + link] = " ".join(cmd)
+    p = run.procs.start("testpmd icmpecho", cmd, log, ns=(link != "memif"))
+    if not wait_for_line(log, "Port statistics", p, EAL_READY_S):
+        run.procs.stop(p)
+        raise BenchError("testpmd icmpecho did not start on %s (see %s): %s"
+                         % (link, log, run.tail(log)))
+    return p, log
+
+
+def echo_stop(run, echo):
+    """Stop testpmd icmpecho; returns the packets it received and sent over its
+    run (its last cumulative port statistics)."""
+    p, log = echo
+    run.procs.stop(p)
+    with open(log, errors="replace") as f:
+        text = f.read()
+    rx = [int(x) for x in re.findall(r"RX-packets:\s+(\d+)", text)]
+    tx = [int(x) for x in re.findall(r"TX-packets:\s+(\d+)", text)]
+    return {"rx": max(rx) if rx else None, "tx": max(tx) if tx else None}
 
 
 def _heap_alloc(prefix):
@@ -132,21 +182,38 @@ def _heap_alloc(prefix):
     return None
 
 
-def argos(run, name, link, cidr, mode, seconds, profile=False, poll=None, devices=None):
-    """argos --devices-cidr cidr --duration seconds, ICMP (mode 'icmp') or
-    ifXTable walks (mode 'snmp'), main and worker lcores on CPU 0.
-    poll, when given, replaces the polling flags (bench/sx-bench: modules);
-    devices, a devices file instead of cidr.
-    Returns its --summary-json plus memory and CPU figures."""
+def loadavg():
+    """The 1, 5 and 15 minute load averages, as /proc/loadavg gives them."""
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def icmp_args(count=1, interval_ms=None, once=False):
+    """argos's ICMP options: count probes per device and ping, interval_ms apart,
+    back to back (--duration) or each device once (--once); full blast."""
+    a = ["--ping-only", "--ping-count", str(count)] + FULL_BLAST
+    if interval_ms is not None:
+        a += ["--ping-interval", str(interval_ms)]
+    return a + (["--once"] if once else [])
+
+
+SNMP_ARGS = ["--snmp-only", "--oids", IFX]
+
+
+def argos(run, name, link, cidr, poll, seconds, profile=False, once=False, devices=None):
+    """argos --devices-cidr cidr (or --devices devices, a file: bench/sx-bench)
+    with the options poll (icmp_args(), SNMP_ARGS, or modules),
+    main and worker lcores on CPU 0: for seconds (--duration), or with once
+    until every device is done (seconds is then a bound).  Returns its
+    --summary-json plus memory and CPU figures (memory and perf only for a
+    --duration run, sampled in its middle)."""
     log, js = run.path(name + ".log"), run.path(name + ".json")
-    if poll is None:
-        poll = (["--ping-only", "--ping-count", "1"] if mode == "icmp" else
-                ["--snmp-only", "--oids", IFX])
     cmd = [run.argos, "--lcores", "0@0,1@0", "--file-prefix", "cmpargos", "-m", "512",
            "--no-pci", "--vdev", vdev(link, "client"), "--", "--ip", ARGOS_IP + "/24",
            "--gateway", FARM_IP] + (["--devices", devices] if devices else
-                                    ["--devices-cidr", cidr]) + [
-           "--duration", str(seconds), "--summary-json", js] + poll
+                                    ["--devices-cidr", cidr]) + ["--summary-json", js] + poll
+    if not once:
+        cmd += ["--duration", str(seconds)]
     run.commands[name] = " ".join(cmd)
     if os.path.exists(js):
         os.unlink(js)
@@ -155,90 +222,138 @@ def argos(run, name, link, cidr, mode, seconds, profile=False, poll=None, device
         run.procs.stop(p)
         raise BenchError("argos did not get ready (%s): %s" % (log, run.tail(log)))
     t_ready = time.monotonic()
-    time.sleep(seconds * 0.6)
-    mem = proc_memory(p.pid) or {}
-    heap = _heap_alloc("cmpargos")
-    perf = perf_note = None
-    if profile and exited(p):
-        perf_note = "argos had exited before perf could attach"
-    elif profile:
-        perf = run.path(name + ".perf.data")
-        pr = subprocess.run(["perf", "record", "-q", "-g", "-o", perf, "-p", str(p.pid), "--",
-                             "sleep", str(max(1.0, seconds * 0.3))],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if pr.returncode != 0:
-            perf_note = "perf record failed: %s" % " ".join(pr.stderr.split())[:200]
+    mem, heap, perf, perf_note = {}, None, None, None
+    if not once:
+        time.sleep(seconds * 0.6)
+        mem = proc_memory(p.pid) or {}
+        heap = _heap_alloc("cmpargos")
+        if profile and exited(p):
+            perf_note = "argos had exited before perf could attach"
+        elif profile:
+            perf = run.path(name + ".perf.data")
+            pr = subprocess.run(["perf", "record", "-q", "-g", "-o", perf, "-p", str(p.pid),
+                                 "--", "sleep", str(max(1.0, seconds * 0.3))],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if pr.returncode != 0:
+                perf_note = "perf record failed: %s" % " ".join(pr.stderr.split())[:200]
     rc, cpu = run.procs.wait(p, seconds + 60 - (time.monotonic() - t_ready))
     if rc != 0 or not os.path.exists(js):
-        raise BenchError("argos %s exited with status %s and no summary (%s): %s"
-                         % (name, rc, log, run.tail(log)))
+        raise BenchError("argos %s exited with status %s%s (%s): %s"
+                         % (name, rc, "" if os.path.exists(js) else " and no summary", log,
+                            run.tail(log)))
     with open(js) as f:
         out = json.load(f)
+    out["exit_status"] = rc
     out.update({"rss_kib": mem.get("VmRSS"), "hugetlb_kib": mem.get("HugetlbPages"),
                 "heap_alloc_bytes": heap, "cpu_s": cpu, "perf_data": perf,
-                "perf_note": perf_note})
+                "perf_note": perf_note, "command": " ".join(cmd)})
     return out
 
 
-def fping(run, addrs, seconds):
-    """fping -C1 sweeps over addrs on CPU 0, repeated until seconds have passed."""
-    lst = run.path("fping.list")
+def fping(run, addrs, count):
+    """count sweeps of fping -C1 over addrs on CPU 0, one after the other: count
+    probes per address, no gap between addresses (-i 0), the probes argos's
+    --once --ping-count count sends.  Why sweeps and not one -C count run:
+    fping keeps 65535 sequence numbers for 10 s and refuses more probes than
+    that ("not enough sequence numbers available"), fewer than 2 per address
+    at 32k addresses.  Probes/s is every probe over the sweeps' whole time."""
+    lst, log = run.path("fping.list"), run.path("fping.out")
     with open(lst, "w") as f:
         f.write("\n".join(addrs) + "\n")
-    kernel_on()
+    cmd = ["fping", "-q", "-C1", "-i", "0", "-r", "0", "-t", "1000", "-f", lst]
     sent = got = 0
     cpu = 0.0
-    t0 = time.monotonic()
+    kernel_on()
     try:
-        while sent == 0 or time.monotonic() - t0 < seconds:
-            log = run.path("fping.out")
-            p = run.procs.start("fping", ["fping", "-q", "-C1", "-r0", "-t", "1000", "-i", "0",
-                                          "-f", lst], log, cpu=0)
-            _, c = run.procs.wait(p, 60 + len(addrs) / 1000)
+        t0 = time.monotonic()
+        for _ in range(count):
+            p = run.procs.start("fping", cmd, log, cpu=0)
+            rc, c = run.procs.wait(p, 60 + len(addrs) / 1000)
             cpu += c
             with open(log, errors="replace") as f:
-                res = [ln.rsplit(":", 1)[1].strip() for ln in f if " : " in ln]
+                res = [ln.split(" : ", 1)[1].split() for ln in f if " : " in ln]
+            if len(res) != len(addrs) or rc not in (0, 1):
+                raise BenchError("fping reported %d of %d addresses, status %s (%s): %s"
+                                 % (len(res), len(addrs), rc, log, run.tail(log)))
             sent += len(addrs)
-            got += sum(1 for r in res if r != "-")
-    finally:
+            got += sum(1 for r in res for x in r if x != "-")
         wall = time.monotonic() - t0
+    finally:
         kernel_off()
     return {"probes_per_s": sent / wall, "matched_ratio": got / sent, "sent": sent,
-            "cpu_s": cpu, "cpu_s_per_1k": 1000 * cpu / sent, "seconds": wall}
+            "probes_per_host": count, "cpu_s": cpu, "cpu_s_per_1k": 1000 * cpu / sent,
+            "seconds": wall, "command": "%d x taskset -c 0 %s" % (count, " ".join(cmd))}
 
 
-def braa(run, addrs, seconds):
-    """braa -2 walks of ifXTable on every address at once, on CPU 0, at most
-    seconds.  Walks/s counts varbinds received / varbinds of one walk."""
+BRAA_LINE = re.compile(r"(\d+\.\d+\.\d+\.\d+):(?:\d+ms:|( Message cannot be decoded!))")
+
+
+def braa(run, addrs, budget):
+    """braa -2 walks of ifXTable, one per address, all in one braa process on
+    CPU 0, until every walk has ended or budget seconds have passed.
+
+    How braa walks (braa 0.82): one GETNEXT per walk and turn of its list of
+    hosts, a usleep(250) between turns and 20 ms at the end of each pass, so
+    it sends about 2-3k requests/s whatever the number of hosts, and a walk
+    of 19 columns x --interfaces rows takes as many passes.  Its own BER
+    decoder does not know the v2c exception endOfMibView, the farm's answer
+    after ifXTable, the last object of its MIB: braa prints "Message cannot
+    be decoded!", resends that request -r times 500 ms apart, then gives up
+    the walk.  So a walk counts as complete when braa printed all of its
+    varbinds and then that end (the answer to the GETNEXT past the table),
+    and its time is when that end arrived: braa's retries after it and its
+    -t wait are not counted against it.  Lines are timed as they come
+    (stdbuf -oL)."""
     q, log = run.path("braa.queries"), run.path("braa.out")
     with open(q, "w") as f:
         f.write("".join("public@%s:161:.%s.*\n" % (a, IFX) for a in addrs))
     per_walk = IFX_COLUMNS * run.interfaces
+    cmd = ["braa", "-2", "-t", "1", "-r", "3", "-a", str(int(budget)), "-f", q]
+    lines, ended = {}, {}
     kernel_on()
     try:
         t0 = time.monotonic()
-        p = run.procs.start("braa", ["braa", "-2", "-t", "1", "-r", "2", "-a",
-                                     str(int(seconds)), "-f", q], log, cpu=0)
-        _, cpu = run.procs.wait(p, seconds + 15)
+        p = run.procs.start("braa", ["stdbuf", "-oL"] + cmd, log, cpu=0, pipe=True)
+
+        def reader():
+            with open(log, "w") as out:
+                for ln in p.stdout:
+                    out.write(ln)
+                    m = BRAA_LINE.match(ln)
+                    if not m:
+                        continue
+                    host = m.group(1)
+                    if m.group(2):
+                        ended.setdefault(host, time.monotonic() - t0)
+                    else:
+                        lines[host] = lines.get(host, 0) + 1
+        th = threading.Thread(target=reader)
+        th.start()
+        _, cpu = run.procs.wait(p, budget + 15)
+        th.join(10)
         wall = time.monotonic() - t0
     finally:
         kernel_off()
-    per_host = {}
-    with open(log, errors="replace") as f:
-        for ln in f:
-            m = re.match(r"(\d+\.\d+\.\d+\.\d+):\d+ms:", ln)
-            if m:
-                per_host[m.group(1)] = per_host.get(m.group(1), 0) + 1
-    vb = sum(per_host.values())
-    if vb == 0:
-        # A result, not a broken run: the CI check wants a number above 0.
-        return {"walks_per_s": 0.0, "walks": 0, "varbinds": 0, "complete": 0, "cpu_s": cpu,
-                "cpu_s_per_1k": None, "seconds": wall,
-                "note": "braa printed no varbind within %d s for %d walks" % (seconds, len(addrs))}
-    walks = vb / per_walk
-    return {"walks_per_s": walks / wall, "walks": walks, "varbinds": vb,
-            "complete": sum(1 for v in per_host.values() if v >= per_walk),
-            "cpu_s": cpu, "cpu_s_per_1k": 1000 * cpu / walks, "seconds": wall}
+    done = [h for h in addrs if lines.get(h, 0) >= per_walk and h in ended]
+    vb = sum(lines.values())
+    out = {"walks": len(addrs), "complete": len(done), "varbinds": vb,
+           "varbinds_per_walk": per_walk, "cpu_s": cpu, "budget_s": budget,
+           "run_seconds": wall, "command": "taskset -c 0 stdbuf -oL " + " ".join(cmd),
+           "requests_per_s": vb / wall if wall else None}
+    if len(done) == len(addrs):
+        t = max(ended[h] for h in done)
+        out.update({"seconds": t, "walks_per_s": len(done) / t,
+                    "cpu_s_per_1k": 1000 * cpu / len(done)})
+    else:
+        out.update({"seconds": wall, "walks_per_s": None, "cpu_s_per_1k": None,
+                    "note": "braa completed %d of %d walks in %d s (%d varbinds of %d)"
+                    % (len(done), len(addrs), budget, vb, per_walk * len(addrs))})
+    return out
+
+
+def braa_estimate(devices, interfaces, rate):
+    """Seconds braa would need to walk ifXTable on devices at rate requests/s."""
+    return devices * (IFX_COLUMNS * interfaces + 1) / rate
 
 
 def _free_port(first):
@@ -320,4 +435,7 @@ def exporter(run, addrs, seconds, parallel=64, yml=None, pdus=None):
     if ok == 0:
         raise BenchError("no snmp_exporter scrape returned a whole ifXTable (%s)" % elog)
     return {"walks_per_s": ok / wall, "walks": ok, "asked": ok + tally["bad"], "cpu_s": cpu,
-            "cpu_s_per_1k": 1000 * cpu / ok, "seconds": wall}
+            "cpu_s_per_1k": 1000 * cpu / ok, "seconds": wall, "parallel": parallel,
+            "command": "taskset -c 0 prometheus-snmp-exporter --config.file=bench/compare.d/"
+                       "snmp.yml; %d clients each GET /snmp?module=if_mib&target=ADDRESS, "
+                       "every address at most once, for %d s" % (parallel, seconds)}

@@ -243,6 +243,7 @@ main(int argc, char **argv)
 	ret = farm_config_parse(argc - ret, argv + ret, &cfg);
 	if (ret != 0) {
 		rte_eal_cleanup();
+		free(eal_argv);
 		return ret > 0 ? 0 : 2;
 	}
 	if (farm_mib_init(&mib, cfg.n_if) != 0)
@@ -291,5 +292,6 @@ main(int argc, char **argv)
 	rte_eth_dev_close(cfg.port);
 	rte_eal_cleanup();
 	atomic_store(&shut_down, 1);
+	free(eal_argv);   /* the options were read long ago; LeakSanitizer checks at exit */
 	return 0;
 }

@@ -437,7 +437,8 @@ scan(struct rw_queue *q, char *err, size_t errlen)
 		}
 		seqs[n++] = seq;
 	}
-	qsort(seqs, n, sizeof(*seqs), seq_cmp);
+	if (n > 1)   /* qsort(NULL, 0, ...) is undefined: an empty spill has no array */
+		qsort(seqs, n, sizeof(*seqs), seq_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct file_hdr h;
 		struct rw_batch *b;
@@ -472,7 +473,8 @@ scan(struct rw_queue *q, char *err, size_t errlen)
 		append(q, b);
 		q->next_seq = seqs[i] + 1;
 	}
-	qsort(bad, n_bad, sizeof(*bad), bad_cmp);
+	if (n_bad > 1)
+		qsort(bad, n_bad, sizeof(*bad), bad_cmp);
 	for (size_t i = 0; i < n_bad; i++) {
 		bad_add(q, bad[i].seq, bad[i].bytes);
 		if (bad[i].seq >= q->next_seq)

@@ -36,7 +36,8 @@ idx_same(const uint8_t *a, const uint8_t *b, uint32_t idx_len)
 {
 	if (idx_len == 1)   /* ifIndex: the common case, no call */
 		return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
-	return memcmp(a, b, idx_len * 4u) == 0;
+	/* A scalar's empty index may be NULL: memcmp of it is undefined. */
+	return idx_len == 0 || memcmp(a, b, idx_len * 4u) == 0;
 }
 
 static uint64_t

@@ -56,6 +56,11 @@ dev_acc(struct rw *rw, uint32_t device)
 static int
 arena_put(struct rw_buf *a, const void *p, size_t len, uint32_t *off)
 {
+	*off = (uint32_t)a->len;
+	/* Nothing to keep (a scalar's empty index): the arena may not be
+	 * allocated yet, and NULL + 0 is undefined (UBSan). */
+	if (len == 0)
+		return 0;
 	if (rw_buf_reserve(a, len) < 0)
 		return -ENOMEM;
 	*off = (uint32_t)a->len;

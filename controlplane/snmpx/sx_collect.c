@@ -630,7 +630,8 @@ sx_pdus_sort(struct sx_pdus *p)
 
 	for (size_t i = 0; i < p->n; i++)
 		p->v[i].seq = (uint32_t)i;
-	qsort(p->v, p->n, sizeof(*p->v), pdu_cmp);
+	if (p->n > 1)   /* qsort(NULL, 0) is undefined: an empty poll has no array */
+		qsort(p->v, p->n, sizeof(*p->v), pdu_cmp);
 	for (size_t i = 0; i < p->n; i++) {
 		if (k > 0 && argos_oid_cmp(p->v[k - 1].oid, p->v[k - 1].oid_len, p->v[i].oid,
 					   p->v[i].oid_len) == 0) {

@@ -256,7 +256,8 @@ sx_get_enums(struct sx_loader *l, const struct sx_ynode *v, const char *what,
 				return sx_fail(l, k->line, "%s: %lld appears twice", what,
 					       (long long)e->key);
 	}
-	qsort(out->v, out->n, sizeof(*out->v), enum_cmp);
+	if (out->n > 1)   /* qsort(NULL, 0) is undefined */
+		qsort(out->v, out->n, sizeof(*out->v), enum_cmp);
 	return 0;
 }
 

@@ -9,6 +9,7 @@ scratch=$(mktemp -d /tmp/argos-fuzz.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 # libFuzzer's own exit status for a crash is 77, which meson reads as
 # "skipped": a finding must fail the test.
-exec "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=1024 -dict="$dict" \
+# Not exec: the EXIT trap must still remove the scratch directory.
+"$fuzzer" -max_total_time="$seconds" -rss_limit_mb=1024 -dict="$dict" \
 	-error_exitcode=1 -timeout_exitcode=1 \
 	-artifact_prefix="$(dirname "$fuzzer")/" "$scratch" "$corpus"

@@ -145,6 +145,20 @@ verdict "and says a sanitizer reported a bug" says ref_asan '^FAIL: .*a sanitize
 refusal ref_ubsan 'echo "snmp_reply.c:89:12: runtime error: index 17 out of bounds for type uint16_t[16]" >&2; echo "prog: a bad flag" >&2; exit 1'
 verdict "a refusal check rejects a UBSan runtime error" exits ref_ubsan 1
 
+# finish looks through every log the test left in $WORK: a sanitizer
+# report there fails the test even when every check passed.
+child swept_asan 'printf "argos: polling\n==7==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020\n" >"$WORK/argos.log"
+check "a true condition" true'
+verdict "finish fails a test whose log holds an ASan report, all checks passed" exits swept_asan 1
+verdict "and names the log and the report" says swept_asan '^  \| ==7==ERROR: AddressSanitizer: heap-use-after-free'
+child swept_ubsan 'mkdir "$WORK/farm"; echo "farm_snmp.c:12:3: runtime error: load of misaligned address" >"$WORK/farm/farm.log"
+check "a true condition" true'
+verdict "finish fails a test whose log (in a folder) holds a UBSan report" exits swept_ubsan 1
+verdict "and counts it as a failed check" says swept_ubsan '^swept_ubsan: 2 checks, 1 failed$'
+child swept_clean 'echo "argos: a clean run" >"$WORK/argos.log"; mkfifo "$WORK/out.fifo"
+check "a true condition" true'
+verdict "finish passes a test whose logs are clean (a FIFO there is skipped)" exits swept_clean 0
+
 refusal ref_msg 'echo "prog: something else went wrong" >&2; exit 1'
 verdict "a refusal check rejects the wrong message" exits ref_msg 1
 verdict "and names the message it wanted" says ref_msg '^FAIL: .*no line says /prog: \.\*bad flag/'

@@ -21,6 +21,13 @@ CHECK_LOG=$WORK/.subshell-checks
 # What a sanitizer prints when it finds a bug (ASan, LSan, UBSan, TSan,
 # MSan); UBSan's recoverable reports are "FILE:LINE:COL: runtime error:".
 SANITIZER_RE='(Address|Leak|UndefinedBehavior|Thread|Memory)Sanitizer|: runtime error: '
+# For argos and argos-farm built with the sanitizers (build-asan/, the
+# "sanitize" suite): a report ends the process with status 66 (UBSan
+# does not go on either), leaks are reported at exit, and the report
+# stays in the process's own log, where finish looks for it.  A caller's
+# own settings win.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=66:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=66}
 
 # die "why": the test cannot go on; it fails, saying why (never a skip).
 die() {
@@ -68,10 +75,28 @@ check() {   # check "what should hold" command...
 	expect "$what" "$what" "$@"
 }
 
+# sanitizer_reports: list each file under $WORK that holds a sanitizer
+# report, with the report's first lines.  Tests keep the logs of every
+# argos, argos-farm and server they start in $WORK, so this sees every
+# process the test started, whatever the test itself checked.  lib.sh's
+# own scratch files are left out (they only repeat a log's lines).
+# Returns 0 when it found a report (as grep does), 1 when there is none.
+sanitizer_reports() {
+	local f found=1
+	while IFS= read -r f; do
+		found=0
+		echo "  in ${f#"$WORK"/}:"
+		grep -m1 -A14 -E -- "$SANITIZER_RE" "$f" | cut -c1-200 | sed 's/^/  | /'
+	done < <(grep -rlE -D skip --exclude=.absent --exclude=.pgrep --exclude=.subshell-checks \
+		-- "$SANITIZER_RE" "$WORK" 2>/dev/null)
+	return $found
+}
+
 # finish: the test's last word.  Exits 0 only when at least one check
-# ran and none failed.
+# ran, none failed, and no log under $WORK holds a sanitizer report (a
+# report is one more failed check).
 finish() {
-	local sub_ok=0 sub_failed=0
+	local sub_ok=0 sub_failed=0 reports
 	if [ -s "$CHECK_LOG" ]; then
 		sub_ok=$(grep -c '^ok$' "$CHECK_LOG")
 		sub_failed=$(grep -vc '^ok$' "$CHECK_LOG")
@@ -81,6 +106,11 @@ finish() {
 	if [ "$CHECKS" -eq 0 ]; then
 		echo "FAIL: $TEST made no check at all: it proves nothing"
 		CHECKS=1 FAILED=1
+	fi
+	if reports=$(sanitizer_reports); then
+		echo "FAIL: a sanitizer reported a bug in a log of this test:"
+		echo "$reports"
+		CHECKS=$((CHECKS + 1)) FAILED=$((FAILED + 1))
 	fi
 	echo "$TEST: $CHECKS checks, $FAILED failed"
 	[ "$FAILED" -eq 0 ] && exit 0
