@@ -13,6 +13,7 @@
 #include "cli.h"
 
 #include "cp_config.h"
+#include "cp_devices.h"
 #include "cp_redact.h"
 #include "cp_secret.h"
 
@@ -36,6 +37,14 @@ static const char usage[] =
 	"  --summary-json FILE    write the run's figures as JSON at exit\n"
 	"  --oids OID[,OID...]    poll these instead of the built-in if-mib profile;\n"
 	"                         OIDs ending in .0 are fetched with GET, others walked\n"
+	"  --snmp-exporter-config FILE  snmp_exporter's snmp.yml: devices with an\n"
+	"                         snmp_exporter_module column run those modules\n"
+	"  --snmp-exporter-module M[,M...]  the modules of devices that name none\n"
+	"                         (and of --devices-cidr devices)\n"
+	"  --wrap-counters W      wrap Counter64 at 2^53 as snmp_exporter does: for\n"
+	"                         modules (default), all, or none\n"
+	"  --lookup-refresh S     walk label tables (ifName...) of modules every S\n"
+	"                         seconds, not every poll (default 600, 0: every poll)\n"
 	"  --once                 poll every device once, then exit\n"
 	"  --output FILE|-        write results as JSON Lines to FILE or stdout\n"
 	"  --stats-period S       print statistics every S seconds (0: only at exit)\n"
@@ -85,7 +94,8 @@ enum {
 	OPT_REMOTE_WRITE, OPT_JOB, OPT_RW_MAX_SAMPLES, OPT_RW_FLUSH_MS, OPT_RW_QUEUE_BYTES,
 	OPT_RW_SPILL_DIR, OPT_RW_SPILL_BYTES, OPT_RW_CA_FILE, OPT_RW_BASIC_USER,
 	OPT_RW_PASSWORD_FILE, OPT_RW_BEARER_TOKEN_FILE, OPT_MAX_PPS, OPT_LOG,
-	OPT_MIGRATE, OPT_DB, OPT_PING_BATCH, OPT_AVOID_FRAGMENTS,
+	OPT_MIGRATE, OPT_DB, OPT_PING_BATCH, OPT_AVOID_FRAGMENTS, OPT_SX_CONFIG,
+	OPT_WRAP_COUNTERS, OPT_LOOKUP_REFRESH, OPT_SX_MODULE,
 	OPT_HTTP,       /* --listen and the flags of cp_http_conf_set() */
 };
 
@@ -94,6 +104,10 @@ static const struct option options[] = {
 	{ "gateway", required_argument, NULL, OPT_GATEWAY },
 	{ "devices", required_argument, NULL, OPT_DEVICES },
 	{ "oids", required_argument, NULL, OPT_OIDS },
+	{ "snmp-exporter-config", required_argument, NULL, OPT_SX_CONFIG },
+	{ "snmp-exporter-module", required_argument, NULL, OPT_SX_MODULE },
+	{ "wrap-counters", required_argument, NULL, OPT_WRAP_COUNTERS },
+	{ "lookup-refresh", required_argument, NULL, OPT_LOOKUP_REFRESH },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "stats-period", required_argument, NULL, OPT_STATS },
@@ -257,6 +271,8 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 	c->load_avg_window = 30;
 	c->ping_batch = 100;
 	c->max_load_delta = 0.1;
+	c->wrap_counters = CP_WRAP_MODULES;
+	c->lookup_refresh_s = 600;
 	cp_profile_if_mib(&c->profile);
 	c->profile_name = "if-mib";
 	rw_conf_defaults(&c->rw);
@@ -300,6 +316,32 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 			break;
 		case OPT_ONCE:
 			c->once = 1;
+			break;
+		case OPT_SX_CONFIG:
+			c->sx_config = optarg;
+			break;
+		case OPT_SX_MODULE: {
+			char why[256];
+
+			if (cp_sx_modules_check(optarg, why, sizeof(why)) != 0)
+				return bad("--snmp-exporter-module", optarg, why);
+			c->sx_default_modules = optarg;
+			break;
+		}
+		case OPT_WRAP_COUNTERS:
+			if (!strcmp(optarg, "none"))
+				c->wrap_counters = CP_WRAP_NONE;
+			else if (!strcmp(optarg, "modules"))
+				c->wrap_counters = CP_WRAP_MODULES;
+			else if (!strcmp(optarg, "all"))
+				c->wrap_counters = CP_WRAP_ALL;
+			else
+				return bad("--wrap-counters", optarg, "want modules, all or none");
+			break;
+		case OPT_LOOKUP_REFRESH:
+			if (number("--lookup-refresh", optarg, 0, 7 * 86400, &v))
+				return -1;
+			c->lookup_refresh_s = (uint32_t)v;
 			break;
 		case OPT_OUTPUT:
 			c->output_path = optarg;
@@ -538,6 +580,7 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 	}
 	if (c->ping_only && c->ping_count == 0)
 		return bad("--ping-count", "0", "--ping-only needs at least one probe");
+	c->rw.wrap_counters = c->wrap_counters == CP_WRAP_ALL;
 	if (c->gateway && ((c->gateway ^ c->ip) & c->netmask) != 0)
 		return bad("--gateway", inet_ntoa(*(struct in_addr *)&c->gateway),
 			   "not inside the --ip subnet");

@@ -25,6 +25,7 @@
 #define MAX_WORKERS ARGOS_MAX_WORKERS
 
 struct rw;
+struct cp_sx;
 struct cp_http;
 struct cp_dbmode;
 struct cp_metrics;
@@ -73,6 +74,7 @@ struct cp_app {
 	unsigned n_profiles;
 
 	struct rw *rw;               /* --remote-write, or NULL */
+	struct cp_sx *sx;            /* --snmp-exporter-config, or NULL (sx_app.h) */
 	struct cp_http *http;        /* --listen, or NULL */
 	struct cp_dbmode *dbm;       /* --dsn, or NULL */
 	struct cp_usm *usm;          /* SNMPv3: credential table, engines (usm_table.c) */

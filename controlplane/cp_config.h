@@ -11,6 +11,13 @@
 #include "cp_http.h"
 #include "rw.h"
 
+/* --wrap-counters: whose Counter64 values are sent modulo 2^53. */
+enum cp_wrap {
+	CP_WRAP_NONE = 0,
+	CP_WRAP_MODULES,           /* snmp_exporter modules only (its default) */
+	CP_WRAP_ALL,               /* also the built-in if-mib names */
+};
+
 struct cp_config {
 	uint32_t ip;               /* network order */
 	uint32_t netmask;          /* network order */
@@ -35,6 +42,10 @@ struct cp_config {
 	const char *output_path;   /* NULL: results are counted, not written */
 	struct argos_profile profile;
 	const char *profile_name;  /* "if-mib" or "--oids" */
+	const char *sx_config;     /* --snmp-exporter-config FILE, NULL: none */
+	const char *sx_default_modules; /* --snmp-exporter-module: devices without the column */
+	uint8_t wrap_counters;     /* enum cp_wrap: Counter64 modulo 2^53 */
+	uint32_t lookup_refresh_s; /* label tables of modules: walked this often */
 	int once;
 	uint32_t stats_period;     /* seconds, 0: no periodic stats */
 	uint8_t ping_count;

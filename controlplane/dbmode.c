@@ -24,6 +24,7 @@
 #include "cp_app.h"
 #include "cp_db.h"
 #include "cp_dbmode.h"
+#include "sx_app.h"
 
 #define HASH_SIZE (2 * CP_DB_SLOTS)   /* power of two, half full at most */
 #define KEY_EMPTY (-1)
@@ -107,6 +108,7 @@ slot_free(struct cp_app *app, int64_t id)
 			memset(&app->state[s], 0, sizeof(app->state[s]));
 			memset(&m->info[s], 0, sizeof(m->info[s]));
 			app->core_of[s] = CP_ASSIGN_NONE;
+			cp_sx_forget(app, s);
 			m->free_slots[m->n_free++] = s;
 			return;
 		}
@@ -204,6 +206,7 @@ take_claim(struct cp_app *app, const struct cp_db_claim *c, uint64_t now)
 	uint32_t s;
 	struct cp_device *d;
 	struct cp_db_result r;
+	char msg[CP_DB_ERROR_TEXT_MAX];
 
 	if (c->refused[0]) {
 		/* A row that breaks the devices file's rules (written by hand
@@ -255,6 +258,18 @@ take_claim(struct cp_app *app, const struct cp_db_claim *c, uint64_t now)
 		app->state[s].alt_in_use = c->alt_in_use;
 	}
 	d->profile = c->kind == CP_DB_SNMP ? profile_entry(app, c->profile_id) : d->profile;
+	if (c->kind == CP_DB_SNMP &&
+	    cp_sx_bind(app, s, c->sx_modules, c->sx_auth, msg, sizeof(msg)) < 0) {
+		/* its snmp_exporter modules cannot run: reported, not polled */
+		memset(&r, 0, sizeof(r));
+		r.device_id = c->device_id;
+		r.kind = c->kind;
+		r.err = ARGOS_ERR_AGENT_ERROR;
+		snprintf(r.error_text, sizeof(r.error_text), "%s", msg);
+		d->sx_set = 0;
+		cp_db_result(m->db, &r);
+		return;
+	}
 	m->info[s].n_labels = c->n_labels;
 	memcpy(m->info[s].labels, c->labels, sizeof(c->labels));
 	m->info[s].busy |= c->kind;

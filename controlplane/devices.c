@@ -24,6 +24,7 @@ enum col {
 	COL_PORT, COL_TIMEOUT, COL_RETRIES, COL_MAXREP, COL_POLLFREQ, COL_PINGFREQ,
 	COL_ALT_COMMUNITY, COL_DISABLE_BULK, COL_OTHER_SOURCE, COL_NONINCREASING,
 	COL_PAST_EXCEPTIONS,
+	COL_SX_MODULE, COL_SX_AUTH,
 	COL_V3,                       /* the snmpv3_* columns, in cp_usm_field order */
 	COL_MAX = COL_V3 + CP_USM_FIELDS
 };
@@ -48,6 +49,8 @@ static const struct {
 	[COL_OTHER_SOURCE] = { "snmp_allow_other_source", 0 },
 	[COL_NONINCREASING] = { "snmp_allow_nonincreasing_oids", 0 },
 	[COL_PAST_EXCEPTIONS] = { "snmp_walk_past_exceptions", 0 },
+	[COL_SX_MODULE] = { "snmp_exporter_module", 0 },
+	[COL_SX_AUTH] = { "snmp_exporter_auth", 0 },
 	[COL_V3 + CP_USM_LEVEL] = { "snmpv3_security_level", 0 },
 	[COL_V3 + CP_USM_USER] = { "snmpv3_auth_user", 0 },
 	[COL_V3 + CP_USM_AUTH_PROTO] = { "snmpv3_auth_proto", 0 },
@@ -293,6 +296,23 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 				d->snmp_flags |= col_flag[c];
 			break;
 		}
+		case COL_SX_MODULE:
+			if (cp_sx_modules_check(v, l->err, l->errlen) != 0) {
+				char why[256];
+
+				snprintf(why, sizeof(why), "%s", l->err);
+				return fail(l, "snmp_exporter_module: %s", why);
+			}
+			if ((d->sx_modules = strdup(v)) == NULL)
+				return fail(l, "out of memory");
+			break;
+		case COL_SX_AUTH:
+			if (strlen(v) >= CP_SX_NAME_MAX)
+				return fail(l, "snmp_exporter_auth is longer than %d characters",
+					    CP_SX_NAME_MAX - 1);
+			if ((d->sx_auth = strdup(v)) == NULL)
+				return fail(l, "out of memory");
+			break;
 		default:   /* the snmpv3_* columns */
 			if (cp_usm_set_field(&d->usm, (enum cp_usm_field)(c - COL_V3), v, why,
 					     sizeof(why)) != 0)
@@ -326,6 +346,53 @@ parse_device(struct loader *l, char **f, const int *idx, struct cp_device *d)
 	d->polling_frequency = (uint32_t)in.polling_frequency;
 	d->ping_frequency = (uint32_t)in.ping_frequency;
 	return 0;
+}
+
+int
+cp_sx_modules_check(const char *list, char *why, size_t len)
+{
+	const char *p = list;
+	unsigned n = 0;
+
+	if (strlen(list) >= CP_SX_LIST_MAX) {
+		snprintf(why, len, "longer than %d characters", CP_SX_LIST_MAX - 1);
+		return -1;
+	}
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t k = end ? (size_t)(end - p) : strlen(p);
+
+		while (k && (*p == ' ' || *p == '\t'))
+			p++, k--;
+		while (k && (p[k - 1] == ' ' || p[k - 1] == '\t'))
+			k--;
+		if (k == 0) {
+			snprintf(why, len, "'%s' has an empty module name", list);
+			return -1;
+		}
+		if (k >= CP_SX_NAME_MAX) {
+			snprintf(why, len, "a module name is longer than %d characters",
+				 CP_SX_NAME_MAX - 1);
+			return -1;
+		}
+		if (++n > CP_SX_MODULES_MAX) {
+			snprintf(why, len, "more than %d modules", CP_SX_MODULES_MAX);
+			return -1;
+		}
+		if (end == NULL)
+			return 0;
+		p = end + 1;
+	}
+}
+
+void
+cp_devices_free(struct cp_device *devs, size_t n)
+{
+	for (size_t i = 0; devs && i < n; i++) {
+		free(devs[i].sx_modules);
+		free(devs[i].sx_auth);
+	}
+	free(devs);
 }
 
 static int
@@ -445,8 +512,10 @@ cp_devices_load(const char *path, struct cp_device **devs, size_t *n, char *err,
 			}
 			v = nv;
 		}
-		if (parse_device(&l, f, idx, &v[count]) != 0)
+		if (parse_device(&l, f, idx, &v[count]) != 0) {
+			count++;   /* its strings are freed below */
 			goto err;
+		}
 		v[count].line = l.line;
 		count++;
 	}
@@ -470,7 +539,7 @@ cp_devices_load(const char *path, struct cp_device **devs, size_t *n, char *err,
 	return 0;
 err:
 	fclose(fp);
-	free(v);
+	cp_devices_free(v, count);
 	return -1;
 }
 

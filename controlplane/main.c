@@ -50,6 +50,7 @@
 #include "rw.h"
 #include "cp_vdev.h"
 #include "cp_xdp.h"
+#include "sx_app.h"
 
 #define READY_TIMEOUT_S 10
 #define RW_STOP_WAIT_MS 5000   /* at a stop, the receivers get this long, then the spill */
@@ -154,7 +155,7 @@ worker_returned(void)
 }
 
 static void
-make_job(const struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job *j)
+make_job(struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job *j)
 {
 	const struct cp_device *d = &app->devs[idx];
 
@@ -171,6 +172,7 @@ make_job(const struct cp_app *app, uint32_t idx, uint8_t kind, struct argos_job 
 		cp_learn_job(app, idx, j);
 		if (d->snmp_version == 3)
 			cp_usm_job(app, idx, j);
+		cp_sx_job(app, idx, j);   /* snmp_exporter modules: a light or a full plan */
 	} else {
 		j->ping_count = app->cfg.ping_count;
 		j->ping_interval_ms = app->cfg.ping_interval_ms;
@@ -508,8 +510,14 @@ open_devices(struct cp_app *app)
 	else if (app->cfg.devices_cidr != NULL)
 		rc = cp_devices_cidr(app->cfg.devices_cidr, app->cfg.community, &app->devs,
 				     &app->n_devs, msg, sizeof(msg));
-	else if ((rc = cp_devices_load(app->cfg.devices_path, &app->devs, &app->n_devs, msg,
-					 sizeof(msg))) == 0)
+	else
+		rc = cp_devices_load(app->cfg.devices_path, &app->devs, &app->n_devs, msg,
+				     sizeof(msg));
+	/* snmp_exporter modules: a file's or a CIDR's devices now, before the
+	 * slots copy them; DB mode binds at each claim (dbmode.c). */
+	if (rc == 0 && app->cfg.db.dsn == NULL)
+		rc = cp_sx_bind_table(app, app->devs, app->n_devs, msg, sizeof(msg));
+	if (rc == 0 && app->cfg.db.dsn == NULL && app->cfg.devices_cidr == NULL)
 		rc = cp_reload_open(app, msg, sizeof(msg));   /* slots for SIGHUP reloads */
 	if (rc != 0)
 		fprintf(stderr, "argos: %s\n", msg);
@@ -631,6 +639,8 @@ main(int argc, char **argv)
 		}
 		setvbuf(stderr, NULL, _IOLBF, 0);
 	}
+	if (cp_sx_open(&app) != 0)    /* a bad snmp.yml: nothing is polled */
+		return 1;
 	if (app.cfg.migrate) {
 		if (cp_db_migrate(app.cfg.db.dsn, msg, sizeof(msg)) != 0) {
 			fprintf(stderr, "argos: --migrate: %s\n", msg);
@@ -934,6 +944,7 @@ out_port:
 	cp_usm_close(&app);
 	dp_port_close(app.cfg.port);
 out:
+	cp_sx_close(&app);
 	cp_metrics_free(&metrics);
 	cp_http_conf_free(&app.cfg.http);
 	rte_eal_cleanup();

@@ -17,6 +17,7 @@
 #include "cp_db.h"
 #include "cp_dbmode.h"
 #include "cp_http.h"
+#include "sx_app.h"
 #include "rw.h"
 
 /* Per-core gauges, in the order render_cores() fills them. */
@@ -131,4 +132,5 @@ cp_metrics_render_app(struct cp_app *app, struct cp_metrics *m)
 	render_db(app, m);
 	if (app->rw != NULL)
 		rw_metrics_render(app->rw, m);
+	cp_sx_metrics(app, m);
 }

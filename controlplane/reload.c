@@ -29,6 +29,7 @@
 #include "cp_reload.h"
 #include "cp_usm_table.h"
 #include "cp_xdp.h"
+#include "sx_app.h"
 
 #define GROWTH_MIN 65536    /* free slots at start, at least */
 
@@ -53,7 +54,7 @@ int
 cp_reload_wants(const struct cp_config *c, const struct cp_device *d, uint8_t kind)
 {
 	if (kind == ARGOS_JOB_SNMP)   /* polling_frequency 0: never polled */
-		return !c->ping_only &&
+		return !c->ping_only && !d->sx_off &&
 		       (c->once || c->devices_cidr != NULL || d->polling_frequency > 0);
 	return c->ping_count > 0 && !c->snmp_only &&
 	       (c->once || c->devices_cidr != NULL || d->ping_frequency > 0);
@@ -169,7 +170,12 @@ static void
 apply(struct cp_app *app, uint32_t slot, const struct cp_device *rec, uint64_t now)
 {
 	struct cp_reload *rl = app->rl;
+	const struct cp_device *d = &app->devs[slot];
 
+	/* Another agent or other modules: what argos kept of the old one
+	 * (lookup cache, restart mark) is not this one's. */
+	if (d->ip != rec->ip || d->snmp_port != rec->snmp_port || d->sx_set != rec->sx_set)
+		cp_sx_forget(app, slot);
 	memcpy(&app->devs[slot], rec, sizeof(*rec));
 	free(rl->pending[slot]);
 	rl->pending[slot] = NULL;
@@ -190,6 +196,7 @@ maybe_free(struct cp_app *app, uint32_t slot)
 		return;         /* free already */
 	memset(&app->devs[slot], 0, sizeof(app->devs[slot]));
 	memset(&app->state[slot], 0, sizeof(app->state[slot]));
+	cp_sx_forget(app, slot);
 	app->core_of[slot] = CP_ASSIGN_NONE;
 	app->next_due[slot * 2] = app->next_due[slot * 2 + 1] = 0;
 	free(rl->pending[slot]);
@@ -472,6 +479,13 @@ reload_devices(struct cp_app *app, uint64_t now)
 	if (cp_devices_load(path, &v, &n, msg, sizeof(msg)) != 0) {
 		app->reload_failures++;
 		fprintf(stderr, "argos: reload: %s; the devices loaded before are kept\n", msg);
+		return;
+	}
+	/* snmp_exporter modules: records with their set, compared as values */
+	if (cp_sx_bind_table(app, v, n, msg, sizeof(msg)) != 0) {
+		app->reload_failures++;
+		fprintf(stderr, "argos: reload: %s; the devices loaded before are kept\n", msg);
+		free(v);
 		return;
 	}
 	if (cp_usm_need(app, v, n, msg, sizeof(msg)) != 0 ||

@@ -11,6 +11,7 @@
 #include "cp_db.h"
 #include "cp_dbmode.h"
 #include "rw.h"
+#include "sx_app.h"
 
 #define LABELS_MAX 64
 
@@ -53,7 +54,8 @@ cp_sink_record(struct cp_app *app, const struct argos_rec_hdr *h)
 		struct rw_device rd = { .instance = dev->hostname, .labels = labels };
 
 		rd.n_labels = device_labels(app, h->device, labels);
-		if (rw_record(app->rw, h, &rd, &app->clk) == -EINVAL)
+		if (cp_sx_record(app, h, &rd) == 0 &&   /* 1: a module device's varbind */
+		    rw_record(app->rw, h, &rd, &app->clk) == -EINVAL)
 			rc = -1;
 	}
 	if (app->dbm != NULL && h->kind == ARGOS_REC_ERROR)
@@ -83,13 +85,17 @@ cp_export_profile_names(struct cp_app *app, int32_t db_id)
 	char oid[1024];
 
 	for (int i = 0; i < n && i < 256; i++) {
+		struct rw_name_opts o = { mt[i].index_pattern, mt[i].post_processors };
+		char why[256];
+
 		if (built_in(&mt[i].oid) ||
 		    argos_oid_format(mt[i].oid.sub, mt[i].oid.len, oid, sizeof(oid)) < 0)
 			continue;
-		if (rw_name_add(app->rw, oid, mt[i].name,
-				mt[i].export_as_label ? RW_LOOKUP : RW_GAUGE,
-				mt[i].indexed ? "index" : NULL) != 0)
+		if (rw_name_add_ex(app->rw, oid, mt[i].name,
+				   mt[i].export_as_label ? RW_LOOKUP : RW_GAUGE,
+				   mt[i].indexed ? "index" : NULL, &o, why, sizeof(why)) != 0)
 			fprintf(stderr, "argos: export: profile %d: metric %s (%s) cannot be "
-				"named; its samples are not exported\n", (int)db_id, mt[i].name, oid);
+				"named (%s); its samples are not exported\n", (int)db_id,
+				mt[i].name, oid, why);
 	}
 }

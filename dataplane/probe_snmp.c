@@ -9,7 +9,8 @@
  * A job runs as a sequence of steps, one request in flight at a time
  * (never more than one per device, to be gentle with agents):
  *
- *   1. GET of the profile's scalars (OIDs ending in .0), up to
+ *   1. GET of the profile's instances (argos_profile_is_get: flagged,
+ *      or by default the OIDs ending in .0), up to
  *      SNMP_MAX_VARBINDS_PER_REQ per request;
  *   2. a walk of each other OID: GETBULK (v2c) or GETNEXT (v1) from
  *      the last OID received, until the reply leaves the subtree or
@@ -319,7 +320,7 @@ snmp_next_step(struct dp_lcore *lc, uint32_t id)
 	for (; s->oid_idx < p->n_oids; s->oid_idx++) {
 		const struct argos_oid *root = &p->oids[s->oid_idx];
 
-		if (is_scalar(root))
+		if (argos_profile_is_get(p, s->oid_idx))
 			continue;
 		s->cursor = *root;
 		s->walk_varbinds = 0;
@@ -383,7 +384,7 @@ snmp_start(struct dp_lcore *lc, const struct argos_job *job)
 	s->noted = ARGOS_ERR_NONE;
 	s->step = STEP_GET;
 	s->oid_idx = 0;
-	s->skip_mask = 0;
+	memset(s->skip_mask, 0, sizeof(s->skip_mask));
 	s->varbinds = 0;
 	s->errors = 0;
 	s->start_tsc = lc->now_tsc;

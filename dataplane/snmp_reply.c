@@ -127,7 +127,7 @@ got_get(struct dp_lcore *lc, uint32_t id, const struct snmp_reply *r)
 		const struct argos_oid *bad = &p->oids[idx[r->error_index - 1]];
 
 		snmp_report(lc, s, ARGOS_ERR_NO_SUCH_NAME, bad->sub, bad->len);
-		s->skip_mask |= 1u << idx[r->error_index - 1];
+		s->skip_mask[idx[r->error_index - 1] / 32] |= 1u << (idx[r->error_index - 1] % 32);
 		snmp_next_step(lc, id);
 		return;
 	}

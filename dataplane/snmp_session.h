@@ -58,6 +58,9 @@ _Static_assert(sizeof(struct argos_rec_varbind) + ARGOS_OID_MAX * sizeof(uint32_
 		SNMP_VALUE_MAX : ARGOS_OID_MAX * sizeof(uint32_t)) + 7 <= DP_REC_MAX,
 	       "a varbind record can exceed DP_REC_MAX");
 _Static_assert(SNMP_VALUE_MAX <= UINT16_MAX, "val_len cannot hold SNMP_VALUE_MAX");
+/* oid_idx is a uint8_t; skip_mask holds a bit per profile OID. */
+_Static_assert(ARGOS_PROFILE_MAX_OIDS <= 255 && ARGOS_PROFILE_MAX_OIDS % 32 == 0,
+	       "oid_idx and skip_mask cannot index every profile OID");
 /* A job that starts (admitted) can always write its end. */
 _Static_assert(SNMP_END_BYTES <= DP_ADMIT_BATCHES * DP_BATCH_SURE,
 	       "the admission reserve cannot hold one job's end");
@@ -99,12 +102,12 @@ struct snmp_session {
 	uint8_t step;
 	uint8_t attempt;
 	uint8_t bp_dropped;    /* a reply to this step was dropped for back-pressure */
-	uint8_t oid_idx;       /* GET: first scalar of the chunk; WALK: root */
+	uint8_t oid_idx;       /* GET: first OID of the chunk; WALK: root */
 	uint8_t answered;      /* a reply of this job was matched: the agent is up */
 	uint8_t alt_used;      /* the job went on to its alternate community */
 	uint8_t noted;         /* enum argos_err: why the step's last reply was dropped
 	                          (ARGOS_ERR_NONE: none); reported instead of timeout */
-	uint32_t skip_mask;    /* scalars that v1 said noSuchName to */
+	uint32_t skip_mask[ARGOS_PROFILE_MAX_OIDS / 32];   /* GETs v1 said noSuchName to */
 	uint32_t reqid;
 	uint32_t prev_reqid;   /* the step's request before a shrink, still taken; 0: none */
 	uint32_t varbinds;
@@ -153,13 +156,13 @@ struct snmp_state {
 };
 
 static inline int
-is_scalar(const struct argos_oid *o)
+skipped(const struct snmp_session *s, uint32_t i)
 {
-	return o->len > 0 && o->sub[o->len - 1] == 0;
+	return (s->skip_mask[i / 32] >> (i % 32)) & 1;
 }
 
 /*
- * The scalars of the current GET step: up to SNMP_MAX_VARBINDS_PER_REQ
+ * The OIDs of the current GET step: up to SNMP_MAX_VARBINDS_PER_REQ
  * profile indexes from oid_idx on, skipping walks and the names v1
  * refused.  @return how many (0: no GET left).
  */
@@ -170,7 +173,7 @@ get_chunk(const struct snmp_session *s, uint32_t idx[SNMP_MAX_VARBINDS_PER_REQ])
 	uint32_t n = 0;
 
 	for (uint32_t i = s->oid_idx; i < p->n_oids && n < SNMP_MAX_VARBINDS_PER_REQ; i++)
-		if (is_scalar(&p->oids[i]) && !(s->skip_mask & (1u << i)))
+		if (argos_profile_is_get(p, i) && !skipped(s, i))
 			idx[n++] = i;
 	return n;
 }

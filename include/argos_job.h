@@ -24,8 +24,20 @@
  */
 #define ARGOS_COMMUNITY_LEN_MAX 63
 #define ARGOS_PING_MAX 16        /* probes per ping job */
-#define ARGOS_PROFILE_MAX_OIDS 32
+/*
+ * OIDs of one profile.  Why 128: a module of snmp_exporter's generator
+ * gets up to 58 OIDs (powercom) and a device may run several modules;
+ * the profile table (ARGOS_MAX_PROFILES entries of 66 KiB) then takes
+ * 17 MiB of hugepage memory, and a job's worst-case end (an error per
+ * OID, snmp_session.h) stays within the admission reserve.
+ */
+#define ARGOS_PROFILE_MAX_OIDS 128
 #define ARGOS_MAX_PROFILES 256    /* entries of the cores' profile table */
+
+/* How a profile OID is fetched (argos_profile.flags). */
+#define ARGOS_OID_AUTO 0          /* GET when it ends in .0, else walked */
+#define ARGOS_OID_GET 1           /* GET of exactly this instance */
+#define ARGOS_OID_WALK 2          /* walk of the subtree under it */
 
 enum argos_job_kind {
 	ARGOS_JOB_SNMP = 1,   /* GETs and walks of the profile's OIDs */
@@ -99,12 +111,25 @@ struct argos_job {
 	uint8_t pad[192 - 160 - sizeof(struct argos_job_v3)];
 };
 
-/** What to poll: scalars (OIDs ending in .0) are fetched with GET, the
- *  other OIDs are walked.  Read-only once the cores run. */
+/** What to poll: each OID is fetched with GET or walked, as its flag
+ *  says (ARGOS_OID_AUTO: scalars, OIDs ending in .0, with GET, the
+ *  others walked).  Read-only once the cores run. */
 struct argos_profile {
 	uint32_t n_oids;
+	uint8_t flags[ARGOS_PROFILE_MAX_OIDS];   /**< ARGOS_OID_*, 0 for AUTO */
 	struct argos_oid oids[ARGOS_PROFILE_MAX_OIDS];
 };
+
+/** 1 when profile OID i is fetched with GET, 0 when it is walked. */
+static inline int
+argos_profile_is_get(const struct argos_profile *p, uint32_t i)
+{
+	const struct argos_oid *o = &p->oids[i];
+
+	if (p->flags[i] != ARGOS_OID_AUTO)
+		return p->flags[i] == ARGOS_OID_GET;
+	return o->len > 0 && o->sub[o->len - 1] == 0;
+}
 
 _Static_assert(sizeof(struct argos_job) == 192, "argos_job is three cache lines");
 

@@ -200,8 +200,9 @@ def icmp_args(count=1, interval_ms=None, once=False):
 SNMP_ARGS = ["--snmp-only", "--oids", IFX]
 
 
-def argos(run, name, link, cidr, poll, seconds, profile=False, once=False):
-    """argos --devices-cidr cidr with the options poll (icmp_args(), SNMP_ARGS),
+def argos(run, name, link, cidr, poll, seconds, profile=False, once=False, devices=None):
+    """argos --devices-cidr cidr (or --devices devices, a file: bench/sx-bench)
+    with the options poll (icmp_args(), SNMP_ARGS, or modules),
     main and worker lcores on CPU 0: for seconds (--duration), or with once
     until every device is done (seconds is then a bound).  Returns its
     --summary-json plus memory and CPU figures (memory and perf only for a
@@ -209,7 +210,8 @@ def argos(run, name, link, cidr, poll, seconds, profile=False, once=False):
     log, js = run.path(name + ".log"), run.path(name + ".json")
     cmd = [run.argos, "--lcores", "0@0,1@0", "--file-prefix", "cmpargos", "-m", "512",
            "--no-pci", "--vdev", vdev(link, "client"), "--", "--ip", ARGOS_IP + "/24",
-           "--gateway", FARM_IP, "--devices-cidr", cidr, "--summary-json", js] + poll
+           "--gateway", FARM_IP] + (["--devices", devices] if devices else
+                                    ["--devices-cidr", cidr]) + ["--summary-json", js] + poll
     if not once:
         cmd += ["--duration", str(seconds)]
     run.commands[name] = " ".join(cmd)
@@ -377,16 +379,19 @@ def _scrape(url, full):
         return False
 
 
-def exporter(run, addrs, seconds, parallel=64):
-    """prometheus-snmp-exporter (module if_mib of compare.d/snmp.yml) on CPU 0,
-    scraped by `parallel` client threads, each address once at most, for
-    `seconds`.  A scrape counts when it is as large as a whole one."""
+def exporter(run, addrs, seconds, parallel=64, yml=None, pdus=None):
+    """prometheus-snmp-exporter (module if_mib of compare.d/snmp.yml, or of
+    yml) on CPU 0, scraped by `parallel` client threads, each address once
+    at most, for `seconds`.  A scrape counts when it is as large as a
+    whole one; the first must return pdus PDUs (default: the ifXTable)."""
     port = _free_port(9116)
     base = "http://127.0.0.1:%d/snmp?module=if_mib&target=" % port
+    if pdus is None:
+        pdus = IFX_COLUMNS * run.interfaces
     elog = run.path("exporter.log")
     kernel_on()
     e = run.procs.start("snmp_exporter", [
-        "prometheus-snmp-exporter", "--config.file=" + run.snmp_yml,
+        "prometheus-snmp-exporter", "--config.file=" + (yml or run.snmp_yml),
         "--web.listen-address=127.0.0.1:%d" % port], elog, cpu=0)
     try:
         if not wait_for_line(elog, "Listening on", e, 15):
@@ -394,9 +399,12 @@ def exporter(run, addrs, seconds, parallel=64):
                              % (elog, run.tail(elog)))
         one = subprocess.run(["curl", "-s", "--max-time", "10", base + addrs[0]],
                              stdout=subprocess.PIPE, text=True).stdout
-        if "snmp_scrape_pdus_returned %d" % (IFX_COLUMNS * run.interfaces) not in one:
-            raise BenchError("snmp_exporter's scrape of %s did not return the whole ifXTable"
-                             % addrs[0])
+        if pdus == "auto":   # the first scrape says how many; a whole one has some
+            m = re.search(r"^snmp_scrape_pdus_returned (\d+)$", one, re.M)
+            pdus = int(m.group(1)) if m and int(m.group(1)) > 0 else -1
+        if "snmp_scrape_pdus_returned %d" % pdus not in one:
+            raise BenchError("snmp_exporter's scrape of %s did not return %d PDUs"
+                             % (addrs[0], pdus))
         full = len(one.encode())
         todo = iter(addrs[1:] + addrs[:1])
         lock = threading.Lock()

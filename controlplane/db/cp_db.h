@@ -39,6 +39,8 @@
 
 #define CP_DB_HOSTNAME_MAX 256    /* devices.hostname is at most 255 bytes */
 #define CP_DB_LABELS_MAX 416      /* devices.tags is at most 400 bytes of JSON */
+#define CP_DB_SX_MODULES_MAX 512  /* devices.snmp_exporter_module (006) */
+#define CP_DB_SX_AUTH_MAX 128     /* devices.snmp_exporter_auth (006) */
 #define CP_DB_ERROR_TEXT_MAX 120  /* longer error texts are cut */
 #define CP_DB_NAME_MAX 64         /* appliance and poller group names */
 
@@ -96,6 +98,8 @@ struct cp_db_claim {
 	/** The device's tags as n_labels name/value pairs, each string
 	 *  NUL-terminated, one after the other: "site\0par1\0rack\0b3\0". */
 	char labels[CP_DB_LABELS_MAX];
+	char sx_modules[CP_DB_SX_MODULES_MAX];   /**< snmp_exporter_module, "" when none */
+	char sx_auth[CP_DB_SX_AUTH_MAX];         /**< snmp_exporter_auth, "" when none */
 	/** "": the row meets cp_device_check(); else why it does not (the
 	 *  claim is then answered at once with ARGOS_ERR_BAD_DEVICE and
 	 *  this text, never polled: a community is refused, never cut). */
@@ -138,7 +142,9 @@ struct cp_db_metric {
 	struct argos_oid oid;         /**< scalar instance (.0) or table column */
 	uint8_t indexed;              /**< 1: varbinds under oid, one per row */
 	uint8_t export_as_label;      /**< 1: a label of the measure's rows */
-	char index_pattern[64];       /**< regex on the arcs after oid; group 1 = index */
+	char index_pattern[128];      /**< regex on the arcs after oid (or horus's, on the
+					   whole OID); its groups joined by dots = index */
+	char post_processors[128];    /**< horus's, comma-separated, "" when none */
 };
 
 /** Counters for /metrics; totals since cp_db_open unless said otherwise. */

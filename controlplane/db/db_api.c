@@ -40,6 +40,7 @@ static const struct field {
 	{ "snmp_allow_other_source", "boolean" }, { "snmp_allow_nonincreasing_oids", "boolean" },
 	{ "snmp_walk_past_exceptions", "boolean" }, { "polling_frequency", "number" }, { "ping_frequency", "number" },
 	{ "priority", "number" }, { "poller_group", "string" },
+	{ "snmp_exporter_module", "string" }, { "snmp_exporter_auth", "string" },
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -56,7 +57,9 @@ static const struct field {
 	" 'snmp_walk_past_exceptions', d.snmp_walk_past_exceptions," \
 	" 'polling_frequency', d.polling_frequency," \
 	" 'ping_frequency', d.ping_frequency, 'priority', d.priority," \
-	" 'poller_group', d.poller_group, 'is_polling', d.is_polling," \
+	" 'poller_group', d.poller_group," \
+	" 'snmp_exporter_module', d.snmp_exporter_module," \
+	" 'snmp_exporter_auth', d.snmp_exporter_auth, 'is_polling', d.is_polling," \
 	" 'last_polled_at', d.last_polled_at, 'last_poll_ok', d.last_poll_ok," \
 	" 'snmp_learnt_max_repetitions', d.snmp_learnt_max_repetitions," \
 	" 'snmp_alternate_in_use', d.snmp_alternate_in_use," \

@@ -190,6 +190,8 @@ row_to_claim(PGresult *r, int i, uint8_t kind, struct cp_db_claim *c)
 	c->learnt_max_repetitions = PQgetisnull(r, i, 18) ? 0 :
 				    (uint16_t)atoi(PQgetvalue(r, i, 18));
 	c->alt_in_use = PQgetvalue(r, i, 19)[0] == 't';
+	snprintf(c->sx_modules, sizeof(c->sx_modules), "%s", PQgetvalue(r, i, 20));
+	snprintf(c->sx_auth, sizeof(c->sx_auth), "%s", PQgetvalue(r, i, 21));
 	check_claim(r, i, c);
 }
 
@@ -240,7 +242,7 @@ db_claim(struct cp_db *db, uint8_t kind, uint32_t limit, const int64_t *ids, siz
 		 " d.priority, d.labels, (extract(epoch FROM now()) * 1000)::bigint,"
 		 " d.snmp_allow_other_source, d.snmp_allow_nonincreasing_oids,"
 		 " d.snmp_walk_past_exceptions, d.snmp_learnt_max_repetitions,"
-		 " d.snmp_alternate_in_use",
+		 " d.snmp_alternate_in_use, d.snmp_exporter_module, d.snmp_exporter_auth",
 		 k->flag, k->owner, k->until, n_ids ? "$2" : "$4", where);
 	snprintf(lim, sizeof(lim), "%u", limit);
 	snprintf(lease, sizeof(lease), "%u", db->o.lease_s);

@@ -59,7 +59,7 @@ db_load_profiles(struct cp_db *db, PGconn *c, char *msg, size_t len)
 {
 	static const char sql[] =
 		"SELECT p.id, ms.name, ms.is_indexed, coalesce(ms.walk_oid, ''), mt.name, mt.oid,"
-		"  mt.export_as_label, mt.index_pattern"
+		"  mt.export_as_label, mt.index_pattern, array_to_string(mt.post_processors, ',')"
 		" FROM profiles p"
 		" LEFT JOIN profile_measures pm ON pm.profile_id = p.id"
 		" LEFT JOIN measures ms ON ms.id = pm.measure_id"
@@ -106,6 +106,8 @@ db_load_profiles(struct cp_db *db, PGconn *c, char *msg, size_t len)
 		snprintf(m->name, sizeof(m->name), "%s", PQgetvalue(r, i, 4));
 		snprintf(m->measure, sizeof(m->measure), "%s", PQgetvalue(r, i, 1));
 		snprintf(m->index_pattern, sizeof(m->index_pattern), "%s", PQgetvalue(r, i, 7));
+		snprintf(m->post_processors, sizeof(m->post_processors), "%s",
+			 PQgetisnull(r, i, 8) ? "" : PQgetvalue(r, i, 8));
 		m->oid = o;
 		m->indexed = PQgetvalue(r, i, 2)[0] == 't';
 		m->export_as_label = PQgetvalue(r, i, 6)[0] == 't';

@@ -304,6 +304,8 @@ rw_close(struct rw *rw)
 		free(rw->urls[i].url);
 		free(rw->urls[i].safe);
 	}
+	for (size_t i = 0; i < rw->n_names; i++)
+		rw_horus_free(&rw->names[i]);
 	free(rw->names);
 	free(rw->job);
 	free(rw->ca_file);

@@ -71,6 +71,7 @@ struct rw_conf {
 	uint32_t max_backoff_ms;        /**< retry delay cap, default 5000 */
 	uint32_t max_retry_after_ms;    /**< cap on Retry-After, default 60000 */
 	int check_at_start;             /**< enum rw_check, default RW_CHECK_REFUSE */
+	int wrap_counters;              /**< Counter64 modulo 2^53 (names), default 0 */
 };
 
 /** What one metric name means (see rw_name_add()). */
@@ -156,6 +157,22 @@ int rw_start(struct rw *rw, char *err, size_t errlen);
 int rw_name_add(struct rw *rw, const char *oid, const char *name, enum rw_kind kind,
 		const char *index_label);
 
+/** horus's rules of a metric (rw_name_add_ex(), docs/argos-db.md). */
+struct rw_name_opts {
+	const char *index_pattern;     /**< where the row index is in the OID; NULL: after it */
+	const char *post_processors;   /**< comma-separated: parse-hex-be, parse-hex-le,
+					    parse-int, to-string, div-N, mul-N; NULL: none */
+};
+
+/**
+ * rw_name_add() with horus's index_pattern and post_processors.
+ * @return 0, or -EINVAL with err saying what is wrong (a pattern that does
+ *         not compile or has no group, an unknown post processor), -ENOMEM.
+ */
+int rw_name_add_ex(struct rw *rw, const char *oid, const char *name, enum rw_kind kind,
+		   const char *index_label, const struct rw_name_opts *o, char *err,
+		   size_t errlen);
+
 /**
  * Take one result record.  Varbinds are kept until the SNMP job's DONE
  * record, then the device's samples go into the open batch; PING
@@ -165,6 +182,31 @@ int rw_name_add(struct rw *rw, const char *oid, const char *name, enum rw_kind k
  */
 int rw_record(struct rw *rw, const struct argos_rec_hdr *rec, const struct rw_device *dev,
 	      const struct cp_clock *clk);
+
+/** A label whose value comes with its length (any bytes, not NUL-ended). */
+struct rw_label_v {
+	const char *name;
+	const char *value;
+	uint32_t vlen;
+};
+
+/**
+ * Write samples that the name table does not make (snmp_exporter
+ * modules, argos's per-device series): rw_samples_begin() takes the
+ * open batch for one device, each rw_sample() appends one series with
+ * the device's labels (instance, job, tags) and the given ones, and
+ * rw_samples_end() lets the batch go.  A given label with an empty
+ * value is left out; one named like a device label is renamed
+ * exported_NAME, as Prometheus renames a scraped label that clashes
+ * with a target label.  Main thread only; nothing else of rw may be
+ * called between begin and end.
+ * @return 0, -ENOMEM (rw_sample: the sample is lost, counted in
+ *         argos_rw_samples_dropped_total).
+ */
+int rw_samples_begin(struct rw *rw, const struct rw_device *dev);
+int rw_sample(struct rw *rw, const char *name, const struct rw_label_v *labels, size_t n,
+	      double value, int64_t ts_ms);
+void rw_samples_end(struct rw *rw);
 
 /**
  * Close the open batch and wait until the queue is empty (every batch

@@ -28,6 +28,13 @@
 
 #define RW_NAME_MAX 64
 #define RW_PREFIX_MAX 32
+#define RW_POST_MAX 8
+
+/* One of horus's post_processors (rw_horus.c). */
+struct rw_post {
+	uint8_t op;
+	double arg;
+};
 
 struct rw_name {
 	uint32_t oid[RW_PREFIX_MAX];
@@ -39,6 +46,11 @@ struct rw_name {
 	uint32_t label_id;                /* first name with the same index_label */
 	uint8_t enc_len;
 	uint8_t enc[RW_NAME_MAX + 16];    /* the __name__ Label field, encoded */
+	void *index_re;                   /* horus's index_pattern (pcre2_code), or NULL */
+	void *index_md;                   /* its match data (main thread only) */
+	uint8_t index_full;               /* it matches the whole OID (horus's form) */
+	uint8_t n_pp;
+	struct rw_post pp[RW_POST_MAX];   /* horus's post_processors, in order */
 };
 
 /* One varbind kept until its device's DONE. */
@@ -171,6 +183,7 @@ struct rw {
 	struct rw_buf tmp;      /* rw_rows.c's canonical label text */
 	uint32_t *chain;        /* rw_rows.c: next lookup of the same row, by pend */
 	size_t chain_cap;
+	void *samples;          /* rw_samples_begin()'s device labels, between begin and end */
 
 	/* Under mu. */
 	pthread_mutex_t mu;
@@ -203,6 +216,14 @@ int rw_names_builtin(struct rw *rw);
 const struct rw_name *rw_names_find(struct rw *rw, const uint32_t *oid, uint32_t len,
 				    uint32_t *which);
 void rw_sanitize(char *s);
+
+/* rw_horus.c */
+int rw_horus_set(struct rw_name *n, const struct rw_name_opts *o, char *err, size_t errlen);
+void rw_horus_free(struct rw_name *n);
+int rw_horus_index(const struct rw_name *n, const uint32_t *oid, uint32_t len, uint32_t *idx,
+		   uint32_t *idx_len);
+int rw_horus_value(const struct rw_name *n, const struct argos_rec_varbind *v, double *value,
+		   int *numeric, char *text, size_t *tlen, size_t text_size);
 
 /* rw_series.c */
 void rw_series_free(struct rw *rw);

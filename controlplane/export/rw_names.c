@@ -129,13 +129,32 @@ int
 rw_name_add(struct rw *rw, const char *oid, const char *name, enum rw_kind kind,
 	    const char *index_label)
 {
+	char err[256];
+
+	return rw_name_add_ex(rw, oid, name, kind, index_label, NULL, err, sizeof(err));
+}
+
+int
+rw_name_add_ex(struct rw *rw, const char *oid, const char *name, enum rw_kind kind,
+	       const char *index_label, const struct rw_name_opts *opts, char *err,
+	       size_t errlen)
+{
 	struct argos_oid o;
-	struct rw_name *n = NULL;
+	struct rw_name *n = NULL, tmp;
+	int rc;
 
 	if (argos_oid_parse(oid, &o) < 0 || o.len > RW_PREFIX_MAX || name == NULL ||
 	    name[0] == '\0' || strlen(name) >= RW_NAME_MAX || kind < RW_COUNTER ||
-	    kind > RW_IGNORE || (index_label && strlen(index_label) >= RW_NAME_MAX))
+	    kind > RW_IGNORE || (index_label && strlen(index_label) >= RW_NAME_MAX)) {
+		snprintf(err, errlen, "a bad OID, name or kind");
 		return -EINVAL;
+	}
+	memset(&tmp, 0, sizeof(tmp));   /* the rules first: a bad one changes nothing */
+	memcpy(tmp.oid, o.sub, o.len * sizeof(uint32_t));
+	tmp.oid_len = o.len;
+	rc = rw_horus_set(&tmp, opts, err, errlen);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < rw->n_names; i++)
 		if (rw->names[i].oid_len == o.len &&
 		    memcmp(rw->names[i].oid, o.sub, o.len * sizeof(uint32_t)) == 0)
@@ -145,16 +164,18 @@ rw_name_add(struct rw *rw, const char *oid, const char *name, enum rw_kind kind,
 			size_t cap = rw->cap_names ? rw->cap_names * 2 : 64;
 			struct rw_name *p = realloc(rw->names, cap * sizeof(*p));
 
-			if (p == NULL)
+			if (p == NULL) {
+				rw_horus_free(&tmp);
 				return -ENOMEM;
+			}
 			rw->names = p;
 			rw->cap_names = cap;
 		}
 		n = &rw->names[rw->n_names++];
+		memset(n, 0, sizeof(*n));
 	}
-	memset(n, 0, sizeof(*n));
-	memcpy(n->oid, o.sub, o.len * sizeof(uint32_t));
-	n->oid_len = o.len;
+	rw_horus_free(n);
+	*n = tmp;
 	n->kind = (uint8_t)kind;
 	strcpy(n->name, name);
 	rw_sanitize(n->name);

@@ -152,9 +152,10 @@ keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_c
 	struct rw_pend p = { 0 };
 	const uint32_t *idx;
 	const uint8_t *str = NULL;
-	uint32_t which, idx_len, size = argos_rec_size(&v->h);
+	uint32_t which, idx_len, pidx[RW_PREFIX_MAX], size = argos_rec_size(&v->h);
+	char raw[1501];          /* a post-processed string (horus) */
 	char text[24];
-	size_t tlen = 0;
+	size_t tlen = 0, str_len = 0;
 	int numeric = 1;
 
 	if (size < sizeof(*v) + v->oid_len * 4u)
@@ -166,6 +167,21 @@ keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_c
 	}
 	if (n->kind == RW_IGNORE)
 		return 0;
+	if ((v->type == SNMP_T_OCTETSTR || v->type == SNMP_T_OPAQUE) &&
+	    size < sizeof(*v) + v->oid_len * 4u + v->val_len)
+		return -EINVAL;
+	if (n->n_pp && (v->type == SNMP_T_OCTETSTR || v->type == SNMP_T_OPAQUE)) {
+		/* horus's post_processors on an octet string: a number, or
+		 * text (they read at most 1500 bytes of it). */
+		if (v->val_len > sizeof(raw) - 1 ||
+		    rw_horus_value(n, v, &p.value, &numeric, raw, &str_len, sizeof(raw)) < 0)
+			return 0;
+		if (numeric && n->kind == RW_LOOKUP)
+			tlen = (size_t)snprintf(text, sizeof(text), "%.17g", p.value);
+		else if (!numeric)
+			str = (const uint8_t *)raw;
+		goto typed;
+	}
 	switch (v->type) {
 	case SNMP_T_INTEGER:
 		p.value = (double)v->num.i;
@@ -176,25 +192,43 @@ keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_c
 	case SNMP_T_GAUGE32:
 	case SNMP_T_TIMETICKS:
 	case SNMP_T_COUNTER64:
-		p.value = (double)v->num.u;
+		/* --wrap-counters all: exact below 2^53, as snmp_exporter's
+		 * --snmp.wrap-large-counters */
+		p.value = (double)(v->type == SNMP_T_COUNTER64 && rw->conf.wrap_counters ?
+				   v->num.u % (1ull << 53) : v->num.u);
 		if (n->kind == RW_LOOKUP)
 			tlen = (size_t)snprintf(text, sizeof(text), "%" PRIu64, v->num.u);
 		break;
 	case SNMP_T_OCTETSTR:
 	case SNMP_T_OPAQUE:
-		if (size < sizeof(*v) + v->oid_len * 4u + v->val_len)
-			return -EINVAL;
 		numeric = 0;
 		str = (const uint8_t *)(v->data + v->oid_len);
+		str_len = v->val_len;
 		break;
 	default:
 		return 0;   /* exceptions, NULL, OIDs, IpAddress: nothing to export */
 	}
+	if (numeric && n->n_pp) {   /* horus's div-N, mul-N */
+		int num = 1;
+		size_t none = 0;
+
+		(void)rw_horus_value(n, v, &p.value, &num, text, &none, 0);
+	}
+typed:
 	if (numeric != (n->kind == RW_COUNTER || n->kind == RW_GAUGE) && n->kind != RW_LOOKUP)
 		return 0;   /* a string where a number is named, or the reverse */
 
 	idx = v->data + n->oid_len;
 	idx_len = v->oid_len - n->oid_len;
+	if (n->index_re) {   /* horus's index_pattern: the index is where it says */
+		int rc = rw_horus_index(n, v->data, v->oid_len, pidx, &idx_len);
+
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc < 0)
+			return 0;
+		idx = pidx;
+	}
 	if (n->index_label[0] == '\0' && idx_len == 1 && idx[0] == 0)
 		idx_len = 0;   /* a scalar's .0 */
 	a = dev_acc(rw, v->h.device);
@@ -215,7 +249,7 @@ keep_varbind(struct rw *rw, const struct argos_rec_varbind *v, const struct cp_c
 	if (arena_put(&a->arena, idx, idx_len * 4u, &p.idx_off) < 0)
 		return -ENOMEM;
 	if (str != NULL) {
-		if (keep_text(&a->arena, n->kind, str, v->val_len, &p) < 0)
+		if (keep_text(&a->arena, n->kind, str, str_len, &p) < 0)
 			return -ENOMEM;
 	} else if (tlen) {
 		if (arena_put(&a->arena, text, tlen, &p.str_off) < 0)
@@ -586,9 +620,61 @@ rw_record(struct rw *rw, const struct argos_rec_hdr *h, const struct rw_device *
 	}
 }
 
+/* --- samples from outside the name table ------------------------------------- */
+
+int
+rw_samples_begin(struct rw *rw, const struct rw_device *dev)
+{
+	struct base *b = rw->samples;
+
+	if (b == NULL && (b = rw->samples = malloc(sizeof(*b))) == NULL)
+		return -ENOMEM;
+	base_init(rw, b, dev);
+	batch_begin(rw, b);
+	return 0;
+}
+
+int
+rw_sample(struct rw *rw, const char *name, const struct rw_label_v *labels, size_t n,
+	  double value, int64_t ts_ms)
+{
+	struct base *b = rw->samples;
+	struct rw_lbl extra[RW_LABELS_MAX / 2];
+	char renamed[RW_LABELS_MAX / 2][RW_NAME_MAX + 16];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < RW_LABELS_MAX / 2; i++) {
+		const char *nm = labels[i].name;
+
+		if (labels[i].vlen == 0)
+			continue;
+		for (size_t j = 0; j < b->n; j++)
+			if (!strcmp(b->l[j].name, nm)) {
+				/* Prometheus's honor_labels: false */
+				snprintf(renamed[k], sizeof(renamed[k]), "exported_%s", nm);
+				nm = renamed[k];
+				break;
+			}
+		extra[k++] = lbl(nm, labels[i].value, labels[i].vlen);
+	}
+	if (emit(rw, b, name, extra, k, value, ts_ms) < 0) {
+		__atomic_fetch_add(&rw->st.samples_dropped, 1, __ATOMIC_RELAXED);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+rw_samples_end(struct rw *rw)
+{
+	batch_end(rw, rw->samples);
+}
+
 void
 rw_series_free(struct rw *rw)
 {
+	free(rw->samples);
+	rw->samples = NULL;
 	for (size_t i = 0; i < rw->n_devs; i++) {
 		free(rw->devs[i].pend);
 		rw_buf_free(&rw->devs[i].arena);

@@ -618,6 +618,78 @@ out:
 	rw_close(rw);
 }
 
+/* horus's index_pattern and post_processors on names from the database. */
+static void
+test_horus_rules(void)
+{
+	struct rw *rw = open_rw(100000, NULL, 0, 0);
+	struct rw_device dev = { "h1", NULL, 0 };
+	struct synth s = { 0 };
+	uint32_t a_ok[] = { 1, 3, 6, 1, 4, 1, 99, 1, 5, 7 }, a_no[] = { 1, 3, 6, 1, 4, 1, 99, 1, 6, 8 };
+	uint32_t b[] = { 1, 3, 6, 1, 4, 1, 99, 2, 3, 4 }, c[] = { 1, 3, 6, 1, 4, 1, 99, 3, 0 };
+	uint32_t d[] = { 1, 3, 6, 1, 4, 1, 99, 4, 0 }, e[] = { 1, 3, 6, 1, 4, 1, 99, 5, 0 };
+	const uint8_t hex[] = { 0x01, 0x00 }, le[] = { 0x10, 0x27, 0, 0 };
+	struct rw_name_opts horus = { ".1.3.6.1.4.1.99.1.(\\d+).7", NULL };
+	struct rw_name_opts argos = { "^\\d+\\.(\\d+)$", NULL };
+	struct rw_name_opts parse = { NULL, "parse-hex-be,div-10" };
+	struct rw_name_opts str = { NULL, "to-string" };
+	struct rw_name_opts lep = { NULL, "{parse-hex-le,mul-2}" };
+	Prometheus__WriteRequest *wr;
+	const Prometheus__TimeSeries *ts;
+	char err[256];
+
+	CHECK(rw_name_add_ex(rw, "1.3.6.1.4.1.99.1", "hA", RW_GAUGE, "index", &horus, err,
+			     sizeof(err)) == 0, "horus's index_pattern on the whole OID is taken");
+	CHECK(rw_name_add_ex(rw, "1.3.6.1.4.1.99.2", "hB", RW_GAUGE, "index", &argos, err,
+			     sizeof(err)) == 0, "argos's index_pattern on the arcs after the OID");
+	CHECK(rw_name_add_ex(rw, "1.3.6.1.4.1.99.3", "hC", RW_GAUGE, NULL, &parse, err,
+			     sizeof(err)) == 0, "post_processors parse-hex-be,div-10");
+	CHECK(rw_name_add_ex(rw, "1.3.6.1.4.1.99.4", "hD", RW_STRING, NULL, &str, err,
+			     sizeof(err)) == 0, "post_processors to-string");
+	CHECK(rw_name_add_ex(rw, "1.3.6.1.4.1.99.5", "hE", RW_GAUGE, NULL, &lep, err,
+			     sizeof(err)) == 0, "post_processors as Postgres prints a text[]");
+	CHECK(rw_name_add_ex(rw, "1.3.6.1.4.1.99.6", "hF", RW_GAUGE, "index",
+			     &(struct rw_name_opts){ "(", NULL }, err, sizeof(err)) == -EINVAL &&
+	      strstr(err, "index_pattern"), "a pattern that does not compile is refused: %s", err);
+	CHECK(rw_name_add_ex(rw, "1.3.6.1.4.1.99.6", "hF", RW_GAUGE, "index",
+			     &(struct rw_name_opts){ "^\\d+$", NULL }, err, sizeof(err)) == -EINVAL &&
+	      strstr(err, "no group"), "a pattern without a group is refused: %s", err);
+	CHECK(rw_name_add_ex(rw, "1.3.6.1.4.1.99.6", "hF", RW_GAUGE, NULL,
+			     &(struct rw_name_opts){ NULL, "div-0" }, err, sizeof(err)) == -EINVAL &&
+	      rw_name_add_ex(rw, "1.3.6.1.4.1.99.6", "hF", RW_GAUGE, NULL,
+			     &(struct rw_name_opts){ NULL, "frobnicate" }, err, sizeof(err)) == -EINVAL,
+	      "div-0 and an unknown post processor are refused: %s", err);
+	synth_num(&s, 4, 5000000000ull, a_ok, 10, SNMP_T_GAUGE32, 11);
+	synth_num(&s, 4, 5000000001ull, a_no, 10, SNMP_T_GAUGE32, 12);
+	synth_num(&s, 4, 5000000002ull, b, 10, SNMP_T_GAUGE32, 13);
+	synth_str(&s, 4, 5000000003ull, c, 9, hex, 2);
+	synth_str(&s, 4, 5000000004ull, d, 9, (const uint8_t *)"  abc \t", 7);
+	synth_str(&s, 4, 5000000005ull, e, 9, le, 4);
+	synth_done(&s, 4, 6000000000ull, ARGOS_JOB_SNMP, 1, 6, 5000000000ull);
+	feed(rw, &s, &dev);
+	rw_send_intake(rw, 1);
+	wr = decode_head(rw);
+	CHECK(wr != NULL, "the batch decodes");
+	if (wr == NULL)
+		goto out;
+	ts = find(wr, "hA", "index", "5");
+	CHECK(ts && ts->samples[0]->value == 11, "the horus pattern's group is the index");
+	CHECK(find(wr, "hA", "index", "6") == NULL, "a varbind the pattern does not match is not sent");
+	ts = find(wr, "hB", "index", "4");
+	CHECK(ts && ts->samples[0]->value == 13, "argos's pattern picks the second arc");
+	ts = find(wr, "hC", NULL, NULL);
+	CHECK(ts && ts->samples[0]->value == 25.6, "0x0100 parsed big-endian, divided by 10: %g",
+	      ts ? ts->samples[0]->value : -1);
+	ts = find(wr, "hD", "hD", "abc");
+	CHECK(ts != NULL, "to-string trims the text");
+	ts = find(wr, "hE", NULL, NULL);
+	CHECK(ts && ts->samples[0]->value == 20000, "10 27 00 00 little-endian is 10000, times 2");
+	prometheus__write_request__free_unpacked(wr, NULL);
+out:
+	synth_free(&s);
+	rw_close(rw);
+}
+
 int
 main(void)
 {
@@ -629,6 +701,7 @@ main(void)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	test_wire();
+	test_horus_rules();
 	test_batch_bound();
 	test_labels_follow_changes();
 	test_queue_bounds(dir);
