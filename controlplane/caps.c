@@ -35,6 +35,8 @@ struct need {
 static const struct need af_packet[] = {
 	{ CAP_NET_RAW_, "CAP_NET_RAW", "its packet socket" },
 	{ CAP_NET_ADMIN_, "CAP_NET_ADMIN", "setting the interface's flags at port start" },
+	{ CAP_IPC_LOCK_, "CAP_IPC_LOCK", "its packet rings of 32 KiB frames, which are locked "
+	  "memory past 8 MiB (or LimitMEMLOCK=infinity)" },
 	{ -1, NULL, NULL },
 };
 

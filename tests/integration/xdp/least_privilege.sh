@@ -68,11 +68,12 @@ U=$WORK/argos
 mkdir -p "$U/run"
 chown -R argos:argos "$U"
 
-# as_argos CAPS CMD...: run CMD as argos with exactly CAPS, as the unit does
+# as_argos CAPS CMD...: run CMD as argos with exactly CAPS and the
+# unit's LimitMEMLOCK=infinity, as the unit does
 as_argos() {
 	local caps="-all,$1"
 	shift
-	setpriv --reuid=argos --regid=argos --init-groups --inh-caps="$caps" \
+	prlimit --memlock=unlimited:unlimited setpriv --reuid=argos --regid=argos --init-groups --inh-caps="$caps" \
 		--ambient-caps="$caps" --bounding-set="$caps" --no-new-privs \
 		env XDG_RUNTIME_DIR="$U/run" "$@"
 }
