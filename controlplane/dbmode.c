@@ -279,6 +279,32 @@ take_claim(struct cp_app *app, const struct cp_db_claim *c, uint64_t now)
 	cp_sched_push(&app->sched, now, s, c->kind);
 }
 
+/* After a reconnect: tell the DB thread the devices whose claims this
+ * appliance still holds (taken, not yet ended), so that it gives back
+ * every other lease under its name. */
+static void
+keep_leases(struct cp_app *app)
+{
+	struct cp_dbmode *m = app->dbm;
+	int64_t *ids[3] = { NULL };
+	size_t n[3] = { 0 };
+
+	for (int k = CP_DB_SNMP; k <= CP_DB_PING; k++)
+		ids[k] = malloc((m->outstanding[k] ? m->outstanding[k] : 1) * sizeof(int64_t));
+	if (ids[CP_DB_SNMP] == NULL || ids[CP_DB_PING] == NULL) {
+		free(ids[CP_DB_SNMP]);
+		free(ids[CP_DB_PING]);
+		return;   /* the DB thread stops waiting and the leases lapse as before */
+	}
+	for (uint32_t s = 0; s < CP_DB_SLOTS; s++)
+		for (int k = CP_DB_SNMP; k <= CP_DB_PING; k++)
+			if ((m->info[s].busy & k) && n[k] < m->outstanding[k])
+				ids[k][n[k]++] = app->devs[s].db_id;
+	cp_db_keep_leases(m->db, ids[CP_DB_SNMP], n[CP_DB_SNMP], ids[CP_DB_PING], n[CP_DB_PING]);
+	free(ids[CP_DB_SNMP]);
+	free(ids[CP_DB_PING]);
+}
+
 void
 cp_dbmode_tick(struct cp_app *app, uint64_t now)
 {
@@ -322,6 +348,9 @@ cp_dbmode_tick(struct cp_app *app, uint64_t now)
 					m->info[m->vals[h]].deleted = 1;
 				else
 					slot_free(app, ev[i].id);
+				break;
+			case CP_DB_EV_RECONNECTED:
+				keep_leases(app);
 				break;
 			case CP_DB_EV_PROFILES_CHANGED:
 				/* New entries at next use; jobs in flight keep theirs. */

@@ -127,6 +127,8 @@ enum cp_db_event_kind {
 	CP_DB_EV_PROFILES_CHANGED,    /**< profiles reloaded: read them again */
 	CP_DB_EV_ACTIVE,              /**< HA: this appliance holds the lock now */
 	CP_DB_EV_PASSIVE,             /**< HA: lock lost or not held: start no poll */
+	CP_DB_EV_RECONNECTED,         /**< the session was lost and is back: answer with
+	                                   cp_db_keep_leases() (no claim starts before) */
 };
 
 struct cp_db_event {
@@ -278,5 +280,16 @@ void cp_db_get_stats(struct cp_db *db, struct cp_db_stats *out);
  */
 int cp_db_api(struct cp_db *db, const char *method, const char *path, const char *query_id,
 	      const char *body, size_t len, char **resp, size_t *resp_len);
+
+/**
+ * After CP_DB_EV_RECONNECTED: the devices whose SNMP polls (pings) the
+ * main thread still has in flight.  The DB thread then gives back every
+ * other lease this appliance holds (a claim whose reply the lost
+ * session never delivered, or a give-back it never sent), so that no
+ * device waits for its lease to lapse, and claims again.  Copies the
+ * ids.
+ */
+void cp_db_keep_leases(struct cp_db *db, const int64_t *snmp, size_t n_snmp, const int64_t *ping,
+		       size_t n_ping);
 
 #endif

@@ -368,6 +368,56 @@ out:
 	return ret;
 }
 
+/* "{1,2,3}": ids as a Postgres array literal. */
+static void
+sb_ids(struct sbuf *b, const int64_t *ids, size_t n)
+{
+	sb_put(b, "{", 1);
+	for (size_t i = 0; i < n; i++)
+		sb_num(b, ids[i]);
+	sb_put(b, "}", 1);
+}
+
+/*
+ * After a reconnect: give back every lease this appliance holds but
+ * the given devices' (polls in flight, claims queued, results not yet
+ * written).  @return the leases given back, or -1.
+ */
+int
+db_release_except(struct cp_db *db, const int64_t *snmp, size_t n_snmp, const int64_t *ping,
+		  size_t n_ping)
+{
+	static const char sql[] =
+		"WITH s AS (UPDATE devices SET is_polling = false, claim_owner = NULL,"
+		"   claim_until = NULL WHERE claim_owner = $1::text AND NOT (id = ANY($2::bigint[]))"
+		"   RETURNING 1),"
+		" p AS (UPDATE devices SET is_pinging = false, ping_claim_owner = NULL,"
+		"   ping_claim_until = NULL WHERE ping_claim_owner = $1"
+		"   AND NOT (id = ANY($3::bigint[])) RETURNING 1)"
+		" SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM p)";
+	struct sbuf s = { 0 }, p = { 0 };
+	const char *params[3];
+	PGresult *r;
+	int ret = -1;
+
+	sb_ids(&s, snmp, n_snmp);
+	sb_ids(&p, ping, n_ping);
+	if (s.oom || p.oom)
+		goto out;
+	params[0] = db->o.appliance;
+	params[1] = s.p;
+	params[2] = p.p;
+	r = run(db, "lease give-back after a reconnect", sql, 3, params);
+	if (r) {
+		ret = atoi(PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+out:
+	sb_free(&s);
+	sb_free(&p);
+	return ret;
+}
+
 /*
  * Give back leases without a poll: the given devices (claimed, never
  * handed to a core), or with all_mine every lease this appliance holds

@@ -27,6 +27,7 @@
 #define DB_RESULTS_MAX (4u << 20)   /* results buffered at most */
 #define DB_BACKOFF_MIN_MS 100       /* reconnect backoff doubles up to... */
 #define DB_BACKOFF_MAX_MS 5000      /* ...this cap */
+#define DB_KEEP_WAIT_MS 5000        /* after a reconnect, for the polls in flight */
 #define DB_LOCK_RETRY_MS 1000       /* a passive instance tries the lock this often */
 #define DB_HEARTBEAT_MS 10000
 #define DB_REPORT_FLUSH_MS 300000   /* reports are pruned every 5 minutes */
@@ -78,6 +79,12 @@ struct cp_db {
 	size_t ev_head, ev_n;
 	struct cp_db_stats st;
 
+	/* cp_db_keep_leases(): the main thread's polls in flight after a
+	 * reconnect (keep_ready set when they are here) */
+	int64_t *keep[3];
+	size_t keep_n[3];
+	int keep_ready;
+
 	int64_t poll_now[DB_POLL_NOW_MAX]; /* DB thread only */
 	size_t n_poll_now;
 
@@ -113,6 +120,8 @@ void db_free_profiles(struct db_profile *p, size_t n);
 /* db_claim.c: the statements of the DB thread */
 int db_claim(struct cp_db *db, uint8_t kind, uint32_t limit, const int64_t *ids, size_t n_ids);
 int db_write_back(struct cp_db *db, const struct cp_db_result *r, size_t n);
+int db_release_except(struct cp_db *db, const int64_t *snmp, size_t n_snmp, const int64_t *ping,
+		      size_t n_ping);
 int db_release(struct cp_db *db, const int64_t *snmp, size_t n_snmp, const int64_t *ping,
 	       size_t n_ping, int all_mine);
 int db_unlock_expired(struct cp_db *db);

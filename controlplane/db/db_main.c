@@ -25,6 +25,8 @@ db_free(struct cp_db *db)
 	db_free_profiles(db->profiles, db->n_profiles);
 	free(db->claims);
 	free(db->results);
+	free(db->keep[CP_DB_SNMP]);
+	free(db->keep[CP_DB_PING]);
 	pthread_mutex_destroy(&db->q_lock);
 	pthread_mutex_destroy(&db->api_lock);
 	pthread_rwlock_destroy(&db->prof_lock);

@@ -208,3 +208,23 @@ cp_db_get_stats(struct cp_db *db, struct cp_db_stats *out)
 	pthread_mutex_unlock(&db->q_lock);
 	out->active = (uint32_t)cp_db_active(db);
 }
+
+void
+cp_db_keep_leases(struct cp_db *db, const int64_t *snmp, size_t n_snmp, const int64_t *ping,
+		  size_t n_ping)
+{
+	const int64_t *ids[3] = { NULL, snmp, ping };
+	size_t n[3] = { 0, n_snmp, n_ping };
+
+	pthread_mutex_lock(&db->q_lock);
+	for (int k = CP_DB_SNMP; k <= CP_DB_PING; k++) {
+		free(db->keep[k]);
+		db->keep[k] = malloc((n[k] ? n[k] : 1) * sizeof(int64_t));
+		db->keep_n[k] = db->keep[k] ? n[k] : 0;
+		if (db->keep[k] && n[k])
+			memcpy(db->keep[k], ids[k], n[k] * sizeof(int64_t));
+	}
+	db->keep_ready = 1;
+	pthread_mutex_unlock(&db->q_lock);
+	db_wake(db->wake_fd);
+}

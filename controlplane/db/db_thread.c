@@ -38,6 +38,8 @@ struct loop {
 	int reload_profiles;
 	uint32_t backoff;
 	int said_down;
+	uint64_t keep_wait_until;  /* after a reconnect: no claim before the main
+	                              thread's polls in flight are known (0: none) */
 };
 
 static uint64_t
@@ -100,6 +102,14 @@ reconnect(struct cp_db *db, struct loop *l)
 		db->st.connected = 1;
 		pthread_mutex_unlock(&db->q_lock);
 		db_push_event(db, CP_DB_EV_DEVICES_RESYNC, 0);
+		/* A claim committed just before the session died may never
+		 * have reached us: ask which polls the main thread holds,
+		 * and claim nothing until then (give_back_stale). */
+		pthread_mutex_lock(&db->q_lock);
+		db->keep_ready = 0;
+		pthread_mutex_unlock(&db->q_lock);
+		l->keep_wait_until = db_mono_ms() + DB_KEEP_WAIT_MS;
+		db_push_event(db, CP_DB_EV_RECONNECTED, 0);
 		l->said_down = 0;
 		l->backoff = DB_BACKOFF_MIN_MS;
 		return;
@@ -158,6 +168,67 @@ notifications(struct cp_db *db, struct loop *l)
 			l->reload_profiles = 0;
 		}
 	}
+}
+
+/*
+ * After a reconnect, once the main thread said which polls it has in
+ * flight: give back every other lease under this appliance's name,
+ * except claims still queued for the main thread and outcomes not yet
+ * written, then claim again.  Without an answer within DB_KEEP_WAIT_MS
+ * (it cannot happen but for a stuck main thread), claim again anyway:
+ * the leases then lapse as before.
+ */
+static void
+give_back_stale(struct cp_db *db, struct loop *l)
+{
+	int64_t *keep[3] = { NULL };
+	size_t n[3] = { 0 }, cap[3];
+	int ready, gave;
+
+	pthread_mutex_lock(&db->q_lock);
+	ready = db->keep_ready;
+	if (ready) {
+		for (int k = CP_DB_SNMP; k <= CP_DB_PING; k++) {
+			cap[k] = db->keep_n[k] + db->claims_n + db->results_n + l->batch_n;
+			keep[k] = malloc((cap[k] ? cap[k] : 1) * sizeof(int64_t));
+			if (keep[k] == NULL) {
+				ready = -1;
+				continue;
+			}
+			memcpy(keep[k], db->keep[k], db->keep_n[k] * sizeof(int64_t));
+			n[k] = db->keep_n[k];
+		}
+		for (size_t i = 0; ready > 0 && i < db->claims_n; i++) {
+			const struct cp_db_claim *c = &db->claims[db->claims_head + i];
+
+			keep[c->kind][n[c->kind]++] = c->device_id;
+		}
+		for (size_t i = 0; ready > 0 && i < db->results_n; i++)
+			keep[db->results[i].kind][n[db->results[i].kind]++] = db->results[i].device_id;
+		for (size_t i = 0; ready > 0 && i < l->batch_n; i++)
+			keep[l->batch[i].kind][n[l->batch[i].kind]++] = l->batch[i].device_id;
+	}
+	pthread_mutex_unlock(&db->q_lock);
+	if (ready == 0 && db_mono_ms() < l->keep_wait_until)
+		return;
+	if (ready > 0) {
+		gave = db_release_except(db, keep[CP_DB_SNMP], n[CP_DB_SNMP], keep[CP_DB_PING],
+					 n[CP_DB_PING]);
+		if (gave < 0 && db_conn_lost(db->conn))
+			goto out;   /* lost again: asked again after the next reconnect */
+		if (gave > 0)
+			db_log(db, "after the reconnect: gave back %d leases no poll of this "
+			       "appliance holds (claims whose reply the lost session never brought)",
+			       gave);
+	} else {
+		db_log(db, "after the reconnect: %s; leases this appliance may hold without "
+		       "polling lapse as before", ready < 0 ? "out of memory" :
+		       "the main thread did not say which polls it holds");
+	}
+	l->keep_wait_until = 0;
+out:
+	free(keep[CP_DB_SNMP]);
+	free(keep[CP_DB_PING]);
 }
 
 /* Give back the claims the main thread has not taken. */
@@ -360,7 +431,9 @@ db_thread_main(void *arg)
 				break;
 			continue;
 		}
-		if (active)
+		if (l.keep_wait_until)
+			give_back_stale(db, &l);
+		if (active && !l.keep_wait_until)
 			claim_rounds(db, &l, now);
 		pthread_mutex_lock(&db->q_lock);
 		full = db->results_n >= db->o.batch_max;
