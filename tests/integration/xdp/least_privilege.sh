@@ -68,12 +68,14 @@ U=$WORK/argos
 mkdir -p "$U/run"
 chown -R argos:argos "$U"
 
-# as_argos CAPS CMD...: run CMD as argos with exactly CAPS and the
-# unit's LimitMEMLOCK=infinity, as the unit does
+# as_argos CAPS CMD...: run CMD as argos with exactly CAPS, as the unit
+# does.  (The unit's LimitMEMLOCK=infinity cannot be given here: this
+# root lacks CAP_SYS_RESOURCE, so the locked-memory limit stays 8 MiB and
+# the sets below carry CAP_IPC_LOCK for it.)
 as_argos() {
 	local caps="-all,$1"
 	shift
-	prlimit --memlock=unlimited:unlimited setpriv --reuid=argos --regid=argos --init-groups --inh-caps="$caps" \
+	setpriv --reuid=argos --regid=argos --init-groups --inh-caps="$caps" \
 		--ambient-caps="$caps" --bounding-set="$caps" --no-new-privs \
 		env XDG_RUNTIME_DIR="$U/run" "$@"
 }
