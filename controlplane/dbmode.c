@@ -53,6 +53,7 @@ struct cp_dbmode {
 	uint32_t *vals;               /* HASH_SIZE: slot */
 	uint32_t *free_slots;         /* stack */
 	uint32_t n_free;
+	uint32_t slots_hwm;           /* no slot at or above was ever taken */
 	struct slot_info *info;       /* per slot */
 	struct profile_ref profiles[ARGOS_MAX_PROFILES];
 	unsigned n_profile_refs;
@@ -90,6 +91,8 @@ slot_of(struct cp_dbmode *m, int64_t id)
 		h = gone;
 	m->keys[h] = id;
 	m->vals[h] = m->free_slots[--m->n_free];
+	if (m->vals[h] >= m->slots_hwm)
+		m->slots_hwm = m->vals[h] + 1;
 	return m->vals[h];
 }
 
@@ -296,7 +299,9 @@ keep_leases(struct cp_app *app)
 		free(ids[CP_DB_PING]);
 		return;   /* the DB thread stops waiting and the leases lapse as before */
 	}
-	for (uint32_t s = 0; s < CP_DB_SLOTS; s++)
+	/* Up to the high-water mark only: the table is 1 Mi slots of
+	 * 424 bytes, and touching all of it stalled this loop for seconds. */
+	for (uint32_t s = 0; s < m->slots_hwm; s++)
 		for (int k = CP_DB_SNMP; k <= CP_DB_PING; k++)
 			if ((m->info[s].busy & k) && n[k] < m->outstanding[k])
 				ids[k][n[k]++] = app->devs[s].db_id;
