@@ -15,9 +15,14 @@
  * 405; private path without a token configured 404, without the right
  * bearer token 401; a body that is not application/json 415; a
  * Content-Length over CP_HTTP_BODY_MAX 413.  Only then is the body
- * received, and the route's handler called with all of it.  An answer
- * given before the body is read closes the connection (MHD discards
- * the rest), so a refused upload costs nothing but its headers.
+ * received, and the route's handler called with all of it.
+ *
+ * An answer given before the body is read closes the connection with
+ * the body unread, and the kernel then resets it: the client may lose
+ * the answer.  So an oversized body is refused from its headers only
+ * when the client waits for "100 Continue" (nothing sent yet) or
+ * declares more than CP_HTTP_DISCARD_MAX; a smaller one is read and
+ * dropped, then answered 413.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -72,6 +77,7 @@ struct upload {
 	char *p;
 	size_t len;
 	int too_big;
+	size_t dropped;   /* of a body over the bound */
 };
 
 static uint64_t
@@ -284,8 +290,14 @@ judge(struct cp_http *h, struct MHD_Connection *c, const char *url, const char *
 		return 1;
 	}
 	if (cl && strtoull(cl, NULL, 10) > CP_HTTP_BODY_MAX) {
-		*rc = error(h, c, MHD_HTTP_CONTENT_TOO_LARGE, "body over 64 KiB");
-		return 1;
+		const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+								 MHD_HTTP_HEADER_EXPECT);
+
+		if ((expect && strcasecmp(expect, "100-continue") == 0) ||
+		    strtoull(cl, NULL, 10) > CP_HTTP_DISCARD_MAX) {
+			*rc = error(h, c, MHD_HTTP_CONTENT_TOO_LARGE, "body over 64 KiB");
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -334,9 +346,15 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	}
 	if (*data_size) {
 		/* A chunked body has no Content-Length to refuse early: take
-		 * it in up to the bound, then drop the rest and answer 413. */
+		 * it in up to the bound, then drop the rest and answer 413 -
+		 * at its end, or once CP_HTTP_DISCARD_MAX has been dropped. */
 		if (u->too_big || u->len + *data_size > CP_HTTP_BODY_MAX) {
 			u->too_big = 1;
+			u->dropped += *data_size;
+			if (u->dropped > CP_HTTP_DISCARD_MAX) {
+				*data_size = 0;
+				return error(h, c, MHD_HTTP_CONTENT_TOO_LARGE, "body over 64 KiB");
+			}
 		} else {
 			char *p = realloc(u->p, u->len + *data_size + 1);
 

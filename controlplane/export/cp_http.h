@@ -40,6 +40,9 @@
 #include <stdint.h>
 
 #define CP_HTTP_BODY_MAX (64 * 1024)   /* a device is under 2 KiB of JSON */
+/* An oversized body up to this is read and dropped before the 413, so
+ * that the answer is not lost to a reset (cp_http.c). */
+#define CP_HTTP_DISCARD_MAX (1024 * 1024)
 #define CP_HTTP_THREADS 4
 #define CP_HTTP_CONNECTIONS 256
 #define CP_HTTP_PER_IP 16
