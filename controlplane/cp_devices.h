@@ -50,7 +50,6 @@ struct cp_device {
 	uint32_t line;               /* where the file defined it */
 	uint16_t profile;            /* index in the cores' profile table, 0: --oids/if-mib */
 	uint16_t sx_set;             /* snmp_exporter module set (sx_app.c), 0: none */
-	uint8_t sx_off;              /* its modules cannot run (SNMPv3): no SNMP polls */
 	int64_t db_id;               /* DB mode: devices.id */
 	struct cp_usm_conf usm;      /* snmp_version 3: the snmpv3_* columns */
 	/* devices file: snmp_exporter_module and snmp_exporter_auth, NULL:

@@ -249,6 +249,12 @@ take_claim(struct cp_app *app, const struct cp_db_claim *c, uint64_t now)
 	d->alt_community[ARGOS_COMMUNITY_MAX] = '\0';
 	d->snmp_flags = c->snmp_flags;
 	d->snmp_version = c->snmp_version;
+	/* v3: usm_table.c derives the keys at the job, and starts over
+	 * (a discovery) when these settings changed since the last claim. */
+	if (c->snmp_version == 3)
+		d->usm = c->usm;
+	else
+		memset(&d->usm, 0, sizeof(d->usm));
 	d->snmp_port = c->port;
 	d->snmp_timeout_ms = c->timeout_ms;
 	d->snmp_retries = c->retries;
@@ -335,6 +341,7 @@ cp_dbmode_tick(struct cp_app *app, uint64_t now)
 			fprintf(stderr, "argos: db: %zu claim(s) taken\n", n);
 		for (size_t i = 0; i < n; i++)
 			take_claim(app, &m->claims[i], now);
+		explicit_bzero(m->claims, n * sizeof(m->claims[0]));   /* v3 passphrases */
 	}
 
 	while ((n = cp_db_take_events(m->db, ev, 64)) > 0)

@@ -16,8 +16,8 @@
  *   snmp_alternate_community what a job record carries, refused and
  *                            never cut
  *   snmp_version             0 (v1), 1 (v2c), or 3 (v3) with usm set
- *                            and meeting cp_usm_check (the devices
- *                            file; the database has no v3 columns yet)
+ *                            and meeting cp_usm_check (the snmpv3_*
+ *                            columns of the file or the table)
  *   snmp_port                1 to 65535
  *   snmp_timeout             10 ms to 60 s
  *   snmp_retries             0 to 10

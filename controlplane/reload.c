@@ -54,7 +54,7 @@ int
 cp_reload_wants(const struct cp_config *c, const struct cp_device *d, uint8_t kind)
 {
 	if (kind == ARGOS_JOB_SNMP)   /* polling_frequency 0: never polled */
-		return !c->ping_only && !d->sx_off &&
+		return !c->ping_only &&
 		       (c->once || c->devices_cidr != NULL || d->polling_frequency > 0);
 	return c->ping_count > 0 && !c->snmp_only &&
 	       (c->once || c->devices_cidr != NULL || d->ping_frequency > 0);

@@ -36,6 +36,7 @@
 #include "argos_errors.h"
 #include "argos_job.h"
 #include "argos_types.h"
+#include "cp_usm_conf.h"
 
 #define CP_DB_HOSTNAME_MAX 256    /* devices.hostname is at most 255 bytes */
 #define CP_DB_LABELS_MAX 416      /* devices.tags is at most 400 bytes of JSON */
@@ -88,7 +89,7 @@ struct cp_db_claim {
 	uint16_t snmp_flags;          /**< ARGOS_JOB_GETNEXT (snmp_disable_bulk),
 	                                   _ANY_SOURCE, _NONINCREASING, _PAST_EXCEPTIONS */
 	uint8_t kind;                 /**< enum cp_db_kind */
-	uint8_t snmp_version;         /**< 0 = v1, 1 = v2c, as argos_job */
+	uint8_t snmp_version;         /**< 0 = v1, 1 = v2c, 3 = v3 (usm) */
 	uint8_t retries;
 	uint8_t alt_in_use;           /**< snmp_alternate_in_use */
 	uint8_t n_labels;             /**< pairs in labels */
@@ -100,6 +101,9 @@ struct cp_db_claim {
 	char labels[CP_DB_LABELS_MAX];
 	char sx_modules[CP_DB_SX_MODULES_MAX];   /**< snmp_exporter_module, "" when none */
 	char sx_auth[CP_DB_SX_AUTH_MAX];         /**< snmp_exporter_auth, "" when none */
+	/** snmp_version 3: the snmpv3_* columns (007), passphrases included;
+	 *  the main thread derives the keys and wipes its copy. */
+	struct cp_usm_conf usm;
 	/** "": the row meets cp_device_check(); else why it does not (the
 	 *  claim is then answered at once with ARGOS_ERR_BAD_DEVICE and
 	 *  this text, never polled: a community is refused, never cut). */

@@ -41,10 +41,14 @@ static const struct field {
 	{ "snmp_walk_past_exceptions", "boolean" }, { "polling_frequency", "number" }, { "ping_frequency", "number" },
 	{ "priority", "number" }, { "poller_group", "string" },
 	{ "snmp_exporter_module", "string" }, { "snmp_exporter_auth", "string" },
+	{ "snmpv3_security_level", "string" }, { "snmpv3_auth_user", "string" },
+	{ "snmpv3_auth_proto", "string" }, { "snmpv3_auth_passwd", "string" },
+	{ "snmpv3_privacy_proto", "string" }, { "snmpv3_privacy_passwd", "string" },
+	{ "snmpv3_context_name", "string" }, { "snmpv3_context_engine_id", "string" },
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
-/* A device row as a reply shows it: no community column. */
+/* A device row as a reply shows it: no community, no passphrase. */
 #define PUBLIC_JSON \
 	"json_build_object('id', d.id, 'active', d.active, 'hostname', d.hostname," \
 	" 'ip_address', host(d.ip_address), 'profile_id', d.profile_id, 'tags', d.tags," \
@@ -59,25 +63,31 @@ static const struct field {
 	" 'ping_frequency', d.ping_frequency, 'priority', d.priority," \
 	" 'poller_group', d.poller_group," \
 	" 'snmp_exporter_module', d.snmp_exporter_module," \
-	" 'snmp_exporter_auth', d.snmp_exporter_auth, 'is_polling', d.is_polling," \
+	" 'snmp_exporter_auth', d.snmp_exporter_auth," \
+	" 'snmpv3_security_level', d.snmpv3_security_level," \
+	" 'snmpv3_auth_user', d.snmpv3_auth_user, 'snmpv3_auth_proto', d.snmpv3_auth_proto," \
+	" 'snmpv3_privacy_proto', d.snmpv3_privacy_proto," \
+	" 'snmpv3_context_name', d.snmpv3_context_name," \
+	" 'snmpv3_context_engine_id', d.snmpv3_context_engine_id, 'is_polling', d.is_polling," \
 	" 'last_polled_at', d.last_polled_at, 'last_poll_ok', d.last_poll_ok," \
 	" 'snmp_learnt_max_repetitions', d.snmp_learnt_max_repetitions," \
 	" 'snmp_alternate_in_use', d.snmp_alternate_in_use," \
 	" 'is_pinging', d.is_pinging, 'last_pinged_at', d.last_pinged_at)"
 
-/* What a write returns: the columns cp_device_check() judges, and the
- * reply (column 11). */
+/* What a write returns: the columns cp_device_check() judges, the
+ * reply (column 11), then the snmpv3_* columns (RETURNING_USM). */
 #define RETURNING \
 	" RETURNING d.hostname, host(d.ip_address), d.snmp_community," \
 	" d.snmp_alternate_community, d.snmp_version, d.snmp_port, d.snmp_timeout," \
 	" d.snmp_retries, d.snmp_max_repetitions, d.polling_frequency, d.ping_frequency, " \
-	PUBLIC_JSON "::text"
+	PUBLIC_JSON "::text," DB_USM_COLS
+#define RETURNING_USM 12
 
 /* A request's body, its keys checked. */
 struct body {
 	char id[24];                  /* "id", as digits; "" when absent */
-	char cols[1024];              /* "k1, k2" */
-	char sets[2048];              /* "k1 = r.k1, k2 = r.k2" (r: the given row) */
+	char cols[2048];              /* "k1, k2" */
+	char sets[4096];              /* "k1 = r.k1, k2 = r.k2" (r: the given row) */
 	unsigned n;                   /* keys besides "id" */
 };
 
@@ -169,12 +179,13 @@ body_keys(struct cp_db *db, const char *json, size_t len, struct body *b,
 static int
 row_ok(PGresult *r, char *why, size_t len)
 {
-	const char *v = PQgetvalue(r, 0, 4);
+	struct cp_usm_conf usm;
 	struct cp_device_check d = {
 		.hostname = PQgetvalue(r, 0, 0),
 		.community = PQgetvalue(r, 0, 2),
 		.alt_community = PQgetvalue(r, 0, 3),
-		.snmp_version = !strcmp(v, "1") ? 0 : !strcmp(v, "2c") ? 1 : -1,
+		.snmp_version = db_snmp_version(PQgetvalue(r, 0, 4)),
+		.usm = &usm,
 		.snmp_port = atoll(PQgetvalue(r, 0, 5)),
 		.snmp_timeout_ms = atoll(PQgetvalue(r, 0, 6)) * 1000,
 		.snmp_retries = atoll(PQgetvalue(r, 0, 7)),
@@ -183,13 +194,19 @@ row_ok(PGresult *r, char *why, size_t len)
 		.ping_frequency = atoll(PQgetvalue(r, 0, 10)),
 	};
 	struct in_addr a = { 0 };
+	int ok;
 
 	if (inet_pton(AF_INET, PQgetvalue(r, 0, 1), &a) != 1) {
 		snprintf(why, len, "ip_address: want an IPv4 address");
 		return 0;
 	}
 	d.ip = a.s_addr;
-	return cp_device_check(&d, why, len) == 0;
+	/* The snmpv3_* values are judged whatever the version: a row must
+	 * not keep a typo that would bite once it becomes v3. */
+	ok = db_usm_row(r, 0, RETURNING_USM, &usm, why, len) == 0 &&
+	     cp_device_check(&d, why, len) == 0;
+	explicit_bzero(&usm, sizeof(usm));
+	return ok;
 }
 
 /* What a write is. */

@@ -27,6 +27,8 @@
 #include "db_internal.h"
 #include "device_check.h"
 
+#define CLAIM_USM_COL 22   /* the first of DB_USM_COLS in a claim's RETURNING */
+
 /* The columns of each kind of claim: SNMP polls and pings lease apart. */
 struct kind_cols {
 	const char *flag, *owner, *until, *due, *freq;
@@ -150,15 +152,18 @@ check_claim(PGresult *r, int i, struct cp_db_claim *c)
 		.ip = c->ip,
 		.community = PQgetvalue(r, i, 4),
 		.alt_community = PQgetvalue(r, i, 5),
-		.snmp_version = !strcmp(PQgetvalue(r, i, 3), "1") ? 0 :
-				!strcmp(PQgetvalue(r, i, 3), "2c") ? 1 : -1,
+		.snmp_version = db_snmp_version(PQgetvalue(r, i, 3)),
+		.usm = &c->usm,
 		.snmp_port = atoll(PQgetvalue(r, i, 6)),
 		.snmp_timeout_ms = atoll(PQgetvalue(r, i, 7)) * 1000,
 		.snmp_retries = atoll(PQgetvalue(r, i, 8)),
 		.snmp_max_repetitions = atoll(PQgetvalue(r, i, 9)),
 	};
 
-	cp_device_check(&d, c->refused, sizeof(c->refused));
+	if (db_usm_row(r, i, CLAIM_USM_COL, &c->usm, c->refused, sizeof(c->refused)) == 0)
+		cp_device_check(&d, c->refused, sizeof(c->refused));
+	if (c->snmp_version != 3 || c->refused[0])
+		memset(&c->usm, 0, sizeof(c->usm));   /* no passphrase travels further */
 }
 
 static void
@@ -172,7 +177,7 @@ row_to_claim(PGresult *r, int i, uint8_t kind, struct cp_db_claim *c)
 	inet_pton(AF_INET, PQgetvalue(r, i, 1), &a);
 	c->ip = a.s_addr;
 	snprintf(c->hostname, sizeof(c->hostname), "%s", PQgetvalue(r, i, 2));
-	c->snmp_version = strcmp(PQgetvalue(r, i, 3), "1") == 0 ? 0 : 1;
+	c->snmp_version = (uint8_t)db_snmp_version(PQgetvalue(r, i, 3));
 	snprintf(c->community, sizeof(c->community), "%s", PQgetvalue(r, i, 4));
 	snprintf(c->alt_community, sizeof(c->alt_community), "%s", PQgetvalue(r, i, 5));
 	c->port = (uint16_t)atoi(PQgetvalue(r, i, 6));
@@ -204,7 +209,7 @@ int
 db_claim(struct cp_db *db, uint8_t kind, uint32_t limit, const int64_t *ids, size_t n_ids)
 {
 	const struct kind_cols *k = kind == CP_DB_SNMP ? &snmp_cols : &ping_cols;
-	char sql[3072], where[768], lim[16], lease[16];
+	char sql[4096], where[768], lim[16], lease[16];
 	const char *params[4];
 	struct sbuf idarr = { 0 };
 	struct cp_db_claim *claims;
@@ -242,7 +247,8 @@ db_claim(struct cp_db *db, uint8_t kind, uint32_t limit, const int64_t *ids, siz
 		 " d.priority, d.labels, (extract(epoch FROM now()) * 1000)::bigint,"
 		 " d.snmp_allow_other_source, d.snmp_allow_nonincreasing_oids,"
 		 " d.snmp_walk_past_exceptions, d.snmp_learnt_max_repetitions,"
-		 " d.snmp_alternate_in_use, d.snmp_exporter_module, d.snmp_exporter_auth",
+		 " d.snmp_alternate_in_use, d.snmp_exporter_module, d.snmp_exporter_auth,"
+		 DB_USM_COLS,
 		 k->flag, k->owner, k->until, n_ids ? "$2" : "$4", where);
 	snprintf(lim, sizeof(lim), "%u", limit);
 	snprintf(lease, sizeof(lease), "%u", db->o.lease_s);

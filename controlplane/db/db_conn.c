@@ -165,6 +165,23 @@ db_conn_lost(PGconn *c)
 }
 
 int
+db_snmp_version(const char *v)
+{
+	return !strcmp(v, "1") ? 0 : !strcmp(v, "2c") ? 1 : !strcmp(v, "3") ? 3 : -1;
+}
+
+int
+db_usm_row(const PGresult *r, int row, int col, struct cp_usm_conf *c, char *why, size_t len)
+{
+	memset(c, 0, sizeof(*c));
+	for (int f = 0; f < CP_USM_FIELDS; f++)
+		if (cp_usm_set_field(c, (enum cp_usm_field)f, PQgetvalue(r, row, col + f), why,
+				     len) != 0)
+			return -1;
+	return 0;
+}
+
+int
 db_check_schema(PGconn *c, char *msg, size_t len)
 {
 	PGresult *r = PQexec(c, "SELECT coalesce(max(version), 0), count(*) FROM schema_migrations");

@@ -104,6 +104,17 @@ void db_secrets_of(const char *dsn, char secret[2][256]);
 void db_scrub(char *msg, char secret[2][256]);
 PGconn *db_connect(const char *dsn, const char *app, char *msg, size_t len);
 int db_conn_lost(PGconn *c);
+
+/* The snmpv3_* columns (migration 007) in cp_usm_field order, as a
+ * select list of table alias d. */
+#define DB_USM_COLS " d.snmpv3_security_level, d.snmpv3_auth_user, d.snmpv3_auth_proto," \
+	" d.snmpv3_auth_passwd, d.snmpv3_privacy_proto, d.snmpv3_privacy_passwd," \
+	" d.snmpv3_context_name, d.snmpv3_context_engine_id"
+/* snmp_version's text as cp_device_check wants it: 0, 1, 3, or -1. */
+int db_snmp_version(const char *v);
+/* Row row's DB_USM_COLS, from column col on, into c.  @return 0, or -1
+ * with why naming the column (never a passphrase). */
+int db_usm_row(const PGresult *r, int row, int col, struct cp_usm_conf *c, char *why, size_t len);
 int db_check_schema(PGconn *c, char *msg, size_t len);
 
 /* db_queue.c */

@@ -125,8 +125,11 @@ cp_db_take_claims(struct cp_db *db, struct cp_db_claim *out, size_t max)
 		return 0;
 	pthread_mutex_lock(&db->q_lock);
 	n = db->claims_n < max ? db->claims_n : max;
-	if (n)   /* claims is NULL until the first claim */
+	if (n) {   /* claims is NULL until the first claim */
 		memcpy(out, db->claims + db->claims_head, n * sizeof(*out));
+		/* v3 claims carry passphrases: none stays behind in the queue */
+		explicit_bzero(db->claims + db->claims_head, n * sizeof(*out));
+	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t *free_slots = out[i].kind == CP_DB_SNMP ? &db->snmp_free : &db->ping_free;
 

@@ -160,7 +160,52 @@ nomem:
 	return -1;
 }
 
-/* Version and community a set's auth or modules state. */
+/*
+ * An SNMPv3 auth of snmp.yml as the snmpv3_* columns of a device: the
+ * loader checked it as snmp_exporter does and gave its defaults (MD5,
+ * DES); snmp_exporter spells the protocols SHA256, AES192C where
+ * net-snmp and argos spell SHA-256, AES-192-C.
+ */
+static int
+auth_usm(const struct sx_auth *a, struct cp_usm_conf *u, char *err, size_t len)
+{
+	static const struct { const char *sx, *ours; } names[] = {
+		{ "SHA224", "SHA-224" }, { "SHA256", "SHA-256" }, { "SHA384", "SHA-384" },
+		{ "SHA512", "SHA-512" }, { "AES192", "AES-192" }, { "AES256", "AES-256" },
+		{ "AES192C", "AES-192-C" }, { "AES256C", "AES-256-C" },
+	};
+	const int level = !strcmp(a->security_level, "authPriv") ? 2 :
+			  !strcmp(a->security_level, "authNoPriv") ? 1 : 0;
+	const char *v[CP_USM_FIELDS] = {
+		[CP_USM_LEVEL] = a->security_level, [CP_USM_USER] = a->username,
+		[CP_USM_AUTH_PROTO] = level >= 1 ? a->auth_protocol : "",
+		[CP_USM_AUTH_PASS] = level >= 1 ? a->password : "",
+		[CP_USM_PRIV_PROTO] = level == 2 ? a->priv_protocol : "",
+		[CP_USM_PRIV_PASS] = level == 2 ? a->priv_password : "",
+		[CP_USM_CTX_NAME] = a->context_name, [CP_USM_CTX_ENGINE] = "",
+	};
+	char why[160];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(v[CP_USM_AUTH_PROTO], names[i].sx))
+			v[CP_USM_AUTH_PROTO] = names[i].ours;
+		if (!strcmp(v[CP_USM_PRIV_PROTO], names[i].sx))
+			v[CP_USM_PRIV_PROTO] = names[i].ours;
+	}
+	memset(u, 0, sizeof(*u));
+	for (int f = 0; f < CP_USM_FIELDS; f++)
+		if (cp_usm_set_field(u, (enum cp_usm_field)f, v[f], why, sizeof(why)) != 0) {
+			snprintf(err, len, "auth '%s': %s", a->name, why);
+			return -1;
+		}
+	if (cp_usm_check(u, why, sizeof(why)) != 0) {
+		snprintf(err, len, "auth '%s': %s", a->name, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Version and community, or v3 user, that a set's auth or modules state. */
 static int
 set_auth(struct cp_sx *s, struct sx_set *set, const char *auth, char *err, size_t len)
 {
@@ -181,26 +226,29 @@ set_auth(struct cp_sx *s, struct sx_set *set, const char *auth, char *err, size_
 	}
 	for (uint32_t i = 0; a == NULL && i < set->n; i++) {
 		const struct sx_module *m = &s->cfg->modules[set->mods[i]];
+		struct cp_usm_conf usm = { 0 };
+		uint8_t version;
 
 		if (!m->has_auth)
 			continue;
+		version = m->auth.version == 3 ? 3 : (uint8_t)(m->auth.version - 1);
+		if (m->auth.has_version && version == 3 &&
+		    auth_usm(&m->auth, &usm, err, len) != 0)
+			return -1;
 		if (who != NULL && ((m->auth.has_version && set->has_version &&
-				     m->auth.version != set->version + 1) ||
+				     (version != set->version ||
+				      memcmp(&usm, &set->usm, sizeof(usm)) != 0)) ||
 				    (m->auth.has_community && set->has_community &&
 				     strcmp(m->auth.community, set->community) != 0))) {
-			snprintf(err, len, "modules '%s' and '%s' ask for different SNMP versions "
-				 "or communities", who, m->name);
+			snprintf(err, len, "modules '%s' and '%s' ask for different SNMP versions, "
+				 "communities or SNMPv3 users", who, m->name);
 			return -1;
 		}
 		who = m->name;
 		if (m->auth.has_version) {
-			if (m->auth.version == 3) {
-				snprintf(set->err, sizeof(set->err), "module '%s' asks for SNMPv3: "
-					 "SNMPv3 is not supported yet", m->name);
-				return 0;
-			}
 			set->has_version = 1;
-			set->version = (uint8_t)(m->auth.version - 1);
+			set->version = version;
+			set->usm = usm;
 		}
 		if (m->auth.has_community) {
 			set->has_community = 1;
@@ -212,12 +260,14 @@ set_auth(struct cp_sx *s, struct sx_set *set, const char *auth, char *err, size_
 			}
 		}
 	}
+	if (a != NULL && a->version == 3) {
+		if (auth_usm(a, &set->usm, err, len) != 0)
+			return -1;
+		set->has_version = 1;
+		set->version = 3;
+		return 0;
+	}
 	if (a != NULL) {
-		if (a->version == 3) {
-			snprintf(set->err, sizeof(set->err), "auth '%s' is SNMPv3: SNMPv3 is not "
-				 "supported yet", a->name);
-			return 0;
-		}
 		if (strlen(a->community) > ARGOS_COMMUNITY_MAX) {
 			snprintf(err, len, "auth '%s': its community is longer than %d bytes",
 				 a->name, ARGOS_COMMUNITY_MAX);
@@ -314,7 +364,7 @@ set_get(struct cp_app *app, const char *modules, const char *auth, char *err, si
 		snprintf(err, len, "out of memory");
 		return 0;
 	}
-	if (set.err[0] == '\0' && set_plans(app, &set, err, len) < 0) {
+	if (set_plans(app, &set, err, len) < 0) {
 		free(set.key);
 		free(set.labels);
 		free(set.full_walks);
@@ -339,12 +389,11 @@ apply_set(struct cp_sx *s, struct cp_device *d, uint16_t id)
 	const struct sx_set *set = &s->sets[id - 1];
 
 	d->sx_set = id;
-	d->sx_off = set->err[0] != '\0';
-	if (set->err[0])
-		return;
 	d->profile = set->entry_full;
 	if (set->has_version)
 		d->snmp_version = set->version;
+	if (set->has_version && set->version == 3)
+		d->usm = set->usm;
 	if (set->has_community)
 		memcpy(d->community, set->community, sizeof(d->community));
 	if (set->has_maxrep)
@@ -391,9 +440,6 @@ cp_sx_bind_table(struct cp_app *app, struct cp_device *devs, size_t n, char *msg
 			continue;
 		}
 		apply_set(s, d, id);
-		if (d->sx_off)
-			fprintf(stderr, "argos: %s:%u: device %s: %s; it is not polled with SNMP\n",
-				path, d->line, d->id, s->sets[id - 1].err);
 	}
 	if (rc == 0 && sx_app_dev_reserve(s, n) < 0) {
 		snprintf(msg, len, "out of memory for %zu devices", n);
@@ -430,7 +476,6 @@ cp_sx_bind(struct cp_app *app, uint32_t slot, const char *modules, const char *a
 	uint16_t id, old = d->sx_set;
 
 	d->sx_set = 0;
-	d->sx_off = 0;
 	if (modules == NULL || modules[0] == '\0')
 		modules = app->cfg.sx_default_modules;
 	if (modules == NULL || modules[0] == '\0')
@@ -451,10 +496,6 @@ cp_sx_bind(struct cp_app *app, uint32_t slot, const char *modules, const char *a
 		app->sx->dev[slot] = NULL;
 	}
 	apply_set(app->sx, d, id);
-	if (d->sx_off) {
-		snprintf(msg, len, "%s", app->sx->sets[id - 1].err);
-		return -1;
-	}
 	return 0;
 }
 

@@ -32,10 +32,10 @@ int cp_sx_open(struct cp_app *app);
 /**
  * Bind devices of a devices file (at start or at a SIGHUP reload) or of
  * --devices-cidr to their modules: each module set gets its
- * profile-table entries, each device its set (sx_set, sx_off) and the
- * SNMP parameters its modules or auth give; the module and auth strings
- * are then freed.  Needs the profile table.  A device whose modules
- * need SNMPv3 is named on standard error and gets sx_off.
+ * profile-table entries, each device its set (sx_set) and the SNMP
+ * parameters its modules or auth give (an auth of version 3: its USM
+ * user, as snmpv3_* columns); the module and auth strings are then
+ * freed.  Needs the profile table.
  * @return 0, or -1 with msg "FILE:LINE: reason" (an unknown module, a
  *         conflict of auths...); devices already bound keep their set.
  */

@@ -22,7 +22,6 @@ struct sx_set {
 	char *key;                     /* "mod1,mod2|auth" as the devices name it */
 	int mods[CP_SX_MODULES_MAX];
 	uint32_t n;
-	char err[192];                 /* why its devices are not polled ("" when they are) */
 	uint16_t entry_full;           /* profile entries */
 	uint16_t entry_light;          /* without the label tables, SX_ENTRY_NONE: none */
 	uint32_t full_n, light_n;      /* OIDs of each plan */
@@ -35,7 +34,8 @@ struct sx_set {
 	uint8_t nonincreasing;         /* a module says allow_nonincreasing_oids */
 	uint8_t probe_lastchange;      /* the plans get ifTableLastChange.0 and ifNumber.0 */
 	/* SNMP parameters, has_*: the modules or the auth say them */
-	uint8_t has_version, version;  /* 0 v1, 1 v2c (argos_job) */
+	uint8_t has_version, version;  /* 0 v1, 1 v2c (argos_job), 3 v3 (usm) */
+	struct cp_usm_conf usm;        /* version 3: the auth's USM settings */
 	uint8_t has_community;
 	char community[ARGOS_COMMUNITY_MAX + 1];
 	uint8_t has_maxrep, has_retries, has_timeout;

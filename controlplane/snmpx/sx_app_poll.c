@@ -640,7 +640,7 @@ cp_sx_record(struct cp_app *app, const struct argos_rec_hdr *h, const struct rw_
 	uint32_t dev = h->device;
 	const struct cp_device *d = &app->devs[dev];
 	struct sx_dev *st = NULL;
-	int module = s && d->sx_set && !s->sets[d->sx_set - 1].err[0];
+	int module = s && d->sx_set;
 
 	if (s == NULL || app->rw == NULL)
 		return 0;

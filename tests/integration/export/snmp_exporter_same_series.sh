@@ -12,7 +12,10 @@
 # reads them twice: in the layout before the auth split (the file 0.21
 # reads, device community from the modules) and in the current one (auths:
 # and modules:, the device naming its auth; its own community column is
-# wrong on purpose, so only the auth can make the poll work).
+# wrong on purpose, so only the auth can make the poll work).  Then both
+# again over SNMPv3 (authPriv, SHA256 and AES as snmp_exporter spells
+# them): the same modules with a v3 auth in each module, which a second
+# snmp_exporter serves, and an auths: entry of version 3.
 #
 # Testbed of its own: namespace argos-sx1 (snmpd at 198.18.42.10 with a pass
 # script, snmp_exporter on its 127.0.0.1:9116), veth argossx0 for argos at
@@ -58,8 +61,12 @@ ip netns exec "$NS" ethtool -K eth0 tx off rx off >/dev/null 2>&1
 ip netns exec "$NS" ip addr add "$AGENT/24" dev eth0
 ip netns exec "$NS" ip link set eth0 up
 ip link set "$IF" up
+V3AUTH='sx-v3-auth-passphrase'
+V3PRIV='sx-v3-priv-passphrase'
 cat >"$WORK/snmpd.conf" <<EOF
 rocommunity public
+createUser sxv3 SHA-256 "$V3AUTH" AES "$V3PRIV"
+rouser sxv3 priv
 sysName argos-sx1
 sysLocation argos test, namespace $NS
 extend hello /bin/echo hello world
@@ -76,20 +83,44 @@ done
 ip netns exec "$NS" snmpget -v2c -c public -t 1 -r 0 "$AGENT" 1.3.6.1.2.1.1.5.0 >/dev/null 2>&1 ||
 	die "snmpd in $NS does not answer at $AGENT"
 
+# --- the v3 module files: each module's auth, or an auths: entry ----------------
+python3 - "$D" "$WORK" "$V3AUTH" "$V3PRIV" <<'PY'
+import sys
+d, w, ap, pp = sys.argv[1:]
+v3 = ("  version: 3\n  auth:\n    security_level: authPriv\n    username: sxv3\n"
+      f"    password: {ap}\n    auth_protocol: SHA256\n    priv_protocol: AES\n"
+      f"    priv_password: {pp}\n")
+old = open(f"{d}/snmp-modules.yml").read()
+v2 = "  version: 2\n  auth:\n    community: public\n"
+assert old.count(v2) == 4, "snmp-modules.yml: expected 4 modules with a v2 auth"
+open(f"{w}/snmp-modules-v3.yml", "w").write(old.replace(v2, v3))
+new = open(f"{d}/snmp-auths.yml").read()
+entry = ("auths:\n  sx_v3:\n    version: 3\n    security_level: authPriv\n"
+         f"    username: sxv3\n    password: {ap}\n    auth_protocol: SHA256\n"
+         f"    priv_protocol: AES\n    priv_password: {pp}\n")
+assert new.count("auths:\n") == 1
+open(f"{w}/snmp-auths-v3.yml", "w").write(new.replace("auths:\n", entry))
+PY
+[ -s "$WORK/snmp-auths-v3.yml" ] || die "cannot write the v3 module files"
+
 # --- snmp_exporter, inside the namespace: it reaches the agent from there -------
-ip netns exec "$NS" prometheus-snmp-exporter --config.file="$D/snmp-modules.yml" \
-	--web.listen-address=127.0.0.1:9116 >"$WORK/snmp_exporter.log" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 100); do
-	ip netns exec "$NS" curl -sf http://127.0.0.1:9116/ >/dev/null 2>&1 && break
-	sleep 0.1
-done
-ip netns exec "$NS" curl -sf http://127.0.0.1:9116/ >/dev/null 2>&1 ||
-	die "snmp_exporter did not start: $(tail -3 "$WORK/snmp_exporter.log" | tr '\n' ' ')"
-scrape() {   # scrape DIR: one text-format file per module
+# 9116 serves the v2c modules, 9117 the same modules over SNMPv3.
+sx_up() {   # sx_up FILE PORT
+	ip netns exec "$NS" prometheus-snmp-exporter --config.file="$1" \
+		--web.listen-address=127.0.0.1:$2 >"$WORK/snmp_exporter.$2.log" 2>&1 &
+	PIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$NS" curl -sf http://127.0.0.1:$2/ >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	die "snmp_exporter on $2 did not start: $(tail -3 "$WORK/snmp_exporter.$2.log" | tr '\n' ' ')"
+}
+sx_up "$D/snmp-modules.yml" 9116
+sx_up "$WORK/snmp-modules-v3.yml" 9117
+scrape() {   # scrape DIR [PORT]: one text-format file per module
 	mkdir -p "$1"
 	for m in $MODULES; do
-		ip netns exec "$NS" curl -sf "http://127.0.0.1:9116/snmp?target=$AGENT&module=$m" \
+		ip netns exec "$NS" curl -sf "http://127.0.0.1:${2:-9116}/snmp?target=$AGENT&module=$m" \
 			>"$1/$m.prom" || return 1
 	done
 }
@@ -112,15 +143,16 @@ printf '%s\n' "$h" >"$WORK/old.csv"
 printf 'sx1,argos-sx1,%s,public,2c,5,3,"%s"\n' "$AGENT" "$mods" >>"$WORK/old.csv"
 printf '%s,snmp_exporter_auth\n' "$h" >"$WORK/new.csv"
 printf 'sx1,argos-sx1,%s,not-the-community,1,5,3,"%s",public_v2\n' "$AGENT" "$mods" >>"$WORK/new.csv"
+sed 's/,public_v2$/,sx_v3/' "$WORK/new.csv" >"$WORK/new-v3.csv"
 
-run() {   # run LAYOUT_FILE DEVICES JOB: argos --once, then compare
-	local file=$1 devs=$2 job=$3 rc
-	scrape "$WORK/$job.before" || die "snmp_exporter did not answer a scrape"
+run() {   # run LAYOUT_FILE DEVICES JOB [PORT]: argos --once, then compare
+	local file=$1 devs=$2 job=$3 port=${4:-9116} rc
+	scrape "$WORK/$job.before" "$port" || die "snmp_exporter did not answer a scrape"
 	run_argos "sx$job" -m 512 --vdev "net_af_packet0,iface=$IF" -- --ip 198.18.42.2/24 \
 		--devices "$devs" --once --ping-count 0 --snmp-exporter-config "$file" \
 		--job "$job" --remote-write "http://127.0.0.1:$PORT/api/v1/write"
 	rc=$?
-	scrape "$WORK/$job.after" || die "snmp_exporter did not answer a scrape"
+	scrape "$WORK/$job.after" "$port" || die "snmp_exporter did not answer a scrape"
 	expect "argos --once with $(basename "$file") exits 0" \
 		"argos with $(basename "$file") exited $rc: $(grep -v '^EAL' "$WORK/sx$job.log" | tail -3 | tr '\n' ' ')" \
 		[ "$rc" = 0 ]
@@ -134,5 +166,8 @@ run() {   # run LAYOUT_FILE DEVICES JOB: argos --once, then compare
 }
 run "$D/snmp-modules.yml" "$WORK/old.csv" sxold
 run "$D/snmp-auths.yml" "$WORK/new.csv" sxnew
+run "$WORK/snmp-modules-v3.yml" "$WORK/old.csv" sxoldv3 9117
+run "$WORK/snmp-auths-v3.yml" "$WORK/new-v3.csv" sxnewv3 9117
+check "no v3 passphrase reaches argos's logs" absent "$V3AUTH|$V3PRIV" "$WORK"/sx*v3.log
 
 finish
