@@ -8,7 +8,7 @@
 # equal snmpbulkwalk -v3 of the same agent with the same user.  The
 # first poll of each device discovers the engine (counted), nothing is
 # reported as an error, and the summary counts 43 polls ok.  Then the
-# same with two worker cores sharing the port.
+# same with two worker cores sharing the port, for 13 of the users.
 set -uo pipefail
 TEST=snmpv3_every_protocol
 source "$(dirname "$0")/lib.sh"
@@ -66,18 +66,24 @@ check "the summary counts $NUSERS SNMP polls ok, none failed" \
 check "no results lost" grep -q 'Results-lost: 0' "$WORK/v3p.log"
 
 # Again with two worker cores (af_packet qpairs=2: the kernel spreads
-# the replies, argos steers each to the core whose request it answers).
+# the replies, argos steers each to the core whose request it answers),
+# on 13 of the users: noauth, every authNoPriv, and every privacy
+# protocol under SHA-256 (the oracle's walks are most of this test's time).
+USERS2=$(echo "$V3_USERS" | awk '$1 == "noauth" || $1 ~ /^a_/ || $1 ~ /^p_sha256_/ {print $1}')
+NUSERS2=$(echo "$USERS2" | wc -l)
+{ head -1 "$WORK/devices.csv"; grep -E "^($(echo $USERS2 | tr ' ' '|'))," "$WORK/devices.csv"; } \
+	>"$WORK/devices2.csv"
 timeout -k 5 "${ARGOS_TIMEOUT:-90}" "$ARGOS" --lcores=0@0,1@0,2@1 -m 512 --file-prefix v3p2 \
 	--vdev net_af_packet0,iface=argos0,qpairs=2 -- --ip 198.18.0.2/24 \
-	--gateway 198.18.0.1 --devices "$WORK/devices.csv" --once --ping-count 0 \
+	--gateway 198.18.0.1 --devices "$WORK/devices2.csv" --once --ping-count 0 \
 	--output "$WORK/out2.jsonl" >"$WORK/v3p2.log" 2>&1
 rc=$?
 expect "argos --once with two workers exits 0" \
 	"argos with two workers exited with $(status_name "$rc"): $(tail -3 "$WORK/v3p2.log" | tr '\n' ' ')" \
 	[ "$rc" = 0 ]
-check "two workers: the summary says 2 workers and counts $NUSERS SNMP polls ok, none failed" \
-	holds 'grep -q "argos summary: 2 worker" "$WORK/v3p2.log" && grep -q "SNMP polls: $NUSERS ok, 0 failed" "$WORK/v3p2.log"'
-for u in $(echo "$V3_USERS" | awk '{print $1}'); do
+check "two workers: the summary says 2 workers and counts $NUSERS2 SNMP polls ok, none failed" \
+	holds 'grep -q "argos summary: 2 worker" "$WORK/v3p2.log" && grep -q "SNMP polls: $NUSERS2 ok, 0 failed" "$WORK/v3p2.log"'
+for u in $USERS2; do
 	# shellcheck disable=SC2086
 	v3_walk "$NS" "$ADDR" "$u" $ROOTS >"$WORK/$u.after2" 2>/dev/null ||
 		die "snmpbulkwalk -v3 as $u failed after the two-worker poll"
