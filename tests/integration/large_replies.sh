@@ -57,17 +57,7 @@ if ip netns list | grep -q "^$NS\b" || ip link show "$HOST_IF" >/dev/null 2>&1; 
 fi
 
 # --- the agents ----------------------------------------------------------
-ip netns add "$NS" || die "ip netns add $NS failed"
-ip netns exec "$NS" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
-	net.ipv6.conf.default.disable_ipv6=1 net.ipv4.icmp_ratelimit=0
-ip -n "$NS" link set lo up
-ip link add "$HOST_IF" type veth peer name eth0 netns "$NS" || die "cannot create veth $HOST_IF"
-sysctl -q -w "net.ipv6.conf.$HOST_IF.disable_ipv6=1" 2>/dev/null
-ethtool -K "$HOST_IF" tx off rx off >/dev/null 2>&1 || die "ethtool -K $HOST_IF failed"
-ip netns exec "$NS" ethtool -K eth0 tx off rx off >/dev/null 2>&1 || die "ethtool -K eth0 failed in $NS"
-for a in "${AGENTS[@]}"; do ip -n "$NS" addr add "$a/24" dev eth0; done
-ip -n "$NS" link set eth0 up
-ip link set "$HOST_IF" up
+veth_ns_up "$NS" "$HOST_IF" "${AGENTS[@]}"
 
 # script_output FILE BYTES NAME: lines of 80 printable bytes naming the line
 script_output() {

@@ -321,6 +321,44 @@ argos_eal() {
 }
 
 # run_argos PREFIX [EAL args...] -- [argos args...]: stdout+stderr to $WORK/PREFIX.log
+# veth_ns_up NS HOST_IF ADDR...: namespace NS joined to the host by the veth
+# pair HOST_IF (host side, no address) - eth0 (in NS, each ADDR/24), IPv6
+# off, ICMP not rate-limited, checksums in software on both ends (a veth
+# leaves them to offload, and argos's af_packet port sees them unset).
+veth_ns_up() {
+	local ns=$1 hif=$2 a
+	shift 2
+	ip netns add "$ns" || die "ip netns add $ns failed"
+	ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 net.ipv4.icmp_ratelimit=0
+	ip -n "$ns" link set lo up
+	ip link add "$hif" type veth peer name eth0 netns "$ns" || die "cannot create veth $hif"
+	sysctl -q -w "net.ipv6.conf.$hif.disable_ipv6=1" 2>/dev/null
+	ethtool -K "$hif" tx off rx off >/dev/null 2>&1 || die "ethtool -K $hif failed"
+	ip netns exec "$ns" ethtool -K eth0 tx off rx off >/dev/null 2>&1 ||
+		die "ethtool -K eth0 failed in $ns"
+	for a in "$@"; do ip -n "$ns" addr add "$a/24" dev eth0 || die "cannot add $a in $ns"; done
+	ip -n "$ns" link set eth0 up
+	ip link set "$hif" up
+}
+
+# snmpsim_up NS AGENT COMMUNITY: snmpsimd in NS on AGENT:161 serving the
+# recordings in $WORK/data (a file's name is its community), as nobody;
+# waits up to 60 s until COMMUNITY answers.  SIM_PID is its pid; its log
+# is $WORK/snmpsim.log.
+snmpsim_up() {
+	local ns=$1 agent=$2 community=$3
+	mkdir -p "$WORK/cache"
+	chmod -R a+rwX "$WORK/data" "$WORK/cache"
+	chmod a+rx "$WORK"
+	ip netns exec "$ns" snmpsimd --data-dir="$WORK/data" --cache-dir="$WORK/cache" \
+		--agent-udpv4-endpoint="$agent:161" --process-user=nobody --process-group=nogroup \
+		--logging-method=file:"$WORK/snmpsim.log" </dev/null >"$WORK/snmpsimd.out" 2>&1 &
+	SIM_PID=$!
+	await_ready "snmpsimd on $agent" 60 "$WORK/snmpsim.log" \
+		ip netns exec "$ns" snmpget -v2c -c "$community" -t 0.5 -r 0 "$agent" 1.3.6.1.2.1.1.5.0
+}
+
 run_argos() {
 	local prefix=$1
 	argos_eal "$@" >"$WORK/$prefix.log" 2>&1

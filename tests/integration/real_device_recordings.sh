@@ -54,33 +54,12 @@ mapfile -t RECS < <(cd "$DATA" && ls *.snmprec | sed 's/\.snmprec$//')
 ip netns del "$NS" 2>/dev/null
 ip link del "$HOST_IF" 2>/dev/null
 
-ip netns add "$NS" || die "ip netns add $NS failed"
-ip netns exec "$NS" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1
-ip -n "$NS" link set lo up
-ip link add "$HOST_IF" type veth peer name eth0 netns "$NS" || die "cannot create veth $HOST_IF"
-sysctl -q -w "net.ipv6.conf.$HOST_IF.disable_ipv6=1" 2>/dev/null
-# Checksums in software on both ends: a veth leaves them to offload.
-ethtool -K "$HOST_IF" tx off rx off >/dev/null 2>&1 || die "ethtool -K $HOST_IF failed"
-ip netns exec "$NS" ethtool -K eth0 tx off rx off >/dev/null 2>&1 || die "ethtool -K eth0 failed in $NS"
-ip -n "$NS" addr add "$AGENT/24" dev eth0
-ip -n "$NS" link set eth0 up
-ip link set "$HOST_IF" up
+veth_ns_up "$NS" "$HOST_IF" "$AGENT"
 
 # snmpsim: a recording's file name is its community.
-mkdir -p "$WORK/data" "$WORK/cache"
+mkdir -p "$WORK/data"
 cp "$DATA"/*.snmprec "$WORK/data/"
-chmod -R a+rwX "$WORK/data" "$WORK/cache"
-chmod a+rx "$WORK"
-ip netns exec "$NS" snmpsimd --data-dir="$WORK/data" --cache-dir="$WORK/cache" \
-	--agent-udpv4-endpoint="$AGENT:161" --process-user=nobody --process-group=nogroup \
-	--logging-method=file:"$WORK/snmpsim.log" </dev/null >"$WORK/snmpsimd.out" 2>&1 &
-SIM_PID=$!
-sim_answers() {
-	ip netns exec "$NS" snmpget -v2c -c "${RECS[0]}" -t 0.5 -r 0 "$AGENT" 1.3.6.1.2.1.1.5.0 \
-		>/dev/null 2>&1
-}
-await_ready "snmpsimd on $AGENT" 60 "$WORK/snmpsim.log" sim_answers ||
-	die "snmpsimd on $AGENT does not answer (output: $(tail -3 "$WORK/snmpsimd.out" | tr '\n' ' '))"
+snmpsim_up "$NS" "$AGENT" "${RECS[0]}"
 
 walk() {   # walk COMMUNITY OUT: the oracle, from the agent's namespace
 	local r

@@ -54,34 +54,12 @@ if ip netns list | grep -q "^$NS\b" || ip link show "$HOST_IF" >/dev/null 2>&1; 
 	ip link del "$HOST_IF" 2>/dev/null
 fi
 
-ip netns add "$NS" || die "ip netns add $NS failed"
-ip netns exec "$NS" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv4.icmp_ratelimit=0
-ip -n "$NS" link set lo up
-ip link add "$HOST_IF" type veth peer name eth0 netns "$NS" || die "cannot create veth $HOST_IF"
-sysctl -q -w "net.ipv6.conf.$HOST_IF.disable_ipv6=1" 2>/dev/null
-ethtool -K "$HOST_IF" tx off rx off >/dev/null 2>&1 || die "ethtool -K $HOST_IF failed"
-ip netns exec "$NS" ethtool -K eth0 tx off rx off >/dev/null 2>&1 || die "ethtool -K eth0 failed in $NS"
-ip -n "$NS" addr add "$AGENT/24" dev eth0
-ip -n "$NS" link set eth0 up
-ip link set "$HOST_IF" up
+veth_ns_up "$NS" "$HOST_IF" "$AGENT"
 
 # snmpsim: the community is the data file's name.
-mkdir -p "$WORK/data" "$WORK/cache"
+mkdir -p "$WORK/data"
 cp "$RECORDING" "$WORK/data/public.snmprec"
-chmod -R a+rwX "$WORK/data" "$WORK/cache"
-chmod a+rx "$WORK"
-ip netns exec "$NS" snmpsimd --data-dir="$WORK/data" --cache-dir="$WORK/cache" \
-	--agent-udpv4-endpoint="$AGENT:161" --process-user=nobody --process-group=nogroup \
-	--logging-method=file:"$WORK/snmpsim.log" </dev/null >"$WORK/snmpsimd.out" 2>&1 &
-SIM_PID=$!
-for _ in $(seq 100); do
-	ip netns exec "$NS" snmpget -v2c -c public -t 0.3 -r 0 "$AGENT" 1.3.6.1.2.1.1.5.0 \
-		>/dev/null 2>&1 && break
-	kill -0 "$SIM_PID" 2>/dev/null || break
-	sleep 0.2
-done
-ip netns exec "$NS" snmpget -v2c -c public -t 1 -r 1 "$AGENT" 1.3.6.1.2.1.1.5.0 >/dev/null 2>&1 ||
-	die "snmpsimd on $AGENT does not answer (output: $(tail -3 "$WORK/snmpsimd.out" "$WORK/snmpsim.log" 2>/dev/null | tr '\n' ' '))"
+snmpsim_up "$NS" "$AGENT" public
 
 walk() {   # walk OUT: the oracle, from the agent's namespace
 	local r

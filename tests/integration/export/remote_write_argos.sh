@@ -37,16 +37,7 @@ done
 ip netns list | grep -q "^$NS\b" && die "namespace $NS exists already: another run is going on, or remove it"
 
 # --- the testbed: one namespace, one veth, one snmpd --------------------------
-ip netns add "$NS" || die "ip netns add $NS failed"
-ip netns exec "$NS" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip netns exec "$NS" ip link set lo up
-ip link add "$IF" type veth peer name eth0 netns "$NS" || die "cannot create veth $IF"
-sysctl -q -w "net.ipv6.conf.$IF.disable_ipv6=1" 2>/dev/null
-ethtool -K "$IF" tx off rx off >/dev/null 2>&1
-ip netns exec "$NS" ethtool -K eth0 tx off rx off >/dev/null 2>&1
-ip netns exec "$NS" ip addr add "$AGENT/24" dev eth0
-ip netns exec "$NS" ip link set eth0 up
-ip link set "$IF" up
+veth_ns_up "$NS" "$IF" "$AGENT"
 printf 'rocommunity public\nsysName argos-rw1\n' >"$WORK/snmpd.conf"
 ip netns exec "$NS" env MIBS= snmpd -f -Lf "$WORK/snmpd.log" -C -c "$WORK/snmpd.conf" -I -smux \
 	-p "$WORK/snmpd.pid" "udp:$AGENT:161" </dev/null >/dev/null 2>&1 &

@@ -43,16 +43,7 @@ for t in prometheus snmpd snmpget snmpset curl ethtool python3; do
 done
 ip netns list | grep -q "^$NS\b" && die "namespace $NS exists already: another run is going on, or remove it"
 
-ip netns add "$NS" || die "ip netns add $NS failed"
-ip netns exec "$NS" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip netns exec "$NS" ip link set lo up
-ip link add "$IF" type veth peer name eth0 netns "$NS" || die "cannot create veth $IF"
-sysctl -q -w "net.ipv6.conf.$IF.disable_ipv6=1" 2>/dev/null
-ethtool -K "$IF" tx off rx off >/dev/null 2>&1
-ip netns exec "$NS" ethtool -K eth0 tx off rx off >/dev/null 2>&1
-ip netns exec "$NS" ip addr add "$AGENT/24" dev eth0
-ip netns exec "$NS" ip link set eth0 up
-ip link set "$IF" up
+veth_ns_up "$NS" "$IF" "$AGENT"
 # 22 interfaces more (veth pairs: this kernel has no dummy), 24 rows, with
 # names and descriptions as long as a switch's: the light plan walks each
 # column on its own, which pays when the label columns weigh.

@@ -51,16 +51,7 @@ grep -q -- --snmp-exporter-config <<<"$help" || die "$ARGOS has no --snmp-export
 ip netns list | grep -q "^$NS\b" && die "namespace $NS exists already: another run is going on, or remove it"
 
 # --- the agent ------------------------------------------------------------------
-ip netns add "$NS" || die "ip netns add $NS failed"
-ip netns exec "$NS" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip netns exec "$NS" ip link set lo up
-ip link add "$IF" type veth peer name eth0 netns "$NS" || die "cannot create veth $IF"
-sysctl -q -w "net.ipv6.conf.$IF.disable_ipv6=1" 2>/dev/null
-ethtool -K "$IF" tx off rx off >/dev/null 2>&1
-ip netns exec "$NS" ethtool -K eth0 tx off rx off >/dev/null 2>&1
-ip netns exec "$NS" ip addr add "$AGENT/24" dev eth0
-ip netns exec "$NS" ip link set eth0 up
-ip link set "$IF" up
+veth_ns_up "$NS" "$IF" "$AGENT"
 V3AUTH='sx-v3-auth-passphrase'
 V3PRIV='sx-v3-priv-passphrase'
 cat >"$WORK/snmpd.conf" <<EOF
