@@ -159,6 +159,11 @@ run "$D/snmp-modules.yml" "$WORK/old.csv" sxold
 run "$D/snmp-auths.yml" "$WORK/new.csv" sxnew
 run "$WORK/snmp-modules-v3.yml" "$WORK/old.csv" sxoldv3 9117
 run "$WORK/snmp-auths-v3.yml" "$WORK/new-v3.csv" sxnewv3 9117
+# old.csv says v2c and the right community: only the summary shows v3 was used
+for j in sxoldv3 sxnewv3; do
+	check "$j polled over SNMPv3 (the summary counts an engine discovered)" \
+		grep -qE "SNMPv3 engines discovered: [1-9]" "$WORK/sx$j.log"
+done
 check "no v3 passphrase reaches argos's logs" absent "$V3AUTH|$V3PRIV" "$WORK"/sx*v3.log
 
 finish
