@@ -64,8 +64,8 @@ need_root_and_argos
 for t in snmpd snmpbulkwalk ethtool python3 nft tcpdump bpftool; do
 	command -v "$t" >/dev/null || die "$t is missing: run scripts/install-deps"
 done
-python3 -c 'import cryptography' 2>/dev/null ||
-	die "python3 has no cryptography module (apt-get install python3-cryptography)"
+/usr/bin/python3 -c 'import cryptography' 2>/dev/null ||
+	die "/usr/bin/python3 has no cryptography module (apt-get install python3-cryptography)"
 [ -r "$XDP_OBJ" ] || die "$XDP_OBJ is not built: is clang installed? (ninja builds bpf/argos_xdp.o)"
 [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] ||
 	die "bpffs is not mounted at /sys/fs/bpf: run scripts/hugepages (or mount -t bpf bpf /sys/fs/bpf)"
@@ -265,7 +265,7 @@ TCPDUMP_PID=
 priv_pass=$(v3_user p_sha256_aes | awk '{print $6}')
 drops=$(nft_drops)
 check "each of the $drops requests nftables dropped was sent again with a fresh msgID and request-id (decrypted), none used twice" \
-	python3 "$ROOT/tests/integration/v3_retry_ids.py" --pcap "$WORK/lossy.pcap" --agent "$LOSSY" \
+	/usr/bin/python3 "$ROOT/tests/integration/v3_retry_ids.py" --pcap "$WORK/lossy.pcap" --agent "$LOSSY" \
 	--engine-id "$V3_ENGINE" --auth-hash sha256 --priv-pass "$priv_pass" --min-retries "$drops"
 
 if [ "$FAILED" -gt 0 ]; then
