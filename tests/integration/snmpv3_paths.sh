@@ -75,18 +75,7 @@ if ip netns list | grep -q "^$NS\b" || ip link show "$HOST_IF" >/dev/null 2>&1; 
 fi
 
 # --- the link and the agent --------------------------------------------------
-ip netns add "$NS" || die "ip netns add $NS failed"
-ip netns exec "$NS" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
-	net.ipv6.conf.default.disable_ipv6=1 || die "sysctl failed in $NS"
-ip -n "$NS" link set lo up
-ip link add "$HOST_IF" type veth peer name eth0 netns "$NS" || die "cannot create veth $HOST_IF"
-sysctl -q -w "net.ipv6.conf.$HOST_IF.disable_ipv6=1" 2>/dev/null
-ethtool -K "$HOST_IF" tx off rx off >/dev/null 2>&1 || die "ethtool -K $HOST_IF failed"
-ip netns exec "$NS" ethtool -K eth0 tx off rx off >/dev/null 2>&1 || die "ethtool -K eth0 failed in $NS"
-ip -n "$NS" addr add "$AGENT/24" dev eth0 || die "cannot add $AGENT to $NS"
-ip -n "$NS" addr add "$LOSSY/24" dev eth0 || die "cannot add $LOSSY to $NS"
-ip -n "$NS" link set eth0 up
-ip link set "$HOST_IF" up
+veth_ns_up "$NS" "$HOST_IF" "$AGENT" "$LOSSY"
 
 mkdir -p "$SNMPD/persist"
 {
