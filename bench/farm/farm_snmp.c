@@ -573,7 +573,7 @@ farm_snmp_report_pdu(int32_t reqid, const uint8_t *oid, size_t oid_len, uint32_t
 	uint8_t *p = scratch + FARM_SNMP_RESERVE, *w;
 	size_t vlen = value < 0x80 ? 1 : value < 0x8000 ? 2 : value < 0x800000 ? 3 :
 		      value < 0x80000000u ? 4 : 5;
-	size_t vb = 2 + oid_len + 2 + vlen, vbl = 2 + vb, pdu = 6 + 3 + 3 + vbl;
+	size_t vb = 2 + oid_len + 2 + vlen, vbl = 2 + 2 + vb, pdu = 6 + 3 + 3 + vbl;
 
 	memset(out, 0, sizeof(*out));
 	w = p;
