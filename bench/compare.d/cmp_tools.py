@@ -53,15 +53,17 @@ def vdev(link, role):
     return "net_af_packet0,iface=%s,framecnt=%d" % (iface, FRAMES)
 
 
-def farm_start(run, link, devices):
-    """argos-farm answering devices on link, on CPU 1; returns its process."""
+def farm_start(run, link, devices, extra=()):
+    """argos-farm answering devices on link, on CPU 1 (extra: more farm options,
+    bench/v3-bench's --v3-*); returns its process."""
     if link == "memif" and os.path.exists(MEMIF_SOCK):
         os.unlink(MEMIF_SOCK)
     log = run.path("farm-%s.log" % link)
     run.farm_json = run.path("farm-%s.json" % link)
     cmd = [run.farm, "--lcores", "0@1", "--file-prefix", "cmpfarm", "-m", "256", "--no-pci",
            "--vdev", vdev(link, "server"), "--", "--ip", FARM_IP + "/24", "--devices", devices,
-           "--interfaces", str(run.interfaces), "--stats-json", run.farm_json]
+           "--interfaces", str(run.interfaces), "--stats-json", run.farm_json] + list(extra)
+    run.commands["argos-farm-" + link] = " ".join(cmd)
     p = run.procs.start("argos-farm", cmd, log, ns=(link != "memif"))
     if not wait_for_line(log, "argos-farm: ready:", p, EAL_READY_S):
         run.procs.stop(p)

@@ -21,6 +21,8 @@
 
 #include "farm_mib.h"
 #include "farm_snmp.h"
+#include "farm_usm.h"
+#include "cp_usm_conf.h"
 
 #define FARM_BURST 32
 #define FARM_RX_BURSTS 16        /* RX bursts drained into the backlog per loop */
@@ -60,6 +62,11 @@ struct farm_config {
 	uint32_t max_reply;          /* largest SNMP message sent (UDP payload) */
 	uint8_t drop_last_fragment;  /* never send a fragmented reply's last fragment */
 	uint16_t port;
+	uint8_t has_v3;              /* --v3-user given */
+	struct cp_usm_conf v3;       /* the user, its protocols and passphrases */
+	uint8_t v3_engine[ARGOS_USM_ID_MAX];
+	size_t v3_engine_len;
+	uint32_t v3_boots;
 };
 
 /**
@@ -74,12 +81,13 @@ enum farm_ctr {
 	FC_REQ_ARP, FC_REQ_ICMP, FC_REQ_GET, FC_REQ_GETNEXT, FC_REQ_GETBULK,
 	FC_REP_ARP, FC_REP_ICMP, FC_REP_SNMP, FC_REP_TOOBIG, FC_REP_VARBINDS,
 	FC_REP_FRAGMENTS,
+	FC_REQ_V3, FC_REP_REPORT,
 	FC_DUPLICATES, FC_DELAYED, FC_LINK_FAULTS,
 	FC_DROP_FIRST,
 	FC_DROP_LOSS = FC_DROP_FIRST, FC_DROP_DEAD, FC_DROP_COMMUNITY, FC_DROP_MALFORMED,
 	FC_DROP_UNSUPPORTED, FC_DROP_CHECKSUM, FC_DROP_NOT_FOR_US, FC_DROP_UNHANDLED,
 	FC_DROP_QUEUE_FULL, FC_DROP_TOO_BIG, FC_DROP_PEER_GONE, FC_DROP_NO_MBUF,
-	FC_DROP_LAST_FRAGMENT,
+	FC_DROP_LAST_FRAGMENT, FC_DROP_USM,
 	FC_MAX
 };
 
@@ -104,6 +112,8 @@ struct farm_lcore {
 	const struct farm_config *cfg;
 	const struct farm_mib *mib;
 	struct farm_snmp_ctx snmp;
+	const struct farm_usm *usm;  /* read-only, shared; enabled 0: no v3 */
+	struct farm_usm_lcore *usm_lc; /* this lcore's ciphers, salts, usmStats */
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac;
 	uint16_t port, queue;

@@ -37,13 +37,24 @@ static const char usage[] =
 	"  --idle-sleep-us N      sleep N us after 64 empty polls in a row (default 0: never;\n"
 	"                         for testbeds where the farm shares a CPU)\n"
 	"  --port N               ethdev port id (default 0)\n"
+	"  --v3-user NAME         answer SNMPv3 for this USM user (RFC 3414); with:\n"
+	"  --v3-auth-proto P      MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512\n"
+	"  --v3-auth-pass S       its passphrase (8..128 bytes)\n"
+	"  --v3-priv-proto P      DES, AES, AES-192, AES-256, AES-192-C, AES-256-C\n"
+	"  --v3-priv-pass S       its passphrase (8..128 bytes)\n"
+	"  --v3-level L           noAuthNoPriv, authNoPriv, authPriv (default: what the\n"
+	"                         protocols given make)\n"
+	"  --v3-engine-id HEX     the farm's snmpEngineID, 5..32 bytes (default\n"
+	"                         " FARM_USM_ENGINE_DEFAULT ")\n"
+	"  --v3-boots N           its snmpEngineBoots (default 1)\n"
 	"  -h, --help             print this help and exit\n";
 
 enum {
 	OPT_IP = 256, OPT_DEVICES, OPT_INTERFACES, OPT_COMMUNITY, OPT_LOSS, OPT_DELAY,
 	OPT_DEAD, OPT_DUP, OPT_SLOW, OPT_SLOW_DELAY, OPT_STATS, OPT_STATS_JSON,
 	OPT_DURATION, OPT_IDLE_SLEEP, OPT_PORT, OPT_ALIAS_BYTES, OPT_MAX_REPLY,
-	OPT_DROP_LAST_FRAG,
+	OPT_DROP_LAST_FRAG, OPT_V3_USER, OPT_V3_AUTH_PROTO, OPT_V3_AUTH_PASS, OPT_V3_PRIV_PROTO,
+	OPT_V3_PRIV_PASS, OPT_V3_LEVEL, OPT_V3_ENGINE, OPT_V3_BOOTS,
 };
 
 static const struct option options[] = {
@@ -65,6 +76,14 @@ static const struct option options[] = {
 	{ "alias-bytes", required_argument, NULL, OPT_ALIAS_BYTES },
 	{ "max-reply", required_argument, NULL, OPT_MAX_REPLY },
 	{ "drop-last-fragment", no_argument, NULL, OPT_DROP_LAST_FRAG },
+	{ "v3-user", required_argument, NULL, OPT_V3_USER },
+	{ "v3-auth-proto", required_argument, NULL, OPT_V3_AUTH_PROTO },
+	{ "v3-auth-pass", required_argument, NULL, OPT_V3_AUTH_PASS },
+	{ "v3-priv-proto", required_argument, NULL, OPT_V3_PRIV_PROTO },
+	{ "v3-priv-pass", required_argument, NULL, OPT_V3_PRIV_PASS },
+	{ "v3-level", required_argument, NULL, OPT_V3_LEVEL },
+	{ "v3-engine-id", required_argument, NULL, OPT_V3_ENGINE },
+	{ "v3-boots", required_argument, NULL, OPT_V3_BOOTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -114,6 +133,39 @@ cidr(const char *flag, const char *s, unsigned min_len, uint32_t *ip, uint8_t *l
 	return 0;
 }
 
+/* One SNMPv3 option, with argos's own checks of the devices file's
+ * snmpv3_* columns (controlplane/usm_conf.c). */
+static int
+v3_field(struct farm_config *c, const char *flag, enum cp_usm_field f, const char *v)
+{
+	char err[160];
+
+	if (v[0] == '\0')
+		return bad(flag, v, "empty");
+	if (cp_usm_set_field(&c->v3, f, v, err, sizeof(err)) != 0) {
+		fprintf(stderr, "argos-farm: %s: %s\n", flag, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The level the protocols make unless --v3-level, then argos's check. */
+static int
+v3_finish(struct farm_config *c, int have_level)
+{
+	char err[160];
+
+	if (!have_level)
+		c->v3.level = c->v3.priv ? ARGOS_USM_PRIV : c->v3.auth ? ARGOS_USM_AUTH :
+			      ARGOS_USM_NOAUTH;
+	if (cp_usm_check(&c->v3, err, sizeof(err)) != 0) {
+		fprintf(stderr, "argos-farm: SNMPv3 user: %s (the snmpv3_* column names are "
+			"argos's; the options are --v3-*)\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static inline uint32_t
 mask_of(uint8_t len)
 {
@@ -124,12 +176,16 @@ int
 farm_config_parse(int argc, char **argv, struct farm_config *c)
 {
 	unsigned long v;
-	int opt, have_dev = 0, have_slow_delay = 0;
+	int opt, have_dev = 0, have_slow_delay = 0, have_level = 0;
+	struct cp_usm_conf eng;
 
 	memset(c, 0, sizeof(*c));
 	c->n_if = 24;
 	c->max_reply = FARM_UDP_MAX;
 	strcpy(c->community, "public");
+	c->v3_boots = 1;
+	memset(&eng, 0, sizeof(eng));
+	cp_usm_set_field(&eng, CP_USM_CTX_ENGINE, FARM_USM_ENGINE_DEFAULT, NULL, 0);
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -220,6 +276,44 @@ farm_config_parse(int argc, char **argv, struct farm_config *c)
 		case OPT_DROP_LAST_FRAG:
 			c->drop_last_fragment = 1;
 			break;
+		case OPT_V3_USER:
+			if (v3_field(c, "--v3-user", CP_USM_USER, optarg))
+				return -1;
+			c->has_v3 = 1;
+			break;
+		case OPT_V3_AUTH_PROTO:
+			if (v3_field(c, "--v3-auth-proto", CP_USM_AUTH_PROTO, optarg))
+				return -1;
+			break;
+		case OPT_V3_AUTH_PASS:
+			if (v3_field(c, "--v3-auth-pass", CP_USM_AUTH_PASS, optarg))
+				return -1;
+			break;
+		case OPT_V3_PRIV_PROTO:
+			if (v3_field(c, "--v3-priv-proto", CP_USM_PRIV_PROTO, optarg))
+				return -1;
+			break;
+		case OPT_V3_PRIV_PASS:
+			if (v3_field(c, "--v3-priv-pass", CP_USM_PRIV_PASS, optarg))
+				return -1;
+			break;
+		case OPT_V3_LEVEL:
+			if (v3_field(c, "--v3-level", CP_USM_LEVEL, optarg))
+				return -1;
+			have_level = 1;
+			break;
+		case OPT_V3_ENGINE:
+			if (v3_field(c, "--v3-engine-id", CP_USM_CTX_ENGINE, optarg))
+				return -1;
+			memcpy(&eng.ctx_engine, c->v3.ctx_engine, sizeof(eng.ctx_engine));
+			eng.ctx_engine_len = c->v3.ctx_engine_len;
+			c->v3.ctx_engine_len = 0;
+			break;
+		case OPT_V3_BOOTS:
+			if (number("--v3-boots", optarg, 0, ARGOS_USM_BOOTS_MAX - 1, &v))
+				return -1;
+			c->v3_boots = (uint32_t)v;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 1;
@@ -241,6 +335,15 @@ farm_config_parse(int argc, char **argv, struct farm_config *c)
 		return -1;
 	}
 	c->community_len = strlen(c->community);
+	memcpy(c->v3_engine, eng.ctx_engine, eng.ctx_engine_len);
+	c->v3_engine_len = eng.ctx_engine_len;
+	if (!c->has_v3 && (c->v3.auth || c->v3.priv || c->v3.auth_pass[0] ||
+			   c->v3.priv_pass[0] || have_level)) {
+		fprintf(stderr, "argos-farm: the --v3-* options need --v3-user NAME\n");
+		return -1;
+	}
+	if (c->has_v3 && v3_finish(c, have_level))
+		return -1;
 	if (!have_slow_delay)
 		c->slow_delay_us = c->delay_us ? 10 * c->delay_us : 200000;
 	c->loss_thr = (uint64_t)(c->loss_pct / 100 * 4294967296.0);

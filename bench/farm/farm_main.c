@@ -166,6 +166,39 @@ port_init(const struct farm_config *c, uint16_t nq)
 	return pool;
 }
 
+/* The farm's SNMPv3 engine and user, made once (usm_setup). */
+static struct farm_usm usm;
+
+/* Keys from the --v3-* passphrases, localized to the farm's engine, and
+ * their prepared states: once, before any lcore runs. */
+static void
+usm_setup(const struct farm_config *c)
+{
+	struct argos_usm_cred *u = &usm.cred;
+	struct timespec ts;
+	int rc;
+
+	if (!c->has_v3)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	u->level = c->v3.level;
+	u->auth = c->v3.auth;
+	u->priv = c->v3.priv;
+	u->user_len = (uint8_t)strlen(c->v3.user);
+	memcpy(u->user, c->v3.user, u->user_len);
+	rc = farm_usm_init(&usm, c->v3_engine, c->v3_engine_len, c->v3.auth_pass,
+			   c->v3.priv_pass, c->v3_boots, (uint64_t)ts.tv_sec);
+	if (rc != 0)
+		rte_exit(EXIT_FAILURE, "argos-farm: SNMPv3 user %s: its keys cannot be made: %s\n",
+			 c->v3.user, strerror(-rc));
+	fprintf(stderr, "argos-farm: snmpv3: user %s %s%s%s%s%s engine ", c->v3.user,
+		cp_usm_level_name(u->level), u->auth ? " " : "", argos_usm_auth_name(u->auth),
+		u->priv ? "/" : "", argos_usm_priv_name(u->priv));
+	for (size_t i = 0; i < c->v3_engine_len; i++)
+		fprintf(stderr, "%02x", c->v3_engine[i]);
+	fprintf(stderr, " boots %u\n", c->v3_boots);
+}
+
 static struct farm_lcore *
 lcore_new(const struct farm_config *c, const struct farm_mib *mib,
 	  struct rte_mempool *pool, unsigned lcore, uint16_t q)
@@ -181,6 +214,12 @@ lcore_new(const struct farm_config *c, const struct farm_mib *mib,
 	lc->mib = mib;
 	lc->snmp = (struct farm_snmp_ctx){ mib, (const uint8_t *)c->community,
 					   c->community_len, c->max_reply };
+	lc->usm = &usm;
+	lc->usm_lc = rte_zmalloc_socket("farm_usm", sizeof(*lc->usm_lc), RTE_CACHE_LINE_SIZE,
+					socket);
+	if (lc->usm_lc == NULL || (usm.enabled && farm_usm_lcore_init(lc->usm_lc, rte_rand())))
+		rte_exit(EXIT_FAILURE, "argos-farm: lcore %u: out of memory for the SNMPv3 "
+			 "cipher contexts\n", lcore);
 	/* A reply and its duplicate, each in as many fragments as the
 	 * largest reply needs. */
 	lc->tx_need = 2 * farm_reply_frames(c->max_reply);
@@ -255,6 +294,7 @@ main(int argc, char **argv)
 	if (farm_mib_init(&mib, cfg.n_if) != 0)
 		rte_exit(EXIT_FAILURE, "argos-farm: the MIB table is out of order (a bug)\n");
 	mib.alias_bytes = cfg.alias_bytes;
+	usm_setup(&cfg);
 
 	farm_n_lcores = rte_lcore_count();
 	pool = port_init(&cfg, (uint16_t)farm_n_lcores);

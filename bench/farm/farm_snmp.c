@@ -136,26 +136,19 @@ vbl_check(const struct tlv *vbl)
 	return n;
 }
 
+/*
+ * The PDU at p, which must fill exactly the left bytes held: its type,
+ * request-id, the two integer fields and a varbind list checked whole.
+ * @return 0 or -EBADMSG; out->pdu_type is set once the tag is read.
+ */
 static int
-req_read(const uint8_t *b, size_t len, struct req *r, struct farm_snmp_out *out)
+pdu_read(const uint8_t *p, size_t left, struct req *r, struct farm_snmp_out *out)
 {
-	struct tlv msg, ver, pdu, f1, f2;
-	const uint8_t *p, *end;
+	struct tlv pdu, f1, f2;
+	const uint8_t *end;
 	int n;
 
-	if (tlv_read(b, len, &msg) || msg.p[0] != T_SEQUENCE || msg.len != len)
-		return -EBADMSG;
-	p = msg.c;
-	end = msg.c + msg.clen;
-	if (tlv_read(p, (size_t)(end - p), &ver) || int_read(&ver, &r->version) ||
-	    (r->version != 0 && r->version != 1))
-		return -EBADMSG;
-	p += ver.len;
-	if (tlv_read(p, (size_t)(end - p), &r->community) ||
-	    r->community.p[0] != SNMP_T_OCTETSTR || r->community.clen > 255)
-		return -EBADMSG;
-	p += r->community.len;
-	if (tlv_read(p, (size_t)(end - p), &pdu) || pdu.c + pdu.clen != end)
+	if (tlv_read(p, left, &pdu) || pdu.len != left)
 		return -EBADMSG;
 	r->pdu = pdu.p[0];
 	out->pdu_type = r->pdu;
@@ -180,6 +173,27 @@ req_read(const uint8_t *b, size_t len, struct req *r, struct farm_snmp_out *out)
 		return -EBADMSG;
 	r->n_vb = (uint32_t)n;
 	return 0;
+}
+
+static int
+req_read(const uint8_t *b, size_t len, struct req *r, struct farm_snmp_out *out)
+{
+	struct tlv msg, ver;
+	const uint8_t *p, *end;
+
+	if (tlv_read(b, len, &msg) || msg.p[0] != T_SEQUENCE || msg.len != len)
+		return -EBADMSG;
+	p = msg.c;
+	end = msg.c + msg.clen;
+	if (tlv_read(p, (size_t)(end - p), &ver) || int_read(&ver, &r->version) ||
+	    (r->version != 0 && r->version != 1))
+		return -EBADMSG;
+	p += ver.len;
+	if (tlv_read(p, (size_t)(end - p), &r->community) ||
+	    r->community.p[0] != SNMP_T_OCTETSTR || r->community.clen > 255)
+		return -EBADMSG;
+	p += r->community.len;
+	return pdu_read(p, (size_t)(end - p), r, out);
 }
 
 static inline size_t
@@ -233,18 +247,28 @@ struct resp {
 	size_t vbl_len;
 	size_t room;               /* bytes the scratch still has after vbl */
 	size_t max;                /* largest message allowed */
+	size_t wrap;               /* v3: the message's bytes around the PDU; 0: v1/v2c */
 	uint32_t n_vb;
 	uint32_t err, idx;
 };
+
+/* The PDU's contents with a varbind list of vbl_len bytes. */
+static size_t
+pdu_clen(const struct resp *s, size_t vbl_len)
+{
+	return s->r->reqid.len + 2 + int_clen(s->err) + 2 + int_clen(s->idx) +
+	       hdr_len(vbl_len) + vbl_len;
+}
 
 /* The whole message's size with a varbind list of vbl_len bytes. */
 static size_t
 msg_size(const struct resp *s, size_t vbl_len)
 {
-	size_t pdu = s->r->reqid.len + 2 + int_clen(s->err) + 2 + int_clen(s->idx) +
-		     hdr_len(vbl_len) + vbl_len;
-	size_t msg = 3 + s->r->community.len + hdr_len(pdu) + pdu;
+	size_t pdu = pdu_clen(s, vbl_len), msg;
 
+	if (s->wrap)
+		return s->wrap + hdr_len(pdu) + pdu;
+	msg = 3 + s->r->community.len + hdr_len(pdu) + pdu;
 	return hdr_len(msg) + msg;
 }
 
@@ -441,24 +465,16 @@ get_bulk(struct resp *s, const struct farm_snmp_ctx *ctx, uint32_t ip, uint64_t 
 	return 0;
 }
 
-/* Write the headers in front of the finished varbind list. */
-static void
-finish(const struct resp *s, uint8_t *scratch, struct farm_snmp_out *out)
+/* Write the PDU's header, of type tag, in front of the finished varbind
+ * list.  @return where the PDU starts in scratch. */
+static size_t
+finish_pdu(const struct resp *s, uint8_t tag, uint8_t *scratch, struct farm_snmp_out *out)
 {
-	size_t total = msg_size(s, s->vbl_len), pdu, msg;
-	uint8_t *p;
+	size_t pdu = pdu_clen(s, s->vbl_len);
+	size_t off = FARM_SNMP_RESERVE - (hdr_len(pdu) + pdu - s->vbl_len);
+	uint8_t *p = scratch + off;
 
-	pdu = s->r->reqid.len + 2 + int_clen(s->err) + 2 + int_clen(s->idx) +
-	      hdr_len(s->vbl_len) + s->vbl_len;
-	msg = 3 + s->r->community.len + hdr_len(pdu) + pdu;
-	out->off = FARM_SNMP_RESERVE - (total - s->vbl_len);
-	out->len = total;
-	p = scratch + out->off;
-	p += put_hdr(p, T_SEQUENCE, msg);
-	p += put_int(p, (uint32_t)s->r->version);
-	memcpy(p, s->r->community.p, s->r->community.len);
-	p += s->r->community.len;
-	p += put_hdr(p, FARM_PDU_RESPONSE, pdu);
+	p += put_hdr(p, tag, pdu);
 	memcpy(p, s->r->reqid.p, s->r->reqid.len);
 	p += s->r->reqid.len;
 	p += put_int(p, s->err);
@@ -466,6 +482,23 @@ finish(const struct resp *s, uint8_t *scratch, struct farm_snmp_out *out)
 	put_hdr(p, T_SEQUENCE, s->vbl_len);
 	out->error_status = (uint8_t)s->err;
 	out->n_varbinds = s->n_vb;
+	return off;
+}
+
+/* Write the v1/v2c message's headers in front of the finished PDU. */
+static void
+finish(const struct resp *s, uint8_t *scratch, struct farm_snmp_out *out)
+{
+	size_t pdu_off = finish_pdu(s, FARM_PDU_RESPONSE, scratch, out);
+	size_t msg = 3 + s->r->community.len + (FARM_SNMP_RESERVE + s->vbl_len - pdu_off);
+	uint8_t *p;
+
+	out->off = pdu_off - (3 + s->r->community.len) - hdr_len(msg);
+	out->len = hdr_len(msg) + msg;
+	p = scratch + out->off;
+	p += put_hdr(p, T_SEQUENCE, msg);
+	p += put_int(p, (uint32_t)s->r->version);
+	memcpy(p, s->r->community.p, s->r->community.len);
 }
 
 int
@@ -497,4 +530,74 @@ farm_snmp_answer(const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len
 		return rc;
 	finish(&s, scratch, out);
 	return 0;
+}
+
+int
+farm_snmp_answer_pdu(const struct farm_snmp_ctx *ctx, const uint8_t *pdu, size_t len,
+		     size_t wrap, size_t max, uint32_t ip, uint64_t t, uint8_t *scratch,
+		     struct farm_snmp_out *out)
+{
+	struct req r;
+	struct resp s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&r, 0, sizeof(r));
+	r.version = 1;             /* v3 PDUs are v2c's (RFC 3416) */
+	rc = pdu_read(pdu, len, &r, out);
+	if (rc != 0)
+		return rc;
+	if (r.pdu != FARM_PDU_GET && r.pdu != FARM_PDU_GETNEXT && r.pdu != FARM_PDU_GETBULK)
+		return -ENOTSUP;
+
+	memset(&s, 0, sizeof(s));
+	s.r = &r;
+	s.vbl = scratch + FARM_SNMP_RESERVE;
+	s.room = FARM_SNMP_SCRATCH - FARM_SNMP_RESERVE;
+	s.max = max;
+	s.wrap = wrap ? wrap : 1;
+	if (msg_size(&s, 0) > s.max)
+		return -EMSGSIZE;
+	rc = r.pdu == FARM_PDU_GETBULK ? get_bulk(&s, ctx, ip, t) : get_or_next(&s, ctx, ip, t);
+	if (rc != 0)
+		return rc;
+	out->off = finish_pdu(&s, FARM_PDU_RESPONSE, scratch, out);
+	out->len = FARM_SNMP_RESERVE + s.vbl_len - out->off;
+	return 0;
+}
+
+size_t
+farm_snmp_report_pdu(int32_t reqid, const uint8_t *oid, size_t oid_len, uint32_t value,
+		     uint8_t *scratch, struct farm_snmp_out *out)
+{
+	uint8_t *p = scratch + FARM_SNMP_RESERVE, *w;
+	size_t vlen = value < 0x80 ? 1 : value < 0x8000 ? 2 : value < 0x800000 ? 3 :
+		      value < 0x80000000u ? 4 : 5;
+	size_t vb = 2 + oid_len + 2 + vlen, vbl = 2 + 2 + vb, pdu = 6 + 3 + 3 + vbl;
+
+	memset(out, 0, sizeof(*out));
+	w = p;
+	w += put_hdr(w, FARM_PDU_REPORT, pdu);
+	w[0] = SNMP_T_INTEGER;     /* the request-id on four bytes, as argos sends it */
+	w[1] = 4;
+	for (int i = 0; i < 4; i++)
+		w[2 + i] = (uint8_t)((uint32_t)reqid >> (24 - 8 * i));
+	w += 6;
+	w += put_int(w, 0);
+	w += put_int(w, 0);
+	w += put_hdr(w, T_SEQUENCE, vb + 2);
+	w += put_hdr(w, T_SEQUENCE, vb);
+	w += put_hdr(w, SNMP_T_OID, oid_len);
+	memcpy(w, oid, oid_len);
+	w += oid_len;
+	*w++ = SNMP_T_COUNTER32;
+	*w++ = (uint8_t)vlen;
+	for (size_t i = 0; i < vlen; i++)
+		w[i] = (uint8_t)((uint64_t)value >> (8 * (vlen - 1 - i)));
+	w += vlen;
+	out->off = FARM_SNMP_RESERVE;
+	out->len = (size_t)(w - p);
+	out->pdu_type = FARM_PDU_REPORT;
+	out->n_varbinds = 1;
+	return out->len;
 }

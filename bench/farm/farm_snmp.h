@@ -5,7 +5,9 @@
  * Pure code on byte buffers (no DPDK, no allocation, no syscall), with
  * its own small bounded BER reader and writer: the request is checked
  * whole before anything is answered, so a malformed request gets no
- * reply.  bench/farm/fuzz_farm_request.c fuzzes it.
+ * reply.  bench/farm/fuzz_farm_request.c fuzzes it.  SNMPv3's message
+ * and USM are farm_usm.c's; it hands the scoped PDU's PDU to
+ * farm_snmp_answer_pdu().
  */
 #ifndef ARGOS_FARM_SNMP_H
 #define ARGOS_FARM_SNMP_H
@@ -17,7 +19,10 @@
 
 #define FARM_UDP_MAX 1472           /* largest UDP payload of one Ethernet frame */
 #define FARM_REPLY_MAX 65507        /* largest UDP payload of an IPv4 datagram */
-#define FARM_SNMP_RESERVE 320       /* room for the message headers */
+/* Room for the message headers in front of the varbinds: v1/v2c's
+ * community, or v3's header (SNMP_V3_HDR_MAX), scoped PDU header and
+ * PDU header. */
+#define FARM_SNMP_RESERVE 384
 #define FARM_SNMP_SCRATCH (FARM_SNMP_RESERVE + FARM_REPLY_MAX + 64)
 #define FARM_REQ_VB_MAX 256         /* more varbinds cannot fit 1472 bytes */
 
@@ -26,6 +31,7 @@
 #define FARM_PDU_RESPONSE 0xA2
 #define FARM_PDU_SET      0xA3
 #define FARM_PDU_GETBULK  0xA5
+#define FARM_PDU_REPORT   0xA8
 
 #define FARM_ERR_TOOBIG     1
 #define FARM_ERR_NOSUCHNAME 2
@@ -64,5 +70,26 @@ struct farm_snmp_out {
  */
 int farm_snmp_answer(const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len,
 		     uint32_t ip, uint64_t t, uint8_t *scratch, struct farm_snmp_out *out);
+
+/**
+ * Answer one v2c-style PDU (a TLV that fills len bytes: GET, GETNEXT or
+ * GETBULK), as the scoped PDU of an SNMPv3 request holds it.  wrap (> 0)
+ * is the bytes the message puts around the response PDU; the message
+ * never exceeds max.  The response PDU is at scratch[out->off,
+ * out->off + out->len), with FARM_SNMP_RESERVE - 64 bytes or more of
+ * room in front of it for the caller's headers.
+ * @return 0; -EBADMSG, -ENOTSUP, -EMSGSIZE as farm_snmp_answer().
+ */
+int farm_snmp_answer_pdu(const struct farm_snmp_ctx *ctx, const uint8_t *pdu, size_t len,
+			 size_t wrap, size_t max, uint32_t ip, uint64_t t, uint8_t *scratch,
+			 struct farm_snmp_out *out);
+
+/**
+ * A Report PDU (RFC 3412 7.1.3) of one varbind: the counter whose OID
+ * contents are oid (oid_len bytes, at most 16), as a Counter32 of value.
+ * Written at scratch + FARM_SNMP_RESERVE; @return its length (out filled).
+ */
+size_t farm_snmp_report_pdu(int32_t reqid, const uint8_t *oid, size_t oid_len,
+			    uint32_t value, uint8_t *scratch, struct farm_snmp_out *out);
 
 #endif

@@ -23,6 +23,7 @@ const char *const farm_ctr_names[FC_MAX] = {
 	[FC_REP_ARP] = "rep_arp", [FC_REP_ICMP] = "rep_icmp", [FC_REP_SNMP] = "rep_snmp",
 	[FC_REP_TOOBIG] = "rep_toobig", [FC_REP_VARBINDS] = "rep_varbinds",
 	[FC_REP_FRAGMENTS] = "rep_fragments",
+	[FC_REQ_V3] = "req_v3", [FC_REP_REPORT] = "rep_report",
 	[FC_DUPLICATES] = "duplicates", [FC_DELAYED] = "delayed",
 	[FC_LINK_FAULTS] = "link_faults",
 	[FC_DROP_LOSS] = "drop_loss", [FC_DROP_DEAD] = "drop_dead",
@@ -31,7 +32,7 @@ const char *const farm_ctr_names[FC_MAX] = {
 	[FC_DROP_NOT_FOR_US] = "drop_not_for_us", [FC_DROP_UNHANDLED] = "drop_unhandled",
 	[FC_DROP_QUEUE_FULL] = "drop_queue_full", [FC_DROP_TOO_BIG] = "drop_too_big",
 	[FC_DROP_PEER_GONE] = "drop_peer_gone", [FC_DROP_NO_MBUF] = "drop_no_mbuf",
-	[FC_DROP_LAST_FRAGMENT] = "drop_last_fragment",
+	[FC_DROP_LAST_FRAGMENT] = "drop_last_fragment", [FC_DROP_USM] = "drop_usm",
 };
 
 static uint64_t last[RTE_MAX_LCORE][FC_MAX];
@@ -51,13 +52,14 @@ static void
 detail(FILE *f, const uint64_t *s)
 {
 	fprintf(f, "  Requests: arp %" PRIu64 ", icmp %" PRIu64 ", get %" PRIu64
-		", getnext %" PRIu64 ", getbulk %" PRIu64 "\n", s[FC_REQ_ARP], s[FC_REQ_ICMP],
-		s[FC_REQ_GET], s[FC_REQ_GETNEXT], s[FC_REQ_GETBULK]);
+		", getnext %" PRIu64 ", getbulk %" PRIu64 ", v3 %" PRIu64 "\n",
+		s[FC_REQ_ARP], s[FC_REQ_ICMP], s[FC_REQ_GET], s[FC_REQ_GETNEXT], s[FC_REQ_GETBULK],
+		s[FC_REQ_V3]);
 	fprintf(f, "  Replies: arp %" PRIu64 ", icmp %" PRIu64 ", snmp %" PRIu64 " (tooBig %"
 		PRIu64 ", varbinds %" PRIu64 ", fragments %" PRIu64 "), duplicates %" PRIu64
-		", delayed %" PRIu64 "\n", s[FC_REP_ARP], s[FC_REP_ICMP], s[FC_REP_SNMP],
-		s[FC_REP_TOOBIG], s[FC_REP_VARBINDS], s[FC_REP_FRAGMENTS], s[FC_DUPLICATES],
-		s[FC_DELAYED]);
+		", delayed %" PRIu64 ", v3 reports %" PRIu64 "\n", s[FC_REP_ARP], s[FC_REP_ICMP],
+		s[FC_REP_SNMP], s[FC_REP_TOOBIG], s[FC_REP_VARBINDS], s[FC_REP_FRAGMENTS],
+		s[FC_DUPLICATES], s[FC_DELAYED], s[FC_REP_REPORT]);
 	fputs("  Dropped:", f);
 	for (int i = FC_DROP_FIRST; i < FC_MAX; i++)
 		fprintf(f, "%s %s %" PRIu64, i > FC_DROP_FIRST ? "," : "",

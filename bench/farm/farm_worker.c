@@ -53,6 +53,7 @@
 #include <rte_udp.h>
 
 #include "farm.h"
+#include "snmp_v3_codec.h"
 
 #define SNMP_PORT 161
 #define BL_MASK (FARM_BACKLOG - 1)
@@ -416,8 +417,23 @@ udp_input(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 		lc->ctr[FC_DROP_CHECKSUM]++;
 		goto free;
 	}
-	rc = farm_snmp_answer(&lc->snmp, (uint8_t *)(udp + 1), ulen - sizeof(*udp), dev,
-			      unix_seconds(lc, now), lc->scratch, &out);
+	if (snmp_msg_version((uint8_t *)(udp + 1), ulen - sizeof(*udp)) == 3) {
+		uint8_t stat;
+
+		lc->ctr[FC_REQ_V3]++;
+		rc = farm_usm_answer(lc->usm, lc->usm_lc, &lc->snmp, (uint8_t *)(udp + 1),
+				     ulen - sizeof(*udp), dev, unix_seconds(lc, now), lc->scratch,
+				     &out, &stat);
+		if (rc == FARM_USM_REPORTED)
+			lc->ctr[FC_REP_REPORT]++;
+		if (rc > 0)
+			rc = 0;
+		else if (rc == -EACCES)
+			rc = -EPERM;   /* refused by the USM, no Report asked: drop_usm */
+	} else {
+		rc = farm_snmp_answer(&lc->snmp, (uint8_t *)(udp + 1), ulen - sizeof(*udp), dev,
+				      unix_seconds(lc, now), lc->scratch, &out);
+	}
 	switch (out.pdu_type) {
 	case FARM_PDU_GET:
 		lc->ctr[FC_REQ_GET]++;
@@ -433,7 +449,8 @@ udp_input(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 	}
 	if (rc != 0) {
 		lc->ctr[rc == -EACCES ? FC_DROP_COMMUNITY : rc == -ENOTSUP ? FC_DROP_UNSUPPORTED :
-			rc == -EMSGSIZE ? FC_DROP_TOO_BIG : FC_DROP_MALFORMED]++;
+			rc == -EMSGSIZE ? FC_DROP_TOO_BIG : rc == -EPERM ? FC_DROP_USM :
+			FC_DROP_MALFORMED]++;
 		goto free;
 	}
 	if (lc->cfg->loss_thr && draw(lc) < lc->cfg->loss_thr) {
