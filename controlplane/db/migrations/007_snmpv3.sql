@@ -1,4 +1,4 @@
--- 007_snmpv3.sql - SNMPv3 devices (docs/argos-db.md, "SNMPv3"): horus's
+-- 007_snmpv3.sql - SNMPv3 devices (docs/argos-db.md, "Schema (migrations)"): horus's
 -- snmpv3_* column names, net-snmp's protocol names.
 --
 --   snmp_version              '1', '2c', or now '3'
