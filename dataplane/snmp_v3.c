@@ -344,24 +344,6 @@ check_time(const struct dp_lcore *lc, struct snmp_v3_sess *v, const struct snmp_
 	return 0;
 }
 
-/* Verify the HMAC of pkt: computed with its MAC field as zeros. */
-static int
-digest_ok(const struct argos_usm_cred *c, const uint8_t *pkt, uint32_t len,
-	  const struct snmp_v3_msg *m)
-{
-	struct usm_hmac h;
-	uint8_t mac[SNMP_V3_MAC_MAX];
-
-	if (m->mac_len != c->mac_len)
-		return 0;
-	usm_hmac_begin(c, &h);
-	usm_hmac_update(&h, pkt, m->mac_off);
-	usm_hmac_zeros(&h, m->mac_len);
-	usm_hmac_update(&h, pkt + m->mac_off + m->mac_len, len - m->mac_off - m->mac_len);
-	usm_hmac_end(c, &h, mac);
-	return usm_mac_equal(mac, m->mac, m->mac_len);
-}
-
 void
 snmp_v3_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, uint16_t sport,
 	      const uint8_t *payload, uint32_t plen)
@@ -420,7 +402,7 @@ snmp_v3_input(struct dp_lcore *lc, const struct rte_ipv4_hdr *ip, uint16_t sport
 			snmp_drop_matched(lc, s, ARGOS_DROP_UNKNOWN_USER);
 			return;
 		}
-		if (!digest_ok(c, payload, plen, &m)) {
+		if (!usm_digest_ok(c, payload, plen, m.mac_off, m.mac, m.mac_len)) {
 			snmp_drop_matched(lc, s, ARGOS_DROP_WRONG_DIGEST);
 			return;
 		}

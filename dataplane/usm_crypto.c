@@ -205,6 +205,23 @@ usm_mac_equal(const uint8_t *a, const uint8_t *b, size_t n)
 }
 
 int
+usm_digest_ok(const struct argos_usm_cred *c, const uint8_t *msg, size_t len, size_t mac_off,
+	      const uint8_t *mac, size_t mac_len)
+{
+	struct usm_hmac h;
+	uint8_t want[ARGOS_USM_KEY_MAX];
+
+	if (mac_len != c->mac_len || mac_off + mac_len > len)
+		return 0;
+	usm_hmac_begin(c, &h);
+	usm_hmac_update(&h, msg, mac_off);
+	usm_hmac_zeros(&h, mac_len);
+	usm_hmac_update(&h, msg + mac_off + mac_len, len - mac_off - mac_len);
+	usm_hmac_end(c, &h, want);
+	return usm_mac_equal(want, mac, mac_len);
+}
+
+int
 usm_ciphers_init(struct usm_ciphers *k)
 {
 	static const char *const names[3] = { "AES-128-CFB", "AES-192-CFB", "AES-256-CFB" };

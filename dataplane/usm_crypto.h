@@ -69,6 +69,14 @@ void usm_hmac_end(const struct argos_usm_cred *c, struct usm_hmac *h, uint8_t *m
 int usm_mac_equal(const uint8_t *a, const uint8_t *b, size_t n);
 
 /**
+ * 1 when mac (mac_len bytes, found at mac_off in the len bytes of msg)
+ * is the entry's HMAC of msg, computed with that field as zeros
+ * (RFC 3414 6.3.2, 7.3.2); 0 when it is not, or not of the entry's length.
+ */
+int usm_digest_ok(const struct argos_usm_cred *c, const uint8_t *msg, size_t len,
+		  size_t mac_off, const uint8_t *mac, size_t mac_len);
+
+/**
  * Encrypt a scoped PDU of n bytes into out with the entry's privacy
  * protocol and salt (msgPrivacyParameters, 8 bytes); boots and time are
  * the message's msgAuthoritativeEngineBoots and Time (AES's IV).  out

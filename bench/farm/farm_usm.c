@@ -355,24 +355,6 @@ plain_reqid(const struct snmp_v3_msg *m)
 	return m->msg_id;
 }
 
-/* The request's HMAC, computed with its MAC field as zeros. */
-static int
-digest_ok(const struct argos_usm_cred *c, const uint8_t *req, size_t len,
-	  const struct snmp_v3_msg *m)
-{
-	struct usm_hmac h;
-	uint8_t mac[SNMP_V3_MAC_MAX];
-
-	if (m->mac_len != c->mac_len)
-		return 0;
-	usm_hmac_begin(c, &h);
-	usm_hmac_update(&h, req, m->mac_off);
-	usm_hmac_zeros(&h, m->mac_len);
-	usm_hmac_update(&h, req + m->mac_off + m->mac_len, len - m->mac_off - m->mac_len);
-	usm_hmac_end(c, &h, mac);
-	return usm_mac_equal(mac, m->mac, m->mac_len);
-}
-
 int
 farm_usm_answer(const struct farm_usm *u, struct farm_usm_lcore *k,
 		const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len, uint32_t ip,
@@ -405,7 +387,7 @@ farm_usm_answer(const struct farm_usm *u, struct farm_usm_lcore *k,
 	if (level != c->level)
 		return refuse(&x, FARM_USM_UNSUPPORTED_SEC_LEVELS, plain_reqid(&m), 0);
 	if (level & SNMP_V3_FLAG_AUTH) {
-		if (!digest_ok(c, req, len, &m))
+		if (!usm_digest_ok(c, req, len, m.mac_off, m.mac, m.mac_len))
 			return refuse(&x, FARM_USM_WRONG_DIGESTS, plain_reqid(&m), 0);
 		if (u->boots == ARGOS_USM_BOOTS_MAX || m.boots != u->boots ||
 		    (m.time > x.time ? m.time - x.time : x.time - m.time) > TIME_WINDOW)
