@@ -18,6 +18,17 @@
 #include "argos_result.h"
 
 struct cp_app;
+struct cp_due;
+
+/** Buckets of argos_db_lateness_seconds (le 0.001 ... 60, then +Inf). */
+#define CP_DBMODE_LATE_N 13
+
+/** Own mode: how late polls started, by how much (a histogram). */
+struct cp_dbmode_late {
+	uint64_t bucket[CP_DBMODE_LATE_N + 1];   /* the last: above 60 s */
+	uint64_t count;
+	double sum;                               /* seconds */
+};
 
 /** Device slots in DB mode: the most devices one appliance holds. */
 #define CP_DB_SLOTS (1u << 20)
@@ -43,6 +54,21 @@ void cp_dbmode_error(struct cp_app *app, const struct argos_rec_error *e);
 
 /** A job ended: hand its outcome to the DB thread, free what it held. */
 void cp_dbmode_done(struct cp_app *app, const struct argos_rec_done *d);
+
+/**
+ * send_due: may the heap entry e start a job now?  0: drop it (stale,
+ * not ours, or put back for later).  1 in claim mode.
+ */
+int cp_dbmode_may_send(struct cp_app *app, const struct cp_due *e, uint64_t now_ms);
+
+/** send_due: the job of e went to a core (own mode's bookkeeping). */
+void cp_dbmode_sent(struct cp_app *app, uint32_t dev, uint8_t kind, uint64_t now_ms);
+
+/** Own mode: the lateness histogram of one kind (zeros otherwise). */
+void cp_dbmode_late(const struct cp_app *app, uint8_t kind, struct cp_dbmode_late *out);
+
+/** Own mode: devices loaded now. */
+uint64_t cp_dbmode_devices(const struct cp_app *app);
 
 /** The tags of the device in slot, as *n "name\0value\0" pairs in a
  *  buffer of CP_DB_LABELS_MAX bytes. */

@@ -286,6 +286,16 @@ send_due(struct cp_app *app, uint64_t now)
 			cp_sched_pop(&app->sched);   /* removed, or held for a changed record */
 			continue;
 		}
+		/* Own mode: stale, not ours, or put back for later (a push of a
+		 * later time leaves e on top). */
+		if (app->dbm != NULL) {
+			struct cp_due due = *e;
+
+			if (!cp_dbmode_may_send(app, &due, now)) {
+				cp_sched_pop(&app->sched);
+				continue;
+			}
+		}
 		/* Like horus's fping batches: a burst of due pings starts
 		 * --ping-batch-count per loop turn (about a millisecond). */
 		if (e->kind == ARGOS_JOB_PING && pings++ == app->cfg.ping_batch)
@@ -305,6 +315,8 @@ send_due(struct cp_app *app, uint64_t now)
 		app->core_of[e->device] = (uint8_t)core;
 		app->jobs_sent++;
 		cp_reload_sent(app, e->device, e->kind);
+		if (app->dbm != NULL)
+			cp_dbmode_sent(app, e->device, e->kind, now);
 		/* Keep the grid: the next poll is one period after this one
 		 * was due, not after it ended. */
 		*next = e->at_ms + (uint64_t)freq_s(&app->devs[e->device], e->kind) * 1000;

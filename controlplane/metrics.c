@@ -81,6 +81,35 @@ render_cores(struct cp_app *app, struct cp_metrics *m, uint64_t now_tsc)
 	app->metrics_tsc = now_tsc;
 }
 
+/* Own mode: how long after its due time each job started, by kind. */
+static void
+render_lateness(struct cp_app *app, struct cp_metrics *m)
+{
+	static const char *const le[CP_DBMODE_LATE_N + 1] = {
+		"0.001", "0.005", "0.01", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "30",
+		"60", "+Inf" };
+	static const char *const kinds[3] = { "", "snmp", "ping" };
+
+	cp_metrics_help(m, "argos_db_lateness_seconds", "histogram",
+			"How long after its due time each SNMP poll (ping) started.");
+	for (uint8_t k = CP_DB_SNMP; k <= CP_DB_PING; k++) {
+		struct cp_dbmode_late h;
+		uint64_t cum = 0;
+
+		cp_dbmode_late(app, k, &h);
+		for (unsigned i = 0; i <= CP_DBMODE_LATE_N; i++) {
+			struct cp_label l[2] = { { "kind", kinds[k] }, { "le", le[i] } };
+
+			cum += h.bucket[i];
+			cp_metrics_u64(m, "argos_db_lateness_seconds_bucket", l, 2, cum);
+		}
+		cp_metrics_double(m, "argos_db_lateness_seconds_sum",
+				  &(struct cp_label){ "kind", kinds[k] }, 1, h.sum);
+		cp_metrics_u64(m, "argos_db_lateness_seconds_count",
+			       &(struct cp_label){ "kind", kinds[k] }, 1, h.count);
+	}
+}
+
 static void
 render_db(struct cp_app *app, struct cp_metrics *m)
 {
@@ -109,6 +138,24 @@ render_db(struct cp_app *app, struct cp_metrics *m)
 	cp_metrics_u64(m, "argos_db_connected", NULL, 0, d.connected);
 	cp_metrics_help(m, "argos_db_active", "gauge", "1 while this appliance may poll (HA).");
 	cp_metrics_u64(m, "argos_db_active", NULL, 0, d.active);
+	if (app->cfg.db.mode != CP_DB_MODE_OWN)
+		return;
+	cp_metrics_help(m, "argos_db_buckets_owned", "gauge",
+			"Device buckets (of 1024) this appliance holds.");
+	cp_metrics_u64(m, "argos_db_buckets_owned", NULL, 0, d.buckets_owned);
+	cp_metrics_help(m, "argos_db_buckets_taken_total", "counter", "Buckets taken.");
+	cp_metrics_u64(m, "argos_db_buckets_taken_total", NULL, 0, d.buckets_taken);
+	cp_metrics_help(m, "argos_db_buckets_given_total", "counter", "Buckets given away.");
+	cp_metrics_u64(m, "argos_db_buckets_given_total", NULL, 0, d.buckets_given);
+	cp_metrics_help(m, "argos_db_devices", "gauge", "Devices of the buckets held, in memory.");
+	cp_metrics_u64(m, "argos_db_devices", NULL, 0, cp_dbmode_devices(app));
+	cp_metrics_help(m, "argos_db_devices_read_total", "counter",
+			"Device rows read (bucket loads and changes).");
+	cp_metrics_u64(m, "argos_db_devices_read_total", NULL, 0, d.devices_loaded);
+	cp_metrics_help(m, "argos_db_state_rows_total", "counter",
+			"Devices whose last_polled_at/last_pinged_at were written.");
+	cp_metrics_u64(m, "argos_db_state_rows_total", NULL, 0, d.state_rows);
+	render_lateness(app, m);
 }
 
 void

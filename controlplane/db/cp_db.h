@@ -44,6 +44,32 @@
 #define CP_DB_SX_AUTH_MAX 128     /* devices.snmp_exporter_auth (006) */
 #define CP_DB_ERROR_TEXT_MAX 120  /* longer error texts are cut */
 #define CP_DB_NAME_MAX 64         /* appliance and poller group names */
+#define CP_DB_BUCKETS 1024        /* own mode: devices.id % 1024 is a device's bucket */
+
+/** How the appliances of a poller group share the devices (--db-mode). */
+enum cp_db_mode {
+	CP_DB_MODE_OWN = 0,       /**< buckets owned under leases, polls scheduled in memory */
+	CP_DB_MODE_CLAIM,         /**< a claim (a row update) per poll, as before 008 */
+};
+
+/** Own mode: where a bucket stands for this appliance (cp_db_buckets()). */
+enum cp_db_bucket_state {
+	CP_DB_B_NONE = 0,         /**< not ours: its devices are dropped as met */
+	CP_DB_B_OWNED,            /**< ours, lease confirmed: poll */
+	CP_DB_B_PAUSED,           /**< ours, but the lease was not renewed in time: start nothing */
+	CP_DB_B_DROPPING,         /**< being given away: start nothing, let the jobs end */
+};
+
+/** Own mode: what a device record of cp_db_take_claims() asks. */
+enum cp_db_op {
+	CP_DB_OP_CLAIM = 0,       /**< claim mode: poll this device now */
+	CP_DB_OP_UPSERT,          /**< own mode: the device as it is now (new or changed) */
+	CP_DB_OP_REMOVE,          /**< deleted, deactivated or moved to another group */
+	CP_DB_OP_POLL_NOW,        /**< argos_poll_now: make its next SNMP poll due now */
+	CP_DB_OP_SYNC_BEGIN,      /**< bucket: every device follows as UPSERT, then... */
+	CP_DB_OP_SYNC_END,        /**< ...the bucket's devices not sent since BEGIN are gone */
+	CP_DB_OP_BUCKET_GONE,     /**< bucket: given away; drop its devices */
+};
 
 struct cp_db;
 
@@ -70,6 +96,9 @@ struct cp_db_opts {
 	uint32_t flush_ms;            /**< results are written at least this often (1000) */
 	uint32_t batch_max;           /**< rows per write-back statement at most (20000) */
 	uint32_t cores;               /**< reported in the appliances heartbeat */
+	uint8_t mode;                 /**< --db-mode: enum cp_db_mode (own) */
+	uint32_t own_lease_ms;        /**< --bucket-lease S (6): a bucket's lease */
+	uint32_t write_lag_ms;        /**< --db-write-lag S (60): horus columns lag at most */
 	/** Log sink, called from the DB and HA threads; NULL: stderr. */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
@@ -77,6 +106,12 @@ struct cp_db_opts {
 
 /** One due device, claimed for this appliance.  Copied, owns nothing. */
 struct cp_db_claim {
+	uint8_t op;                   /**< enum cp_db_op; own mode's fields below */
+	uint16_t bucket;              /**< own mode: device_id % CP_DB_BUCKETS, or the op's */
+	uint32_t snmp_every_s;        /**< own mode: polling_frequency (0: never) */
+	uint32_t ping_every_s;        /**< own mode: ping_frequency (0: never) */
+	int64_t last_polled_ms;       /**< own mode: unix ms, 0: never */
+	int64_t last_pinged_ms;
 	int64_t device_id;
 	int64_t claimed_at_ms;        /**< unix ms, the database's clock */
 	uint32_t ip;                  /**< IPv4, network byte order */
@@ -108,6 +143,16 @@ struct cp_db_claim {
 	 *  claim is then answered at once with ARGOS_ERR_BAD_DEVICE and
 	 *  this text, never polled: a community is refused, never cut). */
 	char refused[CP_DB_ERROR_TEXT_MAX];
+};
+
+/** Own mode: a device's horus columns, written in batches (cp_db_states). */
+struct cp_db_state {
+	int64_t device_id;
+	int64_t polled_ms;            /**< unix ms the last poll started, 0: none since */
+	int64_t pinged_ms;            /**< unix ms the last ping started, 0: none since */
+	uint16_t max_repetitions;     /**< snmp_learnt_max_repetitions, 0: leave */
+	int8_t alt_in_use;            /**< snmp_alternate_in_use: 0, 1, or -1 (leave) */
+	uint8_t poll_ok;              /**< last_poll_ok */
 };
 
 /** How one claimed poll ended, as the main thread reports it. */
@@ -169,6 +214,11 @@ struct cp_db_stats {
 	uint64_t events_dropped;      /**< event queue full: a resync was sent */
 	uint64_t results_pending;     /**< now: buffered, not yet written */
 	uint64_t claims_pending;      /**< now: claimed, not yet taken */
+	uint64_t buckets_owned;       /**< own mode, now: buckets this appliance holds */
+	uint64_t buckets_taken;       /**< own mode: buckets taken, and given away */
+	uint64_t buckets_given;
+	uint64_t devices_loaded;      /**< own mode: device rows read (loads and changes) */
+	uint64_t state_rows;          /**< own mode: horus columns written (devices updated) */
 	uint32_t connected;           /**< now: 1 when the DB thread has a session */
 	uint32_t active;              /**< now: cp_db_active() */
 };
@@ -295,5 +345,34 @@ int cp_db_api(struct cp_db *db, const char *method, const char *path, const char
  */
 void cp_db_keep_leases(struct cp_db *db, const int64_t *snmp, size_t n_snmp, const int64_t *ping,
 		       size_t n_ping);
+
+/* --- own mode (--db-mode own) ---
+ *
+ * The appliances of a poller group share CP_DB_BUCKETS buckets
+ * (devices.id % 1024) in the table device_buckets, each under a lease
+ * the owner renews every second in one statement.  The DB thread takes
+ * a fair share (the live appliances of the group by their heartbeat),
+ * gives away what is above it, and streams the devices of its buckets
+ * to the main thread as UPSERT records through cp_db_take_claims (then
+ * every change NOTIFY brings).  The main thread schedules them itself,
+ * reports errors with cp_db_result, and hands each device's horus
+ * columns in bulk with cp_db_states when cp_db_flush_wanted says so. */
+
+/** The bucket states (enum cp_db_bucket_state), CP_DB_BUCKETS bytes
+ *  the DB thread writes and the main thread reads. */
+const _Atomic uint8_t *cp_db_buckets(const struct cp_db *db);
+
+/** Main thread: mono ms after which no job may start (the leases may
+ *  have lapsed by then unless renewed); 0 before the first renewal. */
+uint64_t cp_db_own_until(const struct cp_db *db);
+
+/** Main thread: jobs of bucket b started (+1) or ended (-1). */
+void cp_db_bucket_jobs(struct cp_db *db, unsigned b, int delta);
+
+/** Main thread: 1 when the horus columns should be handed over now. */
+int cp_db_flush_wanted(struct cp_db *db, uint64_t now_ms);
+
+/** Main thread: hand n devices' columns; done 1 with the last chunk of a flush. */
+int cp_db_states(struct cp_db *db, const struct cp_db_state *s, size_t n, int done);
 
 #endif

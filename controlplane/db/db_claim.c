@@ -99,8 +99,8 @@ sb_free(struct sbuf *b)
  * Run one statement on the DB thread's session.  Returns the result
  * when it succeeded, else NULL after logging (and PQclear).
  */
-static PGresult *
-run(struct cp_db *db, const char *what, const char *sql, int n, const char *const *params)
+PGresult *
+db_run(struct cp_db *db, const char *what, const char *sql, int n, const char *const *params)
 {
 	PGresult *r = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
 	ExecStatusType s = PQresultStatus(r);
@@ -166,8 +166,8 @@ check_claim(PGresult *r, int i, struct cp_db_claim *c)
 		memset(&c->usm, 0, sizeof(c->usm));   /* no passphrase travels further */
 }
 
-static void
-row_to_claim(PGresult *r, int i, uint8_t kind, struct cp_db_claim *c)
+void
+db_row_to_claim(PGresult *r, int i, uint8_t kind, struct cp_db_claim *c)
 {
 	struct in_addr a = { 0 };
 
@@ -197,6 +197,13 @@ row_to_claim(PGresult *r, int i, uint8_t kind, struct cp_db_claim *c)
 	c->alt_in_use = PQgetvalue(r, i, 19)[0] == 't';
 	snprintf(c->sx_modules, sizeof(c->sx_modules), "%s", PQgetvalue(r, i, 20));
 	snprintf(c->sx_auth, sizeof(c->sx_auth), "%s", PQgetvalue(r, i, 21));
+	c->bucket = (uint16_t)(c->device_id % CP_DB_BUCKETS);
+	if (PQnfields(r) > DB_OWN_COL + 3) {   /* own mode's load */
+		c->snmp_every_s = (uint32_t)atol(PQgetvalue(r, i, DB_OWN_COL));
+		c->ping_every_s = (uint32_t)atol(PQgetvalue(r, i, DB_OWN_COL + 1));
+		c->last_polled_ms = atoll(PQgetvalue(r, i, DB_OWN_COL + 2));   /* "" -> 0 */
+		c->last_pinged_ms = atoll(PQgetvalue(r, i, DB_OWN_COL + 3));
+	}
 	check_claim(r, i, c);
 }
 
@@ -241,14 +248,7 @@ db_claim(struct cp_db *db, uint8_t kind, uint32_t limit, const int64_t *ids, siz
 		 "UPDATE devices d SET %s = true, %s = $3,"
 		 " %s = now() + %s::int * interval '1 second'"
 		 " WHERE d.id = ANY(ARRAY(SELECT id FROM devices WHERE %s FOR UPDATE SKIP LOCKED))"
-		 " RETURNING d.id, host(d.ip_address), d.hostname, d.snmp_version,"
-		 " d.snmp_community, d.snmp_alternate_community, d.snmp_port, d.snmp_timeout,"
-		 " d.snmp_retries, d.snmp_max_repetitions, d.snmp_disable_bulk, d.profile_id,"
-		 " d.priority, d.labels, (extract(epoch FROM now()) * 1000)::bigint,"
-		 " d.snmp_allow_other_source, d.snmp_allow_nonincreasing_oids,"
-		 " d.snmp_walk_past_exceptions, d.snmp_learnt_max_repetitions,"
-		 " d.snmp_alternate_in_use, d.snmp_exporter_module, d.snmp_exporter_auth,"
-		 DB_USM_COLS,
+		 " RETURNING" DB_DEVICE_COLS,
 		 k->flag, k->owner, k->until, n_ids ? "$2" : "$4", where);
 	snprintf(lim, sizeof(lim), "%u", limit);
 	snprintf(lease, sizeof(lease), "%u", db->o.lease_s);
@@ -257,7 +257,7 @@ db_claim(struct cp_db *db, uint8_t kind, uint32_t limit, const int64_t *ids, siz
 	params[2] = db->o.appliance;
 	params[3] = n_ids ? idarr.p : lease;
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	r = run(db, "claim", sql, 4, params);
+	r = db_run(db, "claim", sql, 4, params);
 	clock_gettime(CLOCK_MONOTONIC, &t_end);
 	us = (uint64_t)(t_end.tv_sec - t_start.tv_sec) * 1000000 +
 	     (uint64_t)((t_end.tv_nsec - t_start.tv_nsec) / 1000);
@@ -272,7 +272,7 @@ db_claim(struct cp_db *db, uint8_t kind, uint32_t limit, const int64_t *ids, siz
 		return -1;
 	}
 	for (int i = 0; i < n; i++)
-		row_to_claim(r, i, kind, &claims[i]);
+		db_row_to_claim(r, i, kind, &claims[i]);
 	PQclear(r);
 	pthread_mutex_lock(&db->q_lock);
 	db->st.claim_rounds++;
@@ -358,7 +358,7 @@ db_write_back(struct cp_db *db, const struct cp_db_result *res, size_t n)
 	params[8] = retry;
 	params[9] = a[7].p;
 	params[10] = a[8].p;
-	r = run(db, "write-back", sql, 11, params);
+	r = db_run(db, "write-back", sql, 11, params);
 	if (!r)
 		goto out;
 	pthread_mutex_lock(&db->q_lock);
@@ -370,6 +370,133 @@ db_write_back(struct cp_db *db, const struct cp_db_result *res, size_t n)
 	ret = 0;
 out:
 	for (int j = 0; j < 9; j++)
+		sb_free(&a[j]);
+	return ret;
+}
+
+/*
+ * Own mode: the failed polls of n results into reports, in one
+ * statement (the devices' columns go by db_write_states).
+ * Returns 0, or -1 (the caller keeps the batch and retries).
+ */
+int
+db_write_reports(struct cp_db *db, const struct cp_db_result *res, size_t n)
+{
+	static const char sql[] =
+		"WITH r AS (SELECT * FROM unnest($1::bigint[], $2::int2[], $3::int2[],"
+		"   $4::bigint[], $5::int4[], $6::text[], $7::text[])"
+		"   AS r (id, kind, err, req_ms, dur, ename, detail)),"
+		" e AS (INSERT INTO reports (device_id, kind, appliance, requested_at,"
+		"   report_received_at, poll_duration_ms, poll_error, poll_error_detail)"
+		"   SELECT r.id, CASE r.kind WHEN 1 THEN 'snmp' ELSE 'ping' END, $8,"
+		"     to_timestamp(r.req_ms / 1000.0), now(), r.dur, r.ename, r.detail"
+		"   FROM r WHERE r.err <> 0 AND EXISTS (SELECT 1 FROM devices x WHERE x.id = r.id)"
+		"   ON CONFLICT DO NOTHING RETURNING 1)"
+		" SELECT (SELECT count(*) FROM e)";
+	struct sbuf a[7] = { { 0 } };
+	const char *params[8];
+	PGresult *r;
+	int ret = -1;
+
+	for (int j = 0; j < 7; j++)
+		sb_put(&a[j], "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		const struct cp_db_result *x = &res[i];
+
+		if (x->err == ARGOS_ERR_NONE)
+			continue;
+		sb_num(&a[0], x->device_id);
+		sb_num(&a[1], x->kind);
+		sb_num(&a[2], x->err);
+		sb_num(&a[3], x->requested_at_ms);
+		sb_num(&a[4], x->duration_ms > INT32_MAX ? INT32_MAX : x->duration_ms);
+		sb_text(&a[5], argos_err_names[x->err]);
+		sb_text(&a[6], x->error_text);
+	}
+	for (int j = 0; j < 7; j++) {
+		sb_put(&a[j], "}", 1);
+		if (a[j].oom)
+			goto out;
+		params[j] = a[j].p;
+	}
+	params[7] = db->o.appliance;
+	if (a[0].n <= 2) {   /* "{}": nothing failed */
+		ret = 0;
+		goto out;
+	}
+	r = db_run(db, "reports", sql, 8, params);
+	if (!r)
+		goto out;
+	pthread_mutex_lock(&db->q_lock);
+	db->st.writeback_statements++;
+	db->st.report_rows += (uint64_t)atoll(PQgetvalue(r, 0, 0));
+	pthread_mutex_unlock(&db->q_lock);
+	PQclear(r);
+	ret = 0;
+out:
+	for (int j = 0; j < 7; j++)
+		sb_free(&a[j]);
+	return ret;
+}
+
+/*
+ * Own mode: n devices' horus columns in one statement, a row each (a
+ * HOT update: none of these columns is indexed).  A device another
+ * appliance owns by now is written all the same: its columns lag, and
+ * the newer of the two writes wins.  Returns 0, or -1.
+ */
+int
+db_write_state_rows(struct cp_db *db, const struct cp_db_state *st, size_t n)
+{
+	static const char sql[] =
+		"UPDATE devices d SET"
+		" last_polled_at = CASE WHEN r.p > 0 AND (d.last_polled_at IS NULL"
+		"   OR d.last_polled_at < to_timestamp(r.p / 1000.0))"
+		"   THEN to_timestamp(r.p / 1000.0) ELSE d.last_polled_at END,"
+		" last_poll_ok = CASE WHEN r.p > 0 THEN r.ok ELSE d.last_poll_ok END,"
+		" last_pinged_at = CASE WHEN r.g > 0 AND (d.last_pinged_at IS NULL"
+		"   OR d.last_pinged_at < to_timestamp(r.g / 1000.0))"
+		"   THEN to_timestamp(r.g / 1000.0) ELSE d.last_pinged_at END,"
+		" snmp_learnt_max_repetitions = CASE WHEN r.maxrep > 0"
+		"   THEN least(r.maxrep, d.snmp_max_repetitions) ELSE d.snmp_learnt_max_repetitions END,"
+		" snmp_alternate_in_use = CASE WHEN r.alt < 0 THEN d.snmp_alternate_in_use"
+		"   ELSE r.alt = 1 END"
+		" FROM unnest($1::bigint[], $2::bigint[], $3::bool[], $4::bigint[], $5::int4[],"
+		"   $6::int2[]) AS r (id, p, ok, g, maxrep, alt)"
+		" WHERE d.id = r.id";
+	struct sbuf a[6] = { { 0 } };
+	const char *params[6];
+	PGresult *r;
+	int ret = -1;
+
+	for (int j = 0; j < 6; j++)
+		sb_put(&a[j], "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		sb_num(&a[0], st[i].device_id);
+		sb_num(&a[1], st[i].polled_ms);
+		sb_put(&a[2], a[2].n > 1 ? (st[i].poll_ok ? ",t" : ",f") : (st[i].poll_ok ? "t" : "f"),
+		       a[2].n > 1 ? 2 : 1);
+		sb_num(&a[3], st[i].pinged_ms);
+		sb_num(&a[4], st[i].max_repetitions);
+		sb_num(&a[5], st[i].alt_in_use);
+	}
+	for (int j = 0; j < 6; j++) {
+		sb_put(&a[j], "}", 1);
+		if (a[j].oom)
+			goto out;
+		params[j] = a[j].p;
+	}
+	r = db_run(db, "state write-back", sql, 6, params);
+	if (!r)
+		goto out;
+	pthread_mutex_lock(&db->q_lock);
+	db->st.writeback_statements++;
+	db->st.state_rows += (uint64_t)atoll(PQcmdTuples(r));
+	pthread_mutex_unlock(&db->q_lock);
+	PQclear(r);
+	ret = 0;
+out:
+	for (int j = 0; j < 6; j++)
 		sb_free(&a[j]);
 	return ret;
 }
@@ -413,7 +540,7 @@ db_release_except(struct cp_db *db, const int64_t *snmp, size_t n_snmp, const in
 	params[0] = db->o.appliance;
 	params[1] = s.p;
 	params[2] = p.p;
-	r = run(db, "lease give-back after a reconnect", sql, 3, params);
+	r = db_run(db, "lease give-back after a reconnect", sql, 3, params);
 	if (r) {
 		ret = atoi(PQgetvalue(r, 0, 0));
 		PQclear(r);
@@ -460,7 +587,7 @@ db_release(struct cp_db *db, const int64_t *snmp, size_t n_snmp, const int64_t *
 	params[1] = all_mine ? "true" : "false";
 	params[2] = s.p;
 	params[3] = p.p;
-	r = run(db, "lease release", sql, 4, params);
+	r = db_run(db, "lease release", sql, 4, params);
 	if (r) {
 		ret = atoi(PQgetvalue(r, 0, 0));
 		PQclear(r);
@@ -496,7 +623,7 @@ db_unlock_expired(struct cp_db *db)
 		"     'no result before the lease ended' FROM xp"
 		"   ON CONFLICT DO NOTHING)"
 		" SELECT (SELECT count(*) FROM us) + (SELECT count(*) FROM up)";
-	PGresult *r = run(db, "unlocker", sql, 0, NULL);
+	PGresult *r = db_run(db, "unlocker", sql, 0, NULL);
 	int n;
 
 	if (!r)
@@ -527,7 +654,7 @@ db_flush_reports(struct cp_db *db)
 
 	snprintf(e, sizeof(e), "%u", db->o.error_flush_h);
 	snprintf(f, sizeof(f), "%u", db->o.report_flush_h);
-	r = run(db, "report flush", sql, 2, params);
+	r = db_run(db, "report flush", sql, 2, params);
 	if (!r)
 		return -1;
 	PQclear(r);
@@ -556,7 +683,7 @@ db_heartbeat(struct cp_db *db)
 	snprintf(cores, sizeof(cores), "%u", db->o.cores);
 	snprintf(load, sizeof(load), "%.4f",
 		 out + free_slots ? (double)out / (double)(out + free_slots) : 0.0);
-	r = run(db, "heartbeat", sql, 5, params);
+	r = db_run(db, "heartbeat", sql, 5, params);
 	if (!r)
 		return -1;
 	PQclear(r);

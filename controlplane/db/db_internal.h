@@ -94,6 +94,18 @@ struct cp_db {
 
 	pthread_mutex_t api_lock;
 	PGconn *api_conn;
+
+	/* own mode: the buckets (DB thread writes, main thread reads), the
+	 * jobs in flight per bucket (main thread writes), the hand-over of
+	 * the horus columns (under q_lock) */
+	_Atomic uint8_t buckets[CP_DB_BUCKETS];
+	atomic_int bucket_jobs[CP_DB_BUCKETS];
+	struct cp_db_state *states;
+	size_t states_n, states_cap;
+	uint64_t flush_asked, flush_serving, flush_done;   /* sequence numbers */
+	uint64_t next_flush_ms;                            /* main thread's clock */
+	_Atomic uint64_t own_until;   /* mono ms: no job starts from then on, until renewed */
+	struct db_own *own;                                /* DB thread only */
 };
 
 /* db_conn.c */
@@ -110,6 +122,19 @@ int db_conn_lost(PGconn *c);
 #define DB_USM_COLS " d.snmpv3_security_level, d.snmpv3_auth_user, d.snmpv3_auth_proto," \
 	" d.snmpv3_auth_passwd, d.snmpv3_privacy_proto, d.snmpv3_privacy_passwd," \
 	" d.snmpv3_context_name, d.snmpv3_context_engine_id"
+/* A device row as db_row_to_claim() reads it (table alias d); own mode
+ * adds DB_OWN_COLS after it. */
+#define DB_DEVICE_COLS " d.id, host(d.ip_address), d.hostname, d.snmp_version," \
+	" d.snmp_community, d.snmp_alternate_community, d.snmp_port, d.snmp_timeout," \
+	" d.snmp_retries, d.snmp_max_repetitions, d.snmp_disable_bulk, d.profile_id," \
+	" d.priority, d.labels, (extract(epoch FROM now()) * 1000)::bigint," \
+	" d.snmp_allow_other_source, d.snmp_allow_nonincreasing_oids," \
+	" d.snmp_walk_past_exceptions, d.snmp_learnt_max_repetitions," \
+	" d.snmp_alternate_in_use, d.snmp_exporter_module, d.snmp_exporter_auth," DB_USM_COLS
+#define DB_OWN_COL 30      /* the first of DB_OWN_COLS */
+#define DB_OWN_COLS ", d.polling_frequency, d.ping_frequency," \
+	" (extract(epoch FROM d.last_polled_at) * 1000)::bigint," \
+	" (extract(epoch FROM d.last_pinged_at) * 1000)::bigint, d.poller_group, d.active"
 /* snmp_version's text as cp_device_check wants it: 0, 1, 3, or -1. */
 int db_snmp_version(const char *v);
 /* Row row's DB_USM_COLS, from column col on, into c.  @return 0, or -1
@@ -129,6 +154,11 @@ int db_load_profiles(struct cp_db *db, PGconn *c, char *msg, size_t len);
 void db_free_profiles(struct db_profile *p, size_t n);
 
 /* db_claim.c: the statements of the DB thread */
+PGresult *db_run(struct cp_db *db, const char *what, const char *sql, int n,
+		 const char *const *params);
+void db_row_to_claim(PGresult *r, int i, uint8_t kind, struct cp_db_claim *c);
+int db_write_reports(struct cp_db *db, const struct cp_db_result *r, size_t n);
+int db_write_state_rows(struct cp_db *db, const struct cp_db_state *st, size_t n);
 int db_claim(struct cp_db *db, uint8_t kind, uint32_t limit, const int64_t *ids, size_t n_ids);
 int db_write_back(struct cp_db *db, const struct cp_db_result *r, size_t n);
 int db_release_except(struct cp_db *db, const int64_t *snmp, size_t n_snmp, const int64_t *ping,
@@ -138,6 +168,15 @@ int db_release(struct cp_db *db, const int64_t *snmp, size_t n_snmp, const int64
 int db_unlock_expired(struct cp_db *db);
 int db_flush_reports(struct cp_db *db);
 int db_heartbeat(struct cp_db *db);
+
+/* db_own.c: own mode's side of the DB thread */
+void db_own_tick(struct cp_db *db, uint64_t now, int active);
+void db_own_changed(struct cp_db *db, int64_t id);   /* NOTIFY changed:/deleted: */
+void db_own_resync(struct cp_db *db);
+int db_own_poll_now(struct cp_db *db, int64_t id);
+int db_own_finish(struct cp_db *db);                /* at stop: 1 when done */
+uint64_t db_own_next(const struct cp_db *db);       /* when db_own_tick wants to run */
+void db_write_states(struct cp_db *db);
 
 /* db_ha.c */
 void *db_ha_main(void *arg);

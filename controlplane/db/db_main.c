@@ -27,6 +27,8 @@ db_free(struct cp_db *db)
 	free(db->results);
 	free(db->keep[CP_DB_SNMP]);
 	free(db->keep[CP_DB_PING]);
+	free(db->states);
+	free(db->own);
 	pthread_mutex_destroy(&db->q_lock);
 	pthread_mutex_destroy(&db->api_lock);
 	pthread_rwlock_destroy(&db->prof_lock);

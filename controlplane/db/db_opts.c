@@ -20,10 +20,16 @@ const char cp_db_usage[] =
 	"  --migrate              apply the schema migrations to --dsn, then exit\n"
 	"  --appliance-name NAME  this appliance in the database (default: the hostname)\n"
 	"  --poller-group NAME    poll only devices of this group (default: default)\n"
-	"  --db-snmp-freq S       claim due SNMP devices every S seconds (30; 0: none)\n"
-	"  --db-ping-freq S       claim due ping devices every S seconds (10; 0: none)\n"
+	"  --db-mode own|claim    own: the appliances of a group share the devices by\n"
+	"                         bucket leases and schedule polls in memory (default);\n"
+	"                         claim: one claim (row update) per poll, as before\n"
+	"  --bucket-lease S       own: a bucket's lease, renewed every second (5)\n"
+	"  --db-write-lag S       own: last_polled_at/last_pinged_at lag at most S (60)\n"
+	"  --db-snmp-freq S       claim: claim due SNMP devices every S seconds (30; 0: none)\n"
+	"  --db-ping-freq S       claim: claim due ping devices every S seconds (10; 0: none)\n"
+	"                         (in own mode, 0 still means no SNMP, resp. no ping)\n"
 	"  --device-unlock-freq S release expired leases every S seconds (600)\n"
-	"  --lease S              a claim unanswered for S seconds is released (300)\n"
+	"  --lease S              claim: a claim unanswered for S seconds is released (300)\n"
 	"  --down-retry S         poll a device whose last poll failed after S seconds\n"
 	"                         instead of its polling frequency (0: no change)\n"
 	"  --error-flush-freq H   keep error reports H hours (4; 0: forever)\n"
@@ -47,6 +53,9 @@ cp_db_opts_init(struct cp_db_opts *o)
 	o->report_flush_h = 3;
 	o->flush_ms = 1000;
 	o->batch_max = 20000;
+	o->mode = CP_DB_MODE_OWN;
+	o->own_lease_ms = 5000;
+	o->write_lag_ms = 60000;
 }
 
 /* Seconds, whole or with a fraction ("0.5"), into ms within [0, max_s]. */
@@ -161,6 +170,26 @@ cp_db_opts_set(struct cp_db_opts *o, const char *name, const char *arg, char *ms
 			o->ping_freq_ms = ms;
 		else
 			o->unlock_freq_ms = ms;
+		return 0;
+	}
+	if (strcmp(name, "db-mode") == 0) {
+		if (strcmp(arg, "own") != 0 && strcmp(arg, "claim") != 0) {
+			snprintf(msg, len, "--db-mode '%s': want own or claim", arg);
+			return -EINVAL;
+		}
+		o->mode = arg[0] == 'o' ? CP_DB_MODE_OWN : CP_DB_MODE_CLAIM;
+		return 0;
+	}
+	if (strcmp(name, "bucket-lease") == 0 || strcmp(name, "db-write-lag") == 0) {
+		if (seconds(arg, 3600, &ms) || ms < (name[0] == 'b' ? 3000u : 1000u)) {
+			snprintf(msg, len, "--%s '%s': want seconds from %s to 3600", name, arg,
+				 name[0] == 'b' ? "3" : "1");
+			return -EINVAL;
+		}
+		if (name[0] == 'b')
+			o->own_lease_ms = ms;
+		else
+			o->write_lag_ms = ms;
 		return 0;
 	}
 	if (strcmp(name, "lease") == 0 || strcmp(name, "down-retry") == 0) {

@@ -121,7 +121,8 @@ cp_db_take_claims(struct cp_db *db, struct cp_db_claim *out, size_t max)
 {
 	size_t n;
 
-	if (!atomic_load_explicit(&db->active, memory_order_relaxed))
+	/* Own mode's records flow even when passive: they give buckets back. */
+	if (db->o.mode == CP_DB_MODE_CLAIM && !atomic_load_explicit(&db->active, memory_order_relaxed))
 		return 0;
 	pthread_mutex_lock(&db->q_lock);
 	n = db->claims_n < max ? db->claims_n : max;
@@ -142,9 +143,78 @@ cp_db_take_claims(struct cp_db *db, struct cp_db_claim *out, size_t max)
 	db->claims_n -= n;
 	if (db->claims_n == 0)
 		db->claims_head = 0;
-	db->outstanding += n;
+	if (db->o.mode == CP_DB_MODE_CLAIM)
+		db->outstanding += n;
 	pthread_mutex_unlock(&db->q_lock);
+	if (db->o.mode == CP_DB_MODE_OWN && n)
+		db_wake(db->wake_fd);   /* room in the queue: the loader goes on */
 	return n;
+}
+
+const _Atomic uint8_t *
+cp_db_buckets(const struct cp_db *db)
+{
+	return db->buckets;
+}
+
+uint64_t
+cp_db_own_until(const struct cp_db *db)
+{
+	return atomic_load_explicit(&db->own_until, memory_order_acquire);
+}
+
+void
+cp_db_bucket_jobs(struct cp_db *db, unsigned b, int delta)
+{
+	atomic_fetch_add_explicit(&db->bucket_jobs[b % CP_DB_BUCKETS], delta,
+				  memory_order_relaxed);
+}
+
+int
+cp_db_flush_wanted(struct cp_db *db, uint64_t now_ms)
+{
+	int want;
+
+	pthread_mutex_lock(&db->q_lock);
+	want = db->flush_asked > db->flush_done || now_ms >= db->next_flush_ms ||
+	       atomic_load(&db->stopping);
+	if (want)
+		db->flush_serving = db->flush_asked;
+	pthread_mutex_unlock(&db->q_lock);
+	return want;
+}
+
+int
+cp_db_states(struct cp_db *db, const struct cp_db_state *s, size_t n, int done)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&db->q_lock);
+	if (db->states_n + n > db->states_cap) {
+		size_t cap = (db->states_n + n) * 2;
+		struct cp_db_state *p = realloc(db->states, cap * sizeof(*p));
+
+		if (p == NULL) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		db->states = p;
+		db->states_cap = cap;
+	}
+	if (n)
+		memcpy(db->states + db->states_n, s, n * sizeof(*s));
+	db->states_n += n;
+out:
+	if (done) {
+		uint32_t every = db->o.write_lag_ms * 3 / 4;
+
+		db->flush_done = db->flush_serving;
+		db->next_flush_ms = db_mono_ms() + (every < 1000 ? 1000 : every);
+	}
+	pthread_mutex_unlock(&db->q_lock);
+	if (done)
+		db_wake(db->wake_fd);
+	return ret;
 }
 
 int

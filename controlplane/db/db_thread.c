@@ -102,6 +102,13 @@ reconnect(struct cp_db *db, struct loop *l)
 		db->st.connected = 1;
 		pthread_mutex_unlock(&db->q_lock);
 		db_push_event(db, CP_DB_EV_DEVICES_RESYNC, 0);
+		if (db->o.mode == CP_DB_MODE_OWN) {
+			/* Changes NOTIFY sent meanwhile are lost: read our buckets again. */
+			db_own_resync(db);
+			l->said_down = 0;
+			l->backoff = DB_BACKOFF_MIN_MS;
+			return;
+		}
 		/* A claim committed just before the session died may never
 		 * have reached us: ask which polls the main thread holds,
 		 * and claim nothing until then (give_back_stale). */
@@ -137,6 +144,12 @@ notifications(struct cp_db *db, struct loop *l)
 
 		if (strcmp(n->relname, "argos_profiles") == 0) {
 			l->reload_profiles = 1;
+		} else if (strcmp(n->relname, "argos_devices") == 0 &&
+			   db->o.mode == CP_DB_MODE_OWN) {
+			if (strncmp(p, "changed:", 8) == 0 || strncmp(p, "deleted:", 8) == 0)
+				db_own_changed(db, atoll(p + 8));
+			else
+				db_own_resync(db);
 		} else if (strcmp(n->relname, "argos_devices") == 0) {
 			if (strncmp(p, "changed:", 8) == 0)
 				db_push_event(db, CP_DB_EV_DEVICE_CHANGED, atoll(p + 8));
@@ -149,6 +162,8 @@ notifications(struct cp_db *db, struct loop *l)
 			id = strtoll(p, &end, 10);
 			if (errno || end == p || *end || id <= 0)
 				db_log(db, "argos_poll_now '%.40s': want a device id", p);
+			else if (db->o.mode == CP_DB_MODE_OWN)
+				db_own_poll_now(db, id);   /* another appliance's device: theirs */
 			else if (db->n_poll_now == DB_POLL_NOW_MAX)
 				db_log(db, "argos_poll_now %lld: %d already pending, ignored", id,
 				       DB_POLL_NOW_MAX);
@@ -294,7 +309,8 @@ write_batch(struct cp_db *db, struct loop *l)
 	while (off < l->batch_n && !db_conn_lost(db->conn)) {
 		size_t n = l->batch_n - off < db->o.batch_max ? l->batch_n - off : db->o.batch_max;
 
-		if (db_write_back(db, l->batch + off, n) == 0) {
+		if ((db->o.mode == CP_DB_MODE_OWN ? db_write_reports(db, l->batch + off, n) :
+		     db_write_back(db, l->batch + off, n)) == 0) {
 			off += n;
 			l->write_failures = 0;
 			continue;
@@ -312,6 +328,8 @@ write_batch(struct cp_db *db, struct loop *l)
 	if (off)   /* batch is NULL until the first result */
 		memmove(l->batch, l->batch + off, (l->batch_n - off) * sizeof(*l->batch));
 	l->batch_n -= off;
+	if (db->o.mode == CP_DB_MODE_OWN)
+		db_write_states(db);
 }
 
 static void
@@ -372,12 +390,15 @@ finish(struct cp_db *db, struct loop *l)
 {
 	size_t left;
 
-	give_back_queued(db);
+	if (db->o.mode == CP_DB_MODE_CLAIM)
+		give_back_queued(db);
 	write_batch(db, l);
 	pthread_mutex_lock(&db->q_lock);
-	left = l->batch_n + db->results_n;
+	left = l->batch_n + db->results_n + db->states_n;
 	pthread_mutex_unlock(&db->q_lock);
 	if (left == 0 && !db_conn_lost(db->conn)) {
+		if (db->o.mode == CP_DB_MODE_OWN)
+			return db_own_finish(db) || db_mono_ms() >= db->stop_deadline_ms;
 		db_release(db, NULL, 0, NULL, 0, 1);
 		return 1;
 	}
@@ -417,7 +438,7 @@ db_thread_main(void *arg)
 		notifications(db, &l);
 		active = atomic_load(&db->active);
 		if (active != l.was_active) {
-			if (!active)
+			if (!active && db->o.mode == CP_DB_MODE_CLAIM)
 				give_back_queued(db);
 			else if (!l.freed_old_leases)
 				/* Leases under our name from a previous run: nobody polls them. */
@@ -433,10 +454,12 @@ db_thread_main(void *arg)
 		}
 		if (l.keep_wait_until)
 			give_back_stale(db, &l);
-		if (active && !l.keep_wait_until)
+		if (db->o.mode == CP_DB_MODE_OWN)
+			db_own_tick(db, now, active);
+		else if (active && !l.keep_wait_until)
 			claim_rounds(db, &l, now);
 		pthread_mutex_lock(&db->q_lock);
-		full = db->results_n >= db->o.batch_max;
+		full = db->results_n >= db->o.batch_max || db->states_n > 0;
 		pthread_mutex_unlock(&db->q_lock);
 		if (full || now >= l.next_flush) {
 			write_batch(db, &l);
@@ -444,6 +467,7 @@ db_thread_main(void *arg)
 		}
 		housekeeping(db, &l, now, active);
 		wait_for(db, min_u64(min_u64(l.next_flush, l.next_heartbeat),
+				     db->o.mode == CP_DB_MODE_OWN ? min_u64(db_own_next(db), now + 100) :
 				     active ? min_u64(l.next_claim[CP_DB_SNMP],
 						      l.next_claim[CP_DB_PING]) : UINT64_MAX));
 	}

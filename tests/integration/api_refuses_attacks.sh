@@ -44,7 +44,7 @@ chmod 600 "$WORK/key.pem"
 
 # No testbed needed: net_null is a port that drops what it is given.
 timeout -k 5 150 "$ARGOS" -l 0,1 --file-prefix apiattack -m 512 --no-pci --vdev net_null0 -- \
-	--ip 198.18.0.2/24 --dsn "$DSN" --db-snmp-freq 1 --listen "127.0.0.1:$HTTP_PORT" \
+	--ip 198.18.0.2/24 --dsn "$DSN" --db-snmp-freq 1 --db-write-lag 1 --listen "127.0.0.1:$HTTP_PORT" \
 	--api-token-file "$WORK/token" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" \
 	>"$WORK/argos.log" 2>&1 &
 ARGOS_PID=$!

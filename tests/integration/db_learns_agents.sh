@@ -73,7 +73,7 @@ psql_q "INSERT INTO devices (hostname, ip_address, snmp_timeout, snmp_retries,
 (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/token")
 timeout -k 5 90 "$ARGOS" -l 0,1 --file-prefix dbag --no-pci --huge-unlink \
 	--vdev net_af_packet0,iface=argos0 -- --ip 198.18.0.2/24 --gateway 198.18.0.1 \
-	--dsn "$DSN" --db-snmp-freq 0.5 --db-ping-freq 0 --listen "127.0.0.1:$HTTP_PORT" \
+	--dsn "$DSN" --db-snmp-freq 0.5 --db-ping-freq 0 --db-write-lag 1 --listen "127.0.0.1:$HTTP_PORT" \
 	--api-token-file "$WORK/token" --output "$WORK/out.jsonl" >"$WORK/argos.log" 2>&1 &
 ARGOS_PID=$!
 CHILDREN+=($ARGOS_PID)

@@ -63,7 +63,7 @@ TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 (umask 077; echo "$TOKEN" >"$WORK/token")
 timeout -k 5 90 "$ARGOS" -l 0,1 --file-prefix dbargos -m 512 \
 	--vdev net_af_packet0,iface=argos0 -- --ip 198.18.0.2/24 --gateway 198.18.0.1 \
-	--dsn-file "$WORK/dsn" --db-snmp-freq 1 --db-ping-freq 1 --device-unlock-freq 5 \
+	--dsn-file "$WORK/dsn" --db-snmp-freq 1 --db-ping-freq 1 --device-unlock-freq 5 --db-write-lag 1 \
 	--output "$WORK/results.jsonl" --listen 127.0.0.1:$HTTP_PORT --api-token-file "$WORK/token" \
 	--remote-write "http://127.0.0.1:$PROM_PORT/api/v1/write" --rw-flush-ms 200 \
 	>"$WORK/argos.log" 2>&1 &

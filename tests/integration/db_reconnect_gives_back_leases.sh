@@ -26,7 +26,7 @@ psql_q "INSERT INTO devices (hostname, ip_address, snmp_community, snmp_timeout,
 
 timeout -k 5 90 "$ARGOS" -l 0,1 --file-prefix dbrk -m 512 --no-pci --huge-unlink \
 	--vdev net_af_packet0,iface=argos0 -- --ip 198.18.0.2/24 --gateway 198.18.0.1 \
-	--dsn "$DSN" --appliance-name rk --db-snmp-freq 1 --db-ping-freq 0 \
+	--dsn "$DSN" --appliance-name rk --db-mode claim --db-snmp-freq 1 --db-ping-freq 0 \
 	--output "$WORK/out.jsonl" >"$WORK/argos.log" 2>&1 &
 ARGOS_PID=$!
 CHILDREN+=($ARGOS_PID)

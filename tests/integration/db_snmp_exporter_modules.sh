@@ -33,7 +33,7 @@ psql_q "INSERT INTO devices (hostname, ip_address, snmp_timeout, snmp_retries,
 
 timeout -k 5 90 "$ARGOS" -l 0,1 --file-prefix dbsx --no-pci --huge-unlink \
 	--vdev net_af_packet0,iface=argos0 -- --ip 198.18.0.2/24 --gateway 198.18.0.1 \
-	--dsn "$DSN" --db-snmp-freq 0.5 --db-ping-freq 0 --snmp-exporter-config "$YML" \
+	--dsn "$DSN" --db-snmp-freq 0.5 --db-ping-freq 0 --db-write-lag 1 --snmp-exporter-config "$YML" \
 	--output "$WORK/out.jsonl" --duration 16 >"$WORK/argos.log" 2>&1 &
 ARGOS_PID=$!
 CHILDREN+=($ARGOS_PID)

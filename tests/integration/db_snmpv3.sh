@@ -73,7 +73,7 @@ TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 (umask 077; echo "$TOKEN" >"$WORK/token")
 timeout -k 5 90 "$ARGOS" -l 0,1 --file-prefix dbv3 -m 512 --no-pci --huge-unlink \
 	--vdev net_af_packet0,iface=argos0 -- --ip 198.18.0.2/24 --gateway 198.18.0.1 \
-	--dsn "$DSN" --db-snmp-freq 0.5 --db-ping-freq 0 --output "$WORK/out.jsonl" \
+	--dsn "$DSN" --db-snmp-freq 0.5 --db-ping-freq 0 --db-write-lag 1 --output "$WORK/out.jsonl" \
 	--listen 127.0.0.1:$HTTP_PORT --api-token-file "$WORK/token" --duration 14 \
 	>"$WORK/argos.log" 2>&1 &
 ARGOS_PID=$!

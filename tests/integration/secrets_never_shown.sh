@@ -126,7 +126,7 @@ secret_file api-token "$API_TOKEN"
 
 # --- run 1: DB mode, everything on ------------------------------------
 timeout -k 5 120 "$ARGOS" -l 0,1 --file-prefix secsweep -m 512 --vdev net_af_packet0,iface=argos0 -- \
-	--ip 198.18.0.2/24 --gateway 198.18.0.1 --dsn-file "$WORK/dsn" --db-snmp-freq 1 \
+	--ip 198.18.0.2/24 --gateway 198.18.0.1 --dsn-file "$WORK/dsn" --db-snmp-freq 1 --db-write-lag 1 \
 	--db-ping-freq 1 --output "$OUT/run1/results.jsonl" --listen "127.0.0.1:$HTTP_PORT" \
 	--api-token-file "$WORK/api-token" --remote-write "http://127.0.0.1:$PROM_PORT/api/v1/write" \
 	--rw-basic-user argos --rw-password-file "$WORK/rw-password" --rw-spill-dir "$OUT/run1/spill" \

@@ -18,6 +18,10 @@
  * before the result is handed back, so the logged intervals lie inside
  * the database's lease intervals.
  *
+ * It runs claim mode (--db-mode claim): own mode's scheduling lives in
+ * argos's main thread (controlplane/dbmode.c), which this stand-in does
+ * not have.
+ *
  * usage: db_appliance --dsn URL [--migrate] [DB flags of cp_db_usage]
  *        [--capacity N] [--poll-ms MIN:MAX] [--fail-pct P] [--duration S]
  *        [--log FILE] [--stop-timeout MS]
@@ -127,6 +131,7 @@ main(int argc, char **argv)
 	char msg[1024];
 
 	cp_db_opts_init(&o);
+	o.mode = CP_DB_MODE_CLAIM;   /* its stand-in dataplane polls claims; argos runs own mode */
 	o.log = db_log_line;
 	o.cores = 2;
 	for (int i = 0; db_flags[i]; i++)

@@ -26,7 +26,7 @@ start_appliance() {
 	timeout -k 5 120 "$ARGOS" --lcores=0@0,1@1 --file-prefix "db$name" -m 512 \
 		--vdev "net_af_packet0,iface=$FARM_HOST_IF,framecnt=$FARM_FRAMES" -- \
 		--ip "$ip/24" --gateway "$FARM_IP" --dsn "$DSN" --appliance-name "$name" \
-		--db-snmp-freq 1 --db-ping-freq 0 "$@" >"$WORK/$name.log" 2>&1 &
+		--db-snmp-freq 1 --db-ping-freq 0 --db-write-lag 1 "$@" >"$WORK/$name.log" 2>&1 &
 	CHILDREN+=($!)
 	eval "PID_$name=$!"
 }
