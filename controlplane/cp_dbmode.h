@@ -64,6 +64,10 @@ int cp_dbmode_may_send(struct cp_app *app, const struct cp_due *e, uint64_t now_
 /** send_due: the job of e went to a core (own mode's bookkeeping). */
 void cp_dbmode_sent(struct cp_app *app, uint32_t dev, uint8_t kind, uint64_t now_ms);
 
+/** A v3 poll ended only to bring its keys (usm_table.c): the same poll
+ *  starts again at once, as the same poll. */
+void cp_dbmode_again(struct cp_app *app, uint32_t dev, uint64_t now_ms);
+
 /** Own mode: the lateness histogram of one kind (zeros otherwise). */
 void cp_dbmode_late(const struct cp_app *app, uint8_t kind, struct cp_dbmode_late *out);
 

@@ -47,7 +47,7 @@
 #define CLAIMS_PER_TICK 1024
 #define NIL UINT32_MAX
 #define PAUSE_RETRY_MS 250      /* a paused bucket's device is looked at again */
-#define OVERDUE_SPREAD_MS 5000  /* overdue by less than a period: polled within this */
+#define OVERDUE_SPREAD_MS 1000  /* due already (or new): polled within this */
 #define STATES_PER_CALL 65536
 #define REBASE_MS 1000          /* a job later than this moves its device's grid */
 
@@ -64,6 +64,7 @@ struct own_slot {
 	uint16_t maxrep;
 	int8_t alt;
 	uint8_t poll_ok, dirty, stale, poll_now, listed;
+	uint8_t again;                /* v3: the next send goes on with the same poll */
 };
 
 _Static_assert(sizeof(((struct cp_device *)0)->hostname) >= CP_DB_HOSTNAME_MAX,
@@ -525,7 +526,11 @@ own_upsert(struct cp_app *app, const struct cp_db_claim *c, uint64_t now, uint64
 		m->sched_full++;
 		return;   /* every slot taken: counted in argos_db_devices_refused */
 	}
-	if (!fresh) {   /* what this appliance learnt stays */
+	/* What this appliance learnt stays, unless the ceiling changed (the
+	 * table's trigger then reset the learnt column too). */
+	if (!fresh && app->devs[s].snmp_max_repetitions != c->max_repetitions)
+		fresh = 1;
+	if (!fresh) {
 		memo = app->state[s].maxrep;
 		alt = app->state[s].alt_in_use;
 	}
@@ -687,9 +692,13 @@ cp_dbmode_sent(struct cp_app *app, uint32_t dev, uint8_t kind, uint64_t now)
 	o = &m->os[dev];
 	o->due[kind] = 0;
 	m->info[dev].busy |= kind;
-	m->info[dev].err[kind] = ARGOS_ERR_NONE;
 	m->outstanding[kind]++;
 	cp_db_bucket_jobs(m->db, (unsigned)(app->devs[dev].db_id % CP_DB_BUCKETS), 1);
+	if (o->again) {   /* the same poll, its lateness counted already */
+		o->again = 0;
+		return;
+	}
+	m->info[dev].err[kind] = ARGOS_ERR_NONE;
 	late = now > o->base[kind] ? (double)(now - o->base[kind]) / 1000.0 : 0.0;
 	for (i = 0; i < CP_DBMODE_LATE_N && late > late_le[i]; i++)
 		;
@@ -742,6 +751,28 @@ own_done(struct cp_app *app, const struct argos_rec_done *d, const struct cp_db_
 	    app->cfg.db.down_retry_s * 1000u < period)
 		next = o->base[k] + app->cfg.db.down_retry_s * 1000u;
 	own_push(app, s, k, next > now ? next : now, next);
+}
+
+void
+cp_dbmode_again(struct cp_app *app, uint32_t dev, uint64_t now)
+{
+	struct cp_dbmode *m = app->dbm;
+
+	if (!m->own) {   /* claim mode: the claim is still held */
+		cp_sched_push(&app->sched, now, dev, CP_DB_SNMP);
+		return;
+	}
+	/* As if it ended and was due now; cp_dbmode_sent takes it again. */
+	m->info[dev].busy &= (uint8_t)~CP_DB_SNMP;
+	m->outstanding[CP_DB_SNMP]--;
+	cp_db_bucket_jobs(m->db, (unsigned)(app->devs[dev].db_id % CP_DB_BUCKETS), -1);
+	if (m->info[dev].deleted) {
+		if (m->info[dev].busy == 0)
+			slot_free(app, app->devs[dev].db_id);
+		return;
+	}
+	m->os[dev].again = 1;
+	own_push(app, dev, CP_DB_SNMP, now, m->os[dev].base[CP_DB_SNMP]);
 }
 
 void

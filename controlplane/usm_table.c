@@ -23,6 +23,7 @@
 #include "cp_app.h"
 #include "cp_reload.h"
 #include "cp_usm_keys.h"
+#include "cp_dbmode.h"
 #include "cp_usm_table.h"
 
 #define KU_CACHE 256
@@ -398,7 +399,9 @@ cp_usm_record(struct cp_app *app, const struct argos_rec_hdr *h, uint64_t now)
 	u->again = 0;
 	u->rediscovered = 1;
 	app->jobs_ended++;
-	if (cp_reload_ended(app, h->device, ARGOS_JOB_SNMP, now))
+	if (app->dbm != NULL)
+		cp_dbmode_again(app, h->device, now);
+	else if (cp_reload_ended(app, h->device, ARGOS_JOB_SNMP, now))
 		cp_reload_push(app, now, h->device, ARGOS_JOB_SNMP);
 	return 1;
 }

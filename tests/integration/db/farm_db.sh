@@ -4,10 +4,10 @@
 # farm_db_up PGPORT N TIMEOUT RETRIES FREQ: the farm (one interface per
 # device), a migrated Postgres on PGPORT and N farm devices from
 # 198.19.0.1 on, all due now, with that SNMP timeout (s), retries and
-# polling frequency (s), never pinged.
+# polling frequency (s), never pinged.  FARM_DB_OPTS: more farm options.
 farm_db_up() {
 	farm_net_up
-	farm_start farm --interfaces 1 --idle-sleep-us 50
+	farm_start farm --interfaces 1 --idle-sleep-us 50 ${FARM_DB_OPTS:-}
 	pg_up "$1"
 	"$ARGOS" -- --dsn "$DSN" --migrate >"$WORK/migrate.log" 2>&1 ||
 		{ cat "$WORK/migrate.log" >&2; die "argos --migrate failed"; }
