@@ -173,6 +173,7 @@ int db_heartbeat(struct cp_db *db);
 void db_own_tick(struct cp_db *db, uint64_t now, int active);
 void db_own_changed(struct cp_db *db, int64_t id);   /* NOTIFY changed:/deleted: */
 void db_own_resync(struct cp_db *db);
+void db_own_reconnected(struct cp_db *db);
 int db_own_poll_now(struct cp_db *db, int64_t id);
 int db_own_finish(struct cp_db *db);                /* at stop: 1 when done */
 uint64_t db_own_next(const struct cp_db *db);       /* when db_own_tick wants to run */

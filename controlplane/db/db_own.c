@@ -3,8 +3,9 @@
  * fair share of the poller group's buckets under leases, and stream
  * their devices to the main thread.
  *
- * Every OWN_ROUND_MS one statement writes this appliance's heartbeat,
- * renews the leases of every bucket it holds, and counts the live
+ * Every OWN_ROUND_MS one statement writes this appliance's heartbeat
+ * and its lease (appliances.lease_until: one lease for every bucket it
+ * holds, one row written), lists its buckets, and counts the live
  * appliances of the group (those whose heartbeat is younger than
  * OWN_LIVE_S).  From that count comes the fair share: 1024 / n, the
  * first (1024 % n) appliances by name taking one more.  Below it, a
@@ -17,8 +18,9 @@
  * No two appliances poll one device at once.  The owner stops starting
  * jobs (PAUSED) OWN_MARGIN_MS before its lease could lapse, counted
  * from when it sent the renewal that last succeeded; another appliance
- * takes a bucket only once the database's clock is past the lease.  An
- * appliance that dies is thus replaced within the lease plus a round.
+ * takes a bucket only once the database's clock is past its owner's
+ * lease.  An appliance that dies is thus replaced within the lease plus
+ * a round.
  *
  * A bucket taken is loaded OWN_LOAD_BUCKETS at a time, as the main
  * thread drains its queue: SYNC_BEGIN, an UPSERT per device, SYNC_END
@@ -50,6 +52,7 @@ struct db_own {
 	int64_t changed[OWN_CHANGES_MAX];
 	size_t n_changed;
 	uint64_t drop_flush;           /* flush asked before a give-away, 0: none */
+	uint64_t quiet_until;          /* mono ms: after a reconnect, take nothing before */
 	unsigned n_live, share;
 };
 
@@ -130,12 +133,12 @@ static int
 renew(struct cp_db *db, struct db_own *o)
 {
 	static const char sql[] =
-		"WITH hb AS (INSERT INTO appliances (name, poller_group, active, last_seen, cores, load)"
-		"   VALUES ($2, $1, true, now(), $4::int, 0) ON CONFLICT (name) DO UPDATE"
-		"   SET poller_group = $1, active = true, last_seen = now(), cores = $4::int"
-		"   RETURNING 1),"
-		" mine AS (UPDATE device_buckets SET lease_until = now() + $3::int * interval '1 ms'"
-		"   WHERE poller_group = $1 AND owner = $2 RETURNING bucket),"
+		"WITH hb AS (INSERT INTO appliances (name, poller_group, active, last_seen, cores, load,"
+		"   lease_until) VALUES ($2, $1, true, now(), $4::int, 0,"
+		"   now() + $3::int * interval '1 ms') ON CONFLICT (name) DO UPDATE"
+		"   SET poller_group = $1, active = true, last_seen = now(), cores = $4::int,"
+		"   lease_until = now() + $3::int * interval '1 ms' RETURNING 1),"
+		" mine AS (SELECT bucket FROM device_buckets WHERE poller_group = $1 AND owner = $2),"
 		" live AS (SELECT name FROM appliances WHERE poller_group = $1 AND active AND name <> $2"
 		"   AND last_seen > now() - $5::int * interval '1 second')"
 		" SELECT coalesce((SELECT string_agg(bucket::text, ',') FROM mine), ''),"
@@ -145,7 +148,7 @@ renew(struct cp_db *db, struct db_own *o)
 	const char *params[5] = { db->o.poller_group, db->o.appliance, lease, cores, live };
 	uint8_t now_mine[CP_DB_BUCKETS] = { 0 };
 	uint64_t sent = db_mono_ms();
-	unsigned rank;
+	unsigned rank, lost = 0;
 	PGresult *r;
 
 	snprintf(lease, sizeof(lease), "%u", db->o.own_lease_ms);
@@ -161,12 +164,11 @@ renew(struct cp_db *db, struct db_own *o)
 	if (o->n_live == 0)
 		o->n_live = 1;
 	o->share = CP_DB_BUCKETS / o->n_live + (rank < CP_DB_BUCKETS % o->n_live);
-	confirm(db, o, sent);
 	for (unsigned b = 0; b < CP_DB_BUCKETS; b++) {
 		if (o->mine[b] && !now_mine[b]) {
 			/* Taken by another while our lease had lapsed: we stopped
 			 * starting its jobs at the margin already. */
-			db_log(db, "bucket %u was taken by another appliance", b);
+			lost++;
 			o->mine[b] = o->load[b] = o->drop[b] = 0;
 			set_state(db, b, CP_DB_B_NONE);
 			push_op(db, CP_DB_OP_BUCKET_GONE, b, 0);
@@ -177,6 +179,11 @@ renew(struct cp_db *db, struct db_own *o)
 		if (o->mine[b])
 			set_state(db, b, o->drop[b] ? CP_DB_B_DROPPING : CP_DB_B_OWNED);
 	}
+	if (lost)
+		db_log(db, "%u bucket(s) were taken by other appliances while our lease had lapsed",
+		       lost);
+	/* Only now: a bucket lost meanwhile is NONE before jobs may start again. */
+	confirm(db, o, sent);
 	count_mine(db, o);
 	return 0;
 }
@@ -186,21 +193,20 @@ static void
 take(struct cp_db *db, struct db_own *o, unsigned want)
 {
 	static const char sql[] =
-		"UPDATE device_buckets b SET owner = $2, lease_until = now() + $3::int * interval '1 ms'"
-		" FROM (SELECT bucket FROM device_buckets WHERE poller_group = $1"
-		"   AND (owner IS NULL OR lease_until IS NULL OR lease_until < now())"
-		"   ORDER BY bucket LIMIT $4::int FOR UPDATE SKIP LOCKED) f"
+		"UPDATE device_buckets b SET owner = $2, taken_at = now()"
+		" FROM (SELECT bucket FROM device_buckets x WHERE poller_group = $1"
+		"   AND (owner IS NULL OR (owner <> $2 AND NOT EXISTS (SELECT 1 FROM appliances a"
+		"     WHERE a.name = x.owner AND a.lease_until >= now())))"
+		"   ORDER BY bucket LIMIT $3::int FOR UPDATE SKIP LOCKED) f"
 		" WHERE b.poller_group = $1 AND b.bucket = f.bucket"
 		" RETURNING b.bucket";
-	char lease[16], lim[16];
-	const char *params[4] = { db->o.poller_group, db->o.appliance, lease, lim };
-	uint64_t sent = db_mono_ms();
+	char lim[16];
+	const char *params[3] = { db->o.poller_group, db->o.appliance, lim };
 	PGresult *r;
 	int n;
 
-	snprintf(lease, sizeof(lease), "%u", db->o.own_lease_ms);
 	snprintf(lim, sizeof(lim), "%u", want);
-	r = db_run(db, "bucket take", sql, 4, params);
+	r = db_run(db, "bucket take", sql, 3, params);
 	if (!r)
 		return;
 	n = PQntuples(r);
@@ -215,8 +221,6 @@ take(struct cp_db *db, struct db_own *o, unsigned want)
 	}
 	PQclear(r);
 	if (n > 0) {
-		if (o->n_mine == 0)
-			confirm(db, o, sent);
 		pthread_mutex_lock(&db->q_lock);
 		db->st.buckets_taken += (uint64_t)n;
 		pthread_mutex_unlock(&db->q_lock);
@@ -248,7 +252,7 @@ static int
 give_away(struct cp_db *db, struct db_own *o, int all)
 {
 	static const char sql[] =
-		"UPDATE device_buckets SET owner = NULL, lease_until = NULL"
+		"UPDATE device_buckets SET owner = NULL, taken_at = NULL"
 		" WHERE poller_group = $1 AND owner = $2 AND bucket = ANY($3::int[])";
 	char list[CP_DB_BUCKETS * 6 + 4];
 	size_t len = 0;
@@ -489,6 +493,18 @@ db_own_resync(struct cp_db *db)
 	o->n_changed = 0;
 }
 
+/* After a reconnect the others reconnect too: give them time to show
+ * they are alive before their buckets, whose leases lapsed while the
+ * database was away, look free. */
+void
+db_own_reconnected(struct cp_db *db)
+{
+	struct db_own *o = own_of(db);
+
+	if (o != NULL)
+		o->quiet_until = db_mono_ms() + (OWN_LIVE_S + 1) * 1000u;
+}
+
 int
 db_own_poll_now(struct cp_db *db, int64_t id)
 {
@@ -534,7 +550,7 @@ db_own_tick(struct cp_db *db, uint64_t now, int active)
 	if (now >= o->next_round) {
 		o->next_round = now + OWN_ROUND_MS;
 		if (renew(db, o) == 0) {
-			if (o->n_mine < o->share)
+			if (o->n_mine < o->share && now >= o->quiet_until)
 				take(db, o, o->share - o->n_mine);
 			else if (o->n_mine > o->share)
 				choose_drops(db, o);

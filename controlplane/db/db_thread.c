@@ -105,6 +105,7 @@ reconnect(struct cp_db *db, struct loop *l)
 		if (db->o.mode == CP_DB_MODE_OWN) {
 			/* Changes NOTIFY sent meanwhile are lost: read our buckets again. */
 			db_own_resync(db);
+			db_own_reconnected(db);
 			l->said_down = 0;
 			l->backoff = DB_BACKOFF_MIN_MS;
 			return;
