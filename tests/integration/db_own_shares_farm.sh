@@ -43,8 +43,9 @@ shared3() {
 	[ "$(psql_q "SELECT max(c) - min(c) FROM (SELECT count(*) c FROM device_buckets GROUP BY owner) x")" -le 1 ]
 }
 wait_until 20 shared3
+rc=$?
 expect "three appliances share the 1024 buckets fairly within 20 s ($(owners))" \
-	"the buckets are not shared by three: $(owners)" [ $? = 0 ]
+	"the buckets are not shared by three: $(owners)" [ "$rc" = 0 ]
 sleep $((PERIOD * 3))
 
 # Changes through the database, each at the device's next poll.
@@ -60,13 +61,15 @@ wrong_reported() {
 		WHERE d.hostname = 'farm7'")" -ge 1 ]
 }
 wait_until $((PERIOD + 5)) wrong_reported
+rc=$?
 expect "a community changed in the table fails farm7's next poll (a report within $((PERIOD + 5)) s)" \
-	"farm7's wrong community never showed in reports" [ $? = 0 ]
+	"farm7's wrong community never showed in reports" [ "$rc" = 0 ]
 rare_polled() {
 	[ "$(psql_q "SELECT count(*) FROM devices WHERE hostname = 'rare' AND last_polled_at IS NOT NULL")" = 1 ]
 }
 wait_until 10 rare_polled
-expect "a device inserted in the table is polled within 10 s" "the inserted device 'rare' was not polled" [ $? = 0 ]
+rc=$?
+expect "a device inserted in the table is polled within 10 s" "the inserted device 'rare' was not polled" [ "$rc" = 0 ]
 rare_id=$(psql_q "SELECT id FROM devices WHERE hostname = 'rare'")
 psql_q "NOTIFY argos_poll_now, '$rare_id'" >/dev/null
 t_now=$(now_ms)
@@ -84,8 +87,9 @@ all_written() {
 		AND last_polled_at > to_timestamp($t_back)")" -ge $((N - 1)) ]
 }
 wait_until $((PERIOD * 3)) all_written
+rc=$?
 expect "after a Postgres restart every device's last_polled_at moves on again within $((PERIOD * 3)) s" \
-	"after the restart only $(psql_q "SELECT count(*) FROM devices WHERE last_polled_at > to_timestamp($t_back)") devices were written" [ $? = 0 ]
+	"after the restart only $(psql_q "SELECT count(*) FROM devices WHERE last_polled_at > to_timestamp($t_back)") devices were written" [ "$rc" = 0 ]
 check "no appliance took another's buckets across the restart ($before_restart)" \
 	holds '! grep -q "taken by other appliances" "$WORK"/a?.log'
 check "the buckets stay where they were across the restart ($before_restart)" \
@@ -110,8 +114,9 @@ joined() {
 	[ "$(psql_q "SELECT count(*) FROM device_buckets WHERE owner = 'a4'")" -ge 340 ]
 }
 wait_until 10 joined
+rc=$?
 expect "a joining appliance takes its fair share within 10 s ($(owners))" \
-	"a4 has not taken a third within 10 s: $(owners)" [ $? = 0 ]
+	"a4 has not taken a third within 10 s: $(owners)" [ "$rc" = 0 ]
 sleep $((PERIOD * 3))
 final_owners=$(owners)
 t_end=$(now_ms)
