@@ -65,6 +65,8 @@ struct own_slot {
 	int8_t alt;
 	uint8_t poll_ok, dirty, stale, poll_now, listed;
 	uint8_t again;                /* v3: the next send goes on with the same poll */
+	uint16_t pgen;                /* the profiles' generation its entry was taken in */
+	int32_t profile_id;           /* devices.profile_id */
 };
 
 _Static_assert(sizeof(((struct cp_device *)0)->hostname) >= CP_DB_HOSTNAME_MAX,
@@ -104,6 +106,7 @@ struct cp_dbmode {
 	uint32_t n_dirty;
 	struct cp_db_state *states;   /* STATES_PER_CALL, for the hand-over */
 	struct cp_dbmode_late late[3];
+	uint16_t pgen;                /* bumped when the profiles change */
 	uint64_t devices_now, sched_full, refused;
 };
 
@@ -546,6 +549,8 @@ own_upsert(struct cp_app *app, const struct cp_db_claim *c, uint64_t now, uint64
 	}
 	app->devs[s].polling_frequency = c->snmp_every_s;
 	app->devs[s].ping_frequency = c->ping_every_s;
+	m->os[s].profile_id = c->profile_id;
+	m->os[s].pgen = m->pgen;
 	/* A new device is scheduled; a known one keeps its next due time
 	 * and takes the change at that poll. */
 	for (uint8_t k = CP_DB_SNMP; k <= CP_DB_PING; k++) {
@@ -675,6 +680,11 @@ cp_dbmode_may_send(struct cp_app *app, const struct cp_due *e, uint64_t now)
 
 		own_push(app, e->device, e->kind, now + PAUSE_RETRY_MS, base);
 		return 0;
+	}
+	if (e->kind == CP_DB_SNMP && o->pgen != m->pgen) {
+		/* The profiles changed since its entry was taken: a new one. */
+		app->devs[e->device].profile = profile_entry(app, o->profile_id);
+		o->pgen = m->pgen;
 	}
 	return 1;
 }
@@ -860,6 +870,7 @@ events:
 			case CP_DB_EV_PROFILES_CHANGED:
 				/* New entries at next use; jobs in flight keep theirs. */
 				m->n_profile_refs = 0;
+				m->pgen++;
 				break;
 			case CP_DB_EV_ACTIVE:
 				fprintf(stderr, "argos: db: this appliance is active: polling\n");
