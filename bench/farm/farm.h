@@ -20,6 +20,7 @@
 #include <rte_mbuf.h>
 
 #include "farm_mib.h"
+#include "farm_plog.h"
 #include "farm_snmp.h"
 #include "farm_usm.h"
 #include "cp_usm_conf.h"
@@ -61,7 +62,11 @@ struct farm_config {
 	uint32_t alias_bytes;        /* ifAlias length, 0: the short default */
 	uint32_t max_reply;          /* largest SNMP message sent (UDP payload) */
 	uint8_t drop_last_fragment;  /* never send a fragmented reply's last fragment */
-	uint16_t port;
+	uint16_t port;               /* the ethdev port id (--port) */
+	uint16_t udp_lo;             /* --ports A-B: A, the first device's UDP port */
+	uint16_t n_ports;            /* B - A + 1, devices per address */
+	const char *poll_log;        /* --poll-log FILE, NULL: no per-device log */
+	uint32_t poll_gap_ms;        /* --poll-gap-ms: requests this close are one poll */
 	uint8_t has_v3;              /* --v3-user given */
 	struct cp_usm_conf v3;       /* the user, its protocols and passphrases */
 	uint8_t v3_engine[ARGOS_USM_ID_MAX];
@@ -114,6 +119,7 @@ struct farm_lcore {
 	struct farm_snmp_ctx snmp;
 	const struct farm_usm *usm;  /* read-only, shared; enabled 0: no v3 */
 	struct farm_usm_lcore *usm_lc; /* this lcore's ciphers, salts, usmStats */
+	struct farm_plog *plog;      /* --poll-log, shared by the lcores; NULL: none */
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac;
 	uint16_t port, queue;

@@ -37,6 +37,12 @@ static const char usage[] =
 	"  --idle-sleep-us N      sleep N us after 64 empty polls in a row (default 0: never;\n"
 	"                         for testbeds where the farm shares a CPU)\n"
 	"  --port N               ethdev port id (default 0)\n"
+	"  --ports A-B            UDP ports of SNMP: B-A+1 devices per address, each with\n"
+	"                         its own values (default 161-161)\n"
+	"  --poll-log FILE        count polls and pings per device; write them to FILE at\n"
+	"                         exit and on SIGUSR1\n"
+	"  --poll-gap-ms N        SNMP requests from one source closer than N ms are one\n"
+	"                         poll (default 1000)\n"
 	"  --v3-user NAME         answer SNMPv3 for this USM user (RFC 3414); with:\n"
 	"  --v3-auth-proto P      MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512\n"
 	"  --v3-auth-pass S       its passphrase (8..128 bytes)\n"
@@ -54,7 +60,8 @@ enum {
 	OPT_DEAD, OPT_DUP, OPT_SLOW, OPT_SLOW_DELAY, OPT_STATS, OPT_STATS_JSON,
 	OPT_DURATION, OPT_IDLE_SLEEP, OPT_PORT, OPT_ALIAS_BYTES, OPT_MAX_REPLY,
 	OPT_DROP_LAST_FRAG, OPT_V3_USER, OPT_V3_AUTH_PROTO, OPT_V3_AUTH_PASS, OPT_V3_PRIV_PROTO,
-	OPT_V3_PRIV_PASS, OPT_V3_LEVEL, OPT_V3_ENGINE, OPT_V3_BOOTS,
+	OPT_V3_PRIV_PASS, OPT_V3_LEVEL, OPT_V3_ENGINE, OPT_V3_BOOTS, OPT_PORTS, OPT_POLL_LOG,
+	OPT_POLL_GAP,
 };
 
 static const struct option options[] = {
@@ -73,6 +80,9 @@ static const struct option options[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "idle-sleep-us", required_argument, NULL, OPT_IDLE_SLEEP },
 	{ "port", required_argument, NULL, OPT_PORT },
+	{ "ports", required_argument, NULL, OPT_PORTS },
+	{ "poll-log", required_argument, NULL, OPT_POLL_LOG },
+	{ "poll-gap-ms", required_argument, NULL, OPT_POLL_GAP },
 	{ "alias-bytes", required_argument, NULL, OPT_ALIAS_BYTES },
 	{ "max-reply", required_argument, NULL, OPT_MAX_REPLY },
 	{ "drop-last-fragment", no_argument, NULL, OPT_DROP_LAST_FRAG },
@@ -166,6 +176,32 @@ v3_finish(struct farm_config *c, int have_level)
 	return 0;
 }
 
+/* "A-B" (or "A"): the UDP ports of the devices, 1..65535, at most
+ * FARM_PORTS_MAX of them. */
+static int
+port_range(const char *s, struct farm_config *c)
+{
+	char buf[16], *dash;
+	unsigned long lo, hi;
+
+	if (strlen(s) >= sizeof(buf))
+		return bad("--ports", s, "want A-B, e.g. 161-168");
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (number("--ports", buf, 1, 65535, &lo) ||
+	    number("--ports", dash ? dash + 1 : buf, 1, 65535, &hi))
+		return -1;
+	if (hi < lo)
+		return bad("--ports", s, "the last port is below the first");
+	if (hi - lo + 1 > FARM_PORTS_MAX)
+		return bad("--ports", s, "more than 2048 ports (devices per address)");
+	c->udp_lo = (uint16_t)lo;
+	c->n_ports = (uint16_t)(hi - lo + 1);
+	return 0;
+}
+
 static inline uint32_t
 mask_of(uint8_t len)
 {
@@ -184,6 +220,9 @@ farm_config_parse(int argc, char **argv, struct farm_config *c)
 	c->max_reply = FARM_UDP_MAX;
 	strcpy(c->community, "public");
 	c->v3_boots = 1;
+	c->udp_lo = 161;
+	c->n_ports = 1;
+	c->poll_gap_ms = 1000;
 	memset(&eng, 0, sizeof(eng));
 	cp_usm_set_field(&eng, CP_USM_CTX_ENGINE, FARM_USM_ENGINE_DEFAULT, NULL, 0);
 
@@ -262,6 +301,18 @@ farm_config_parse(int argc, char **argv, struct farm_config *c)
 			if (number("--port", optarg, 0, 65535, &v))
 				return -1;
 			c->port = (uint16_t)v;
+			break;
+		case OPT_PORTS:
+			if (port_range(optarg, c))
+				return -1;
+			break;
+		case OPT_POLL_LOG:
+			c->poll_log = optarg;
+			break;
+		case OPT_POLL_GAP:
+			if (number("--poll-gap-ms", optarg, 1, 3600000, &v))
+				return -1;
+			c->poll_gap_ms = (uint32_t)v;
 			break;
 		case OPT_ALIAS_BYTES:
 			if (number("--alias-bytes", optarg, 1, FARM_ALIAS_MAX, &v))

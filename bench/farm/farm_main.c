@@ -3,10 +3,11 @@
  * for its own address and ICMP echo and SNMP v1/v2c for up to 1M
  * simulated devices behind it (see docs/argos-farm.1.md).
  *
- *   SIGINT/SIGTERM blocked -> rte_eal_init -> options -> MIB -> port
- *   (one queue pair per lcore) -> one context per lcore -> the signal
- *   thread -> every lcore runs farm_worker_main -> SIGINT/SIGTERM or
- *   --duration -> statistics -> port closed.
+ *   SIGINT/SIGTERM/SIGUSR1 blocked -> rte_eal_init -> options -> MIB
+ *   -> port (one queue pair per lcore) -> the poll log -> one context
+ *   per lcore -> the signal thread -> every lcore runs farm_worker_main
+ *   -> SIGINT/SIGTERM or --duration -> statistics and poll log -> port
+ *   closed.  SIGUSR1 meanwhile rewrites the poll log.
  *
  * Failure at start is loud and names what to fix; nothing fails later.
  *
@@ -44,11 +45,27 @@
 struct farm_lcore *farm_lcores[RTE_MAX_LCORE];
 unsigned farm_n_lcores;
 
-static sigset_t quit_signals;
+static sigset_t quit_signals;   /* SIGINT, SIGTERM */
+static sigset_t wait_signals;   /* those and SIGUSR1 */
+static struct farm_plog plog;   /* --poll-log; plog.dev NULL: none */
 static atomic_int stats_taken;   /* 1 once someone writes the final statistics */
 static atomic_int shut_down;     /* 1 once main has nothing left to do but return */
 static const struct farm_config *quit_cfg;
 static uint64_t quit_t0;
+
+/* Write the poll log, if there is one; with mark, it becomes the mark. */
+static void
+poll_log_write(int mark)
+{
+	int ret;
+
+	if (plog.dev == NULL)
+		return;
+	ret = farm_plog_write(&plog, quit_cfg->poll_log, rte_rdtsc(), mark);
+	if (ret != 0)
+		fprintf(stderr, "argos-farm: cannot write --poll-log %s: %s\n",
+			quit_cfg->poll_log, strerror(-ret));
+}
 
 /* The final statistics, text and JSON, written once by whoever comes first. */
 static void
@@ -67,12 +84,14 @@ final_stats(void)
 			fprintf(stderr, "argos-farm: cannot write --stats-json %s: %s\n",
 				quit_cfg->stats_json, strerror(-ret));
 	}
+	poll_log_write(0);
 }
 
 /*
- * The signal thread: wait for SIGINT or SIGTERM, stop the lcores, and
- * end the process itself when the normal shutdown hangs.  A second
- * signal ends it at once.
+ * The signal thread: on SIGUSR1 rewrite the poll log (and mark the
+ * instant); on SIGINT or SIGTERM stop the lcores, and end the process
+ * itself when the normal shutdown hangs.  A second signal ends it at
+ * once.
  */
 static void *
 signal_thread(void *arg)
@@ -80,8 +99,13 @@ signal_thread(void *arg)
 	int sig;
 
 	(void)arg;
-	if (sigwait(&quit_signals, &sig) != 0)
-		return NULL;
+	for (;;) {
+		if (sigwait(&wait_signals, &sig) != 0)
+			return NULL;
+		if (sig != SIGUSR1)
+			break;
+		poll_log_write(1);
+	}
 	farm_quit = 1;
 	for (int i = 0; i < QUIT_GRACE_S * 10 && !atomic_load(&shut_down); i++) {
 		struct timespec ts = { 0, 100000000 }, none = { 0, 0 };
@@ -270,7 +294,9 @@ main(int argc, char **argv)
 	sigemptyset(&quit_signals);
 	sigaddset(&quit_signals, SIGINT);
 	sigaddset(&quit_signals, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &quit_signals, NULL);
+	wait_signals = quit_signals;
+	sigaddset(&wait_signals, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &wait_signals, NULL);
 	{	/* the EAL's arguments end at "--"; see cli_eal_argv() */
 		int dd = 1;
 
@@ -294,16 +320,28 @@ main(int argc, char **argv)
 	if (farm_mib_init(&mib, cfg.n_if) != 0)
 		rte_exit(EXIT_FAILURE, "argos-farm: the MIB table is out of order (a bug)\n");
 	mib.alias_bytes = cfg.alias_bytes;
+	mib.port_base = cfg.udp_lo;
 	usm_setup(&cfg);
 
 	farm_n_lcores = rte_lcore_count();
 	pool = port_init(&cfg, (uint16_t)farm_n_lcores);
+	if (cfg.poll_log) {
+		ret = farm_plog_init(&plog, cfg.dev_net, ~cfg.dev_mask + 1, cfg.n_ports,
+				     cfg.udp_lo, cfg.poll_gap_ms, rte_rdtsc(), rte_get_tsc_hz());
+		if (ret != 0)
+			rte_exit(EXIT_FAILURE, "argos-farm: --poll-log %s: %s for %u addresses x "
+				 "%u ports (at most %u devices: a longer --devices prefix or "
+				 "fewer --ports)\n", cfg.poll_log, strerror(-ret),
+				 ~cfg.dev_mask + 1, cfg.n_ports, FARM_PLOG_DEVICES_MAX);
+	}
 	farm_lcores[q] = lcore_new(&cfg, &mib, pool, rte_get_main_lcore(), (uint16_t)q);
 	farm_lcores[q++]->is_main = 1;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		farm_lcores[q] = lcore_new(&cfg, &mib, pool, lcore, (uint16_t)q);
 		q++;
 	}
+	for (unsigned i = 0; i < q; i++)
+		farm_lcores[i]->plog = plog.dev ? &plog : NULL;
 
 	quit_cfg = &cfg;
 	quit_t0 = rte_rdtsc();
@@ -323,13 +361,15 @@ main(int argc, char **argv)
 	rte_eth_macaddr_get(cfg.port, &mac);
 	rte_ether_format_addr(macs, sizeof(macs), &mac);
 	fprintf(stderr, "argos-farm: ready: port %u mac %s ip %u.%u.%u.%u/%u devices "
-		"%u.%u.%u.%u/%u (%u) interfaces %u queues %u loss %g%% dead %g%% "
-		"duplicate %g%% slow %g%% delay %u us slow-delay %u us\n",
+		"%u.%u.%u.%u/%u (%u) ports %u-%u interfaces %u queues %u loss %g%% dead %g%% "
+		"duplicate %g%% slow %g%% delay %u us slow-delay %u us%s%s\n",
 		cfg.port, macs, cfg.ip >> 24, (cfg.ip >> 16) & 255, (cfg.ip >> 8) & 255,
 		cfg.ip & 255, cfg.prefix_len, cfg.dev_net >> 24, (cfg.dev_net >> 16) & 255,
 		(cfg.dev_net >> 8) & 255, cfg.dev_net & 255,
-		cfg.dev_len, ~cfg.dev_mask + 1, cfg.n_if, farm_n_lcores, cfg.loss_pct, cfg.dead_pct,
-		cfg.dup_pct, cfg.slow_pct, cfg.delay_us, cfg.slow_ppm ? cfg.slow_delay_us : 0);
+		cfg.dev_len, ~cfg.dev_mask + 1, cfg.udp_lo, cfg.udp_lo + cfg.n_ports - 1, cfg.n_if,
+		farm_n_lcores, cfg.loss_pct, cfg.dead_pct, cfg.dup_pct, cfg.slow_pct, cfg.delay_us,
+		cfg.slow_ppm ? cfg.slow_delay_us : 0, cfg.poll_log ? " poll-log " : "",
+		cfg.poll_log ? cfg.poll_log : "");
 
 	quit_t0 = rte_rdtsc();
 	farm_worker_main(farm_lcores[0]);

@@ -112,9 +112,9 @@ static const uint32_t rate_max[16] = {
 #define UPTIME_EPOCH 1700000000ull
 
 uint64_t
-farm_counter(uint32_t ip, uint32_t ifindex, uint32_t kind, uint64_t t)
+farm_counter(uint64_t dev, uint32_t ifindex, uint32_t kind, uint64_t t)
 {
-	uint64_t h = farm_mix64((uint64_t)ip << 32 | (uint64_t)ifindex << 8 | kind);
+	uint64_t h = farm_mix64(farm_dev_hash_key(dev) | (uint64_t)ifindex << 8 | kind);
 
 	return (h >> 20) + t * (h % rate_max[kind & 15]);
 }
@@ -161,6 +161,7 @@ farm_mib_init(struct farm_mib *mib, uint32_t n_if)
 	}
 	mib->n_if = n_if;
 	mib->alias_bytes = 0;
+	mib->port_base = 161;
 	mib->n_obj = N_OBJS;
 	mib->obj = objs;
 	return 0;
@@ -308,15 +309,29 @@ put_unsigned(uint8_t *p, uint64_t v)
 	return n;
 }
 
-/* The short ifAlias, "port i of dev-A.B.C.D", at p.  @return bytes (< 40). */
+/* "A.B.C.D" of device dev, and ":PORT" after it unless its port index
+ * is 0.  @return bytes (< 22). */
 static size_t
-put_alias(uint8_t *p, uint32_t inst, uint32_t ip)
+put_dev(const struct farm_mib *mib, uint8_t *p, uint64_t dev)
+{
+	size_t n = put_ip(p, farm_dev_ip(dev));
+
+	if (farm_dev_port_index(dev)) {
+		p[n++] = ':';
+		n += put_dec(p + n, mib->port_base + farm_dev_port_index(dev));
+	}
+	return n;
+}
+
+/* The short ifAlias, "port i of dev-A.B.C.D[:PORT]", at p.  @return bytes (< 40). */
+static size_t
+put_alias(const struct farm_mib *mib, uint8_t *p, uint32_t inst, uint64_t dev)
 {
 	size_t n = put_str(p, "port ");
 
 	n += put_dec(p + n, inst);
 	n += put_str(p + n, " of dev-");
-	n += put_ip(p + n, ip);
+	n += put_dev(mib, p + n, dev);
 	return n;
 }
 
@@ -352,7 +367,7 @@ hdr_len(size_t len)
  * @return the bytes written, or 0 when they would exceed room.
  */
 static size_t
-alias_varbind(const struct farm_mib *mib, const struct farm_pos *pos, uint32_t ip,
+alias_varbind(const struct farm_mib *mib, const struct farm_pos *pos, uint64_t dev,
 	      uint8_t *out, size_t room)
 {
 	uint8_t name[64], text[48];
@@ -361,7 +376,7 @@ alias_varbind(const struct farm_mib *mib, const struct farm_pos *pos, uint32_t i
 
 	if (hdr_len(clen) + clen > room)
 		return 0;
-	tlen = put_alias(text, pos->inst, ip);
+	tlen = put_alias(mib, text, pos->inst, dev);
 	text[tlen++] = ' ';
 	n = put_hdr(out, 0x30, clen);
 	memcpy(out + n, name, nlen);
@@ -381,9 +396,10 @@ alias_varbind(const struct farm_mib *mib, const struct farm_pos *pos, uint32_t i
  * @return bytes written.
  */
 static size_t
-put_value(const struct farm_mib *mib, const struct farm_obj *o, uint32_t inst, uint32_t ip,
+put_value(const struct farm_mib *mib, const struct farm_obj *o, uint32_t inst, uint64_t dev,
 	  uint64_t t, uint8_t *p)
 {
+	uint32_t ip = farm_dev_ip(dev);
 	uint8_t *c = p + 2;     /* every value's content is < 128 bytes */
 	size_t n = 0;
 	uint64_t u = 0;
@@ -397,7 +413,7 @@ put_value(const struct farm_mib *mib, const struct farm_obj *o, uint32_t inst, u
 		n = sizeof(sys_objectid_ber);
 		break;
 	case V_SYSUPTIME: {
-		uint64_t h = farm_mix64((uint64_t)ip << 32);
+		uint64_t h = farm_mix64(farm_dev_hash_key(dev));
 
 		u = (uint32_t)((t + h % 86400 - UPTIME_EPOCH) * 100);
 		n = put_unsigned(c, u);
@@ -408,7 +424,7 @@ put_value(const struct farm_mib *mib, const struct farm_obj *o, uint32_t inst, u
 		break;
 	case V_SYSNAME:
 		n = put_str(c, "dev-");
-		n += put_ip(c + n, ip);
+		n += put_dev(mib, c + n, dev);
 		break;
 	case V_SYSLOCATION:
 		n = put_str(c, sys_location);
@@ -433,7 +449,8 @@ put_value(const struct farm_mib *mib, const struct farm_obj *o, uint32_t inst, u
 		n = put_unsigned(c, inst % 4 == 0 ? 10000 : 1000);
 		break;
 	case V_IFPHYSADDRESS:
-		c[0] = 0x02;
+		/* Locally administered; the port index's low 6 bits above. */
+		c[0] = (uint8_t)(0x02 | (farm_dev_port_index(dev) & 0x3f) << 2);
 		c[1] = (uint8_t)(ip >> 16);
 		c[2] = (uint8_t)(ip >> 8);
 		c[3] = (uint8_t)ip;
@@ -442,7 +459,7 @@ put_value(const struct farm_mib *mib, const struct farm_obj *o, uint32_t inst, u
 		n = 6;
 		break;
 	case V_COUNTER:
-		u = farm_counter(ip, inst, o->kind, t);
+		u = farm_counter(dev, inst, o->kind, t);
 		if (o->type == SNMP_T_COUNTER32)
 			u = (uint32_t)u;
 		n = put_unsigned(c, u);
@@ -456,7 +473,7 @@ put_value(const struct farm_mib *mib, const struct farm_obj *o, uint32_t inst, u
 		n += put_dec(c + n, inst);
 		break;
 	case V_IFALIAS:
-		n = put_alias(c, inst, ip);
+		n = put_alias(mib, c, inst, dev);
 		break;
 	case V_CONST:
 	default:
@@ -482,16 +499,16 @@ farm_mib_name(const struct farm_mib *mib, const struct farm_pos *pos, uint8_t *o
 }
 
 size_t
-farm_mib_varbind(const struct farm_mib *mib, const struct farm_pos *pos, uint32_t ip,
+farm_mib_varbind(const struct farm_mib *mib, const struct farm_pos *pos, uint64_t dev,
 		 uint64_t t, uint8_t *out, size_t room)
 {
 	uint8_t buf[160];
 	size_t nlen, clen, hlen;
 
 	if (mib->alias_bytes && mib->obj[pos->obj].value == V_IFALIAS)
-		return alias_varbind(mib, pos, ip, out, room);
+		return alias_varbind(mib, pos, dev, out, room);
 	nlen = farm_mib_name(mib, pos, buf);
-	clen = nlen + put_value(mib, &mib->obj[pos->obj], pos->inst, ip, t, buf + nlen);
+	clen = nlen + put_value(mib, &mib->obj[pos->obj], pos->inst, dev, t, buf + nlen);
 	hlen = clen < 128 ? 2 : 3;
 	if (hlen + clen > room)
 		return 0;

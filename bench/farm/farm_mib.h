@@ -5,9 +5,15 @@
  *
  * Pure code (no DPDK, no allocation, no syscall): the farm's cores,
  * its fuzz target and any test call it directly.  Values are a fixed
- * function of (device address, ifIndex, column, time in seconds); the
- * function is written out in docs/argos-farm.1.md and re-implemented
- * by tests/integration/farm/farm_oracle.py.
+ * function of (device, ifIndex, column, time in seconds); the function
+ * is written out in docs/argos-farm.1.md and re-implemented by
+ * tests/integration/farm/farm_oracle.py.
+ *
+ * A device is an address and a UDP port (--ports A-B serves B-A+1
+ * devices per address), named by a 64-bit key: the address (host
+ * order) in the low 32 bits, the port's index in the range (port - A)
+ * above them.  Index 0 is the device of the first (or only) port, and
+ * its values are those of the address alone, as before --ports.
  */
 #ifndef ARGOS_FARM_MIB_H
 #define ARGOS_FARM_MIB_H
@@ -18,6 +24,7 @@
 #define FARM_IF_MAX 4096          /* --interfaces upper bound */
 #define FARM_ALIAS_MAX 8000       /* --alias-bytes upper bound */
 #define FARM_PREFIX_MAX 11        /* longest object prefix, in arcs */
+#define FARM_PORTS_MAX 2048       /* --ports: devices per address (11 bits of the hash) */
 
 /* What a GET found (farm_mib_get). */
 #define FARM_MIB_FOUND        0
@@ -42,9 +49,30 @@ struct farm_mib {
 	uint32_t n_if;            /* rows of ifTable and ifXTable */
 	uint32_t alias_bytes;     /* ifAlias length (0: the short text); set
 	                             after farm_mib_init(), at most FARM_ALIAS_MAX */
+	uint16_t port_base;       /* the first port of --ports (A): sysName of
+	                             port index k > 0 is dev-A.B.C.D:(A+k) */
 	uint32_t n_obj;
 	const struct farm_obj *obj;
 };
+
+/** The key of the device at address ip (host order), port index k. */
+static inline uint64_t
+farm_dev(uint32_t ip, uint32_t k)
+{
+	return (uint64_t)k << 32 | ip;
+}
+
+static inline uint32_t
+farm_dev_ip(uint64_t dev)
+{
+	return (uint32_t)dev;
+}
+
+static inline uint32_t
+farm_dev_port_index(uint64_t dev)
+{
+	return (uint32_t)(dev >> 32);
+}
 
 /** A position in the MIB: an object and an instance of it. */
 struct farm_pos {
@@ -88,12 +116,12 @@ int farm_mib_step(const struct farm_mib *mib, int v1, struct farm_pos *pos);
 size_t farm_mib_name(const struct farm_mib *mib, const struct farm_pos *pos, uint8_t *out);
 
 /**
- * Write the varbind at pos (SEQUENCE { name, value }) for the device at
- * ip (host order) at time t (seconds since the Unix epoch) into out.
+ * Write the varbind at pos (SEQUENCE { name, value }) for device dev
+ * (farm_dev()) at time t (seconds since the Unix epoch) into out.
  * @return the bytes written, or 0 when they would exceed room.
  */
 size_t farm_mib_varbind(const struct farm_mib *mib, const struct farm_pos *pos,
-			uint32_t ip, uint64_t t, uint8_t *out, size_t room);
+			uint64_t dev, uint64_t t, uint8_t *out, size_t room);
 
 /**
  * The value function's hash: splitmix64's finalizer of x.  Exposed for
@@ -109,10 +137,18 @@ farm_mix64(uint64_t x)
 }
 
 /**
- * Counter kind k of interface i of the device at ip, at time t: the
- * base plus t times the rate, both drawn from one hash (the man page
- * gives the formula).  Counter32 objects report it modulo 2^32.
+ * Counter kind k of interface i of device dev (farm_dev()), at time t:
+ * the base plus t times the rate, both drawn from one hash (the man
+ * page gives the formula).  Counter32 objects report it modulo 2^32.
  */
-uint64_t farm_counter(uint32_t ip, uint32_t ifindex, uint32_t kind, uint64_t t);
+uint64_t farm_counter(uint64_t dev, uint32_t ifindex, uint32_t kind, uint64_t t);
+
+/* The device's bits of the value hash: the address above bit 32, the
+ * port index in bits 21..31 (ifIndex <= 4096 and the kind take 0..20). */
+static inline uint64_t
+farm_dev_hash_key(uint64_t dev)
+{
+	return (uint64_t)farm_dev_ip(dev) << 32 | (uint64_t)farm_dev_port_index(dev) << 21;
+}
 
 #endif

@@ -351,7 +351,7 @@ too_big(struct resp *s)
 
 /* GET and GETNEXT, v1 and v2c. */
 static int
-get_or_next(struct resp *s, const struct farm_snmp_ctx *ctx, uint32_t ip, uint64_t t)
+get_or_next(struct resp *s, const struct farm_snmp_ctx *ctx, uint64_t dev, uint64_t t)
 {
 	struct vb_iter it = { s->r->vbl.c, s->r->vbl.clen };
 	int v1 = s->r->version == 0;
@@ -370,14 +370,14 @@ get_or_next(struct resp *s, const struct farm_snmp_ctx *ctx, uint32_t ip, uint64
 			if (rc != FARM_MIB_FOUND && v1)
 				return echo_request(s, FARM_ERR_NOSUCHNAME, i + 1);
 			n = rc == FARM_MIB_FOUND ?
-			    farm_mib_varbind(ctx->mib, &pos, ip, t, w, s->room) :
+			    farm_mib_varbind(ctx->mib, &pos, dev, t, w, s->room) :
 			    put_exception(w, s->room, &name, rc == FARM_MIB_NOSUCHOBJECT ?
 					  SNMP_T_NOSUCHOBJECT : SNMP_T_NOSUCHINSTANCE);
 		} else {
 			rc = farm_mib_next(ctx->mib, sub, len, v1, &pos);
 			if (rc != 0 && v1)
 				return echo_request(s, FARM_ERR_NOSUCHNAME, i + 1);
-			n = rc == 0 ? farm_mib_varbind(ctx->mib, &pos, ip, t, w, s->room) :
+			n = rc == 0 ? farm_mib_varbind(ctx->mib, &pos, dev, t, w, s->room) :
 			    put_exception(w, s->room, &name, SNMP_T_ENDOFMIBVIEW);
 		}
 		if (commit(s, n) != 0)
@@ -400,7 +400,7 @@ struct rep {
  * has reached the end of the MIB.
  */
 static int
-get_bulk(struct resp *s, const struct farm_snmp_ctx *ctx, uint32_t ip, uint64_t t)
+get_bulk(struct resp *s, const struct farm_snmp_ctx *ctx, uint64_t dev, uint64_t t)
 {
 	struct vb_iter it = { s->r->vbl.c, s->r->vbl.clen };
 	uint32_t nonrep = s->r->f1 < 0 ? 0 : (uint32_t)s->r->f1;
@@ -430,7 +430,7 @@ get_bulk(struct resp *s, const struct farm_snmp_ctx *ctx, uint32_t ip, uint64_t 
 		}
 		if (commit(s, end ? put_exception(s->vbl + s->vbl_len, s->room, &name,
 						  SNMP_T_ENDOFMIBVIEW) :
-			   farm_mib_varbind(ctx->mib, &pos, ip, t, s->vbl + s->vbl_len,
+			   farm_mib_varbind(ctx->mib, &pos, dev, t, s->vbl + s->vbl_len,
 					    s->room)) != 0)
 			return 0;
 	}
@@ -447,7 +447,7 @@ get_bulk(struct resp *s, const struct farm_snmp_ctx *ctx, uint32_t ip, uint64_t 
 				ended++;
 			}
 			if (r->state == 0) {
-				n = farm_mib_varbind(ctx->mib, &r->pos, ip, t, w, s->room);
+				n = farm_mib_varbind(ctx->mib, &r->pos, dev, t, w, s->room);
 			} else if (r->state == 2) {
 				n = put_exception(w, s->room, &r->name, SNMP_T_ENDOFMIBVIEW);
 			} else {
@@ -503,7 +503,7 @@ finish(const struct resp *s, uint8_t *scratch, struct farm_snmp_out *out)
 
 int
 farm_snmp_answer(const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len,
-		 uint32_t ip, uint64_t t, uint8_t *scratch, struct farm_snmp_out *out)
+		 uint64_t dev, uint64_t t, uint8_t *scratch, struct farm_snmp_out *out)
 {
 	struct req r;
 	struct resp s;
@@ -525,7 +525,7 @@ farm_snmp_answer(const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len
 	s.vbl = scratch + FARM_SNMP_RESERVE;
 	s.room = FARM_SNMP_SCRATCH - FARM_SNMP_RESERVE;
 	s.max = ctx->max_msg ? ctx->max_msg : FARM_UDP_MAX;
-	rc = r.pdu == FARM_PDU_GETBULK ? get_bulk(&s, ctx, ip, t) : get_or_next(&s, ctx, ip, t);
+	rc = r.pdu == FARM_PDU_GETBULK ? get_bulk(&s, ctx, dev, t) : get_or_next(&s, ctx, dev, t);
 	if (rc != 0)
 		return rc;
 	finish(&s, scratch, out);
@@ -534,7 +534,7 @@ farm_snmp_answer(const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len
 
 int
 farm_snmp_answer_pdu(const struct farm_snmp_ctx *ctx, const uint8_t *pdu, size_t len,
-		     size_t wrap, size_t max, uint32_t ip, uint64_t t, uint8_t *scratch,
+		     size_t wrap, size_t max, uint64_t dev, uint64_t t, uint8_t *scratch,
 		     struct farm_snmp_out *out)
 {
 	struct req r;
@@ -558,7 +558,7 @@ farm_snmp_answer_pdu(const struct farm_snmp_ctx *ctx, const uint8_t *pdu, size_t
 	s.wrap = wrap ? wrap : 1;
 	if (msg_size(&s, 0) > s.max)
 		return -EMSGSIZE;
-	rc = r.pdu == FARM_PDU_GETBULK ? get_bulk(&s, ctx, ip, t) : get_or_next(&s, ctx, ip, t);
+	rc = r.pdu == FARM_PDU_GETBULK ? get_bulk(&s, ctx, dev, t) : get_or_next(&s, ctx, dev, t);
 	if (rc != 0)
 		return rc;
 	out->off = finish_pdu(&s, FARM_PDU_RESPONSE, scratch, out);

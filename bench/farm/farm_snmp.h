@@ -54,7 +54,7 @@ struct farm_snmp_out {
 };
 
 /**
- * Answer one SNMP v1/v2c request to the device at ip (host order) at
+ * Answer one SNMP v1/v2c request to device dev (farm_dev()) at
  * time t (seconds since the Unix epoch).  The response is written into
  * scratch (FARM_SNMP_SCRATCH bytes) and never exceeds ctx->max_msg
  * (FARM_UDP_MAX unless set): a GETBULK is cut at whole varbinds, a GET
@@ -69,7 +69,7 @@ struct farm_snmp_out {
  *         *out->pdu_type is set whenever the PDU header was read.
  */
 int farm_snmp_answer(const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len,
-		     uint32_t ip, uint64_t t, uint8_t *scratch, struct farm_snmp_out *out);
+		     uint64_t dev, uint64_t t, uint8_t *scratch, struct farm_snmp_out *out);
 
 /**
  * Answer one v2c-style PDU (a TLV that fills len bytes: GET, GETNEXT or
@@ -81,7 +81,7 @@ int farm_snmp_answer(const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t
  * @return 0; -EBADMSG, -ENOTSUP, -EMSGSIZE as farm_snmp_answer().
  */
 int farm_snmp_answer_pdu(const struct farm_snmp_ctx *ctx, const uint8_t *pdu, size_t len,
-			 size_t wrap, size_t max, uint32_t ip, uint64_t t, uint8_t *scratch,
+			 size_t wrap, size_t max, uint64_t dev, uint64_t t, uint8_t *scratch,
 			 struct farm_snmp_out *out);
 
 /**

@@ -357,7 +357,7 @@ plain_reqid(const struct snmp_v3_msg *m)
 
 int
 farm_usm_answer(const struct farm_usm *u, struct farm_usm_lcore *k,
-		const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len, uint32_t ip,
+		const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len, uint64_t dev,
 		uint64_t t, uint8_t *scratch, struct farm_snmp_out *out, uint8_t *stat)
 {
 	const struct argos_usm_cred *c = &u->cred;
@@ -423,7 +423,7 @@ farm_usm_answer(const struct farm_usm *u, struct farm_usm_lcore *k,
 		max = (size_t)m.max_size;
 	wrap = h.len + 4 + 2 + sc.ce_len + 2 + sc.cn_len +
 	       (c->priv == ARGOS_USM_PRIV_DES && level == ARGOS_USM_PRIV ? 7 : 0);
-	rc = farm_snmp_answer_pdu(ctx, sc.pdu, sc.pdu_len, wrap, max, ip, t, scratch, out);
+	rc = farm_snmp_answer_pdu(ctx, sc.pdu, sc.pdu_len, wrap, max, dev, t, scratch, out);
 	if (rc != 0)
 		return rc;
 	off = scoped_open(scratch, out->off, out->len, sc.ce, sc.ce_len, sc.cn, sc.cn_len);

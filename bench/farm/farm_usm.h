@@ -85,7 +85,7 @@ enum farm_usm_verdict {
 
 /**
  * Answer one SNMPv3 request (a UDP payload of len bytes) to the device
- * at ip (host order) at time t (Unix seconds): the checks of RFC 3414
+ * dev (farm_dev()) at time t (Unix seconds): the checks of RFC 3414
  * 3.2 in its order (engine ID, user, security level, digest, time
  * window, decryption, then the context), each refusal a Report of its
  * usmStats counter when the request is reportable.  The message is
@@ -100,7 +100,7 @@ enum farm_usm_verdict {
  *         configured, or a PDU the farm does not serve; -EMSGSIZE.
  */
 int farm_usm_answer(const struct farm_usm *u, struct farm_usm_lcore *k,
-		    const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len, uint32_t ip,
+		    const struct farm_snmp_ctx *ctx, const uint8_t *req, size_t len, uint64_t dev,
 		    uint64_t t, uint8_t *scratch, struct farm_snmp_out *out, uint8_t *stat);
 
 #endif

@@ -5,8 +5,10 @@
  *
  *   read the TSC; drain the RX ring into the backlog; answer a bounded
  *   number of waiting requests in place (ARP for the farm's and the
- *   devices' addresses, ICMP echo and SNMP for every device); release
- *   the held replies that are due; send.
+ *   devices' addresses, ICMP echo for every address and SNMP for every
+ *   device, an address and a UDP port of --ports; each counted in the
+ *   --poll-log records, farm_plog.h); release the held replies that
+ *   are due; send.
  *
  * Nothing the farm received is dropped for want of room.  RX comes
  * first and is cheap (a copy on memif and af_packet), so the poller's
@@ -55,7 +57,6 @@
 #include "farm.h"
 #include "snmp_v3_codec.h"
 
-#define SNMP_PORT 161
 #define BL_MASK (FARM_BACKLOG - 1)
 #define IDLE_POLLS 64             /* empty polls in a row before sleeping */
 #define HDRS_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
@@ -310,6 +311,8 @@ icmp_input(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 		goto free;
 	}
 	lc->ctr[FC_REQ_ICMP]++;
+	if (lc->plog && (dev & lc->cfg->dev_mask) == lc->cfg->dev_net)   /* not the farm's own */
+		farm_plog_ping(lc->plog, dev - lc->cfg->dev_net, now);
 	if (lc->cfg->loss_thr && draw(lc) < lc->cfg->loss_thr) {
 		lc->ctr[FC_DROP_LOSS]++;
 		goto free;
@@ -345,8 +348,8 @@ free:
  */
 static void
 udp_reply_fragments(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
-		    struct rte_ipv4_hdr *ip, uint16_t sport, const struct farm_snmp_out *out,
-		    uint32_t dev, uint64_t now)
+		    struct rte_ipv4_hdr *ip, uint16_t sport, uint16_t dport,
+		    const struct farm_snmp_out *out, uint32_t dev, uint64_t now)
 {
 	uint8_t *dgram = lc->scratch + out->off - sizeof(struct rte_udp_hdr);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)dgram;
@@ -354,7 +357,7 @@ udp_reply_fragments(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_
 	struct rte_ether_hdr eth_tpl;
 	struct rte_ipv4_hdr ip_tpl;
 
-	udp->src_port = rte_cpu_to_be_16(SNMP_PORT);
+	udp->src_port = dport;
 	udp->dst_port = sport;
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)len);
 	udp->dgram_cksum = 0;
@@ -394,20 +397,33 @@ udp_reply_fragments(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_
 	}
 }
 
-/* UDP datagram at l4 (len bytes) to device dev. */
+/*
+ * UDP datagram at l4 (len bytes) to address dev.  Its destination port
+ * picks the device: port A of --ports A-B is index 0 (farm_dev()).
+ */
 static void
 udp_input(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 	  struct rte_ipv4_hdr *ip, uint8_t *l4, uint16_t len, uint32_t dev, uint64_t now)
 {
+	const struct farm_config *c = lc->cfg;
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)l4;
 	struct farm_snmp_out out;
-	uint16_t sport, ulen;
-	int rc;
+	uint16_t sport, dport, ulen;
+	uint32_t k;
+	uint64_t key;
+	int rc, is_request = 0;
 
-	if (len < sizeof(*udp) || udp->dst_port != rte_cpu_to_be_16(SNMP_PORT)) {
+	if (len < sizeof(*udp)) {
 		lc->ctr[FC_DROP_UNHANDLED]++;
 		goto free;
 	}
+	dport = udp->dst_port;
+	k = (uint32_t)(uint16_t)(rte_be_to_cpu_16(dport) - c->udp_lo);
+	if (k >= c->n_ports) {
+		lc->ctr[FC_DROP_UNHANDLED]++;
+		goto free;
+	}
+	key = farm_dev(dev, k);
 	ulen = rte_be_to_cpu_16(udp->dgram_len);
 	if (ulen < sizeof(*udp) || ulen > len) {
 		lc->ctr[FC_DROP_MALFORMED]++;
@@ -422,7 +438,7 @@ udp_input(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 
 		lc->ctr[FC_REQ_V3]++;
 		rc = farm_usm_answer(lc->usm, lc->usm_lc, &lc->snmp, (uint8_t *)(udp + 1),
-				     ulen - sizeof(*udp), dev, unix_seconds(lc, now), lc->scratch,
+				     ulen - sizeof(*udp), key, unix_seconds(lc, now), lc->scratch,
 				     &out, &stat);
 		if (rc == FARM_USM_REPORTED)
 			lc->ctr[FC_REP_REPORT]++;
@@ -431,22 +447,27 @@ udp_input(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 		else if (rc == -EACCES)
 			rc = -EPERM;   /* refused by the USM, no Report asked: drop_usm */
 	} else {
-		rc = farm_snmp_answer(&lc->snmp, (uint8_t *)(udp + 1), ulen - sizeof(*udp), dev,
+		rc = farm_snmp_answer(&lc->snmp, (uint8_t *)(udp + 1), ulen - sizeof(*udp), key,
 				      unix_seconds(lc, now), lc->scratch, &out);
 	}
 	switch (out.pdu_type) {
 	case FARM_PDU_GET:
 		lc->ctr[FC_REQ_GET]++;
+		is_request = 1;
 		break;
 	case FARM_PDU_GETNEXT:
 		lc->ctr[FC_REQ_GETNEXT]++;
+		is_request = 1;
 		break;
 	case FARM_PDU_GETBULK:
 		lc->ctr[FC_REQ_GETBULK]++;
+		is_request = 1;
 		break;
 	default:
 		break;
 	}
+	if (lc->plog && is_request)
+		farm_plog_snmp(lc->plog, dev - c->dev_net, k, rte_be_to_cpu_32(ip->src_addr), now);
 	if (rc != 0) {
 		lc->ctr[rc == -EACCES ? FC_DROP_COMMUNITY : rc == -ENOTSUP ? FC_DROP_UNSUPPORTED :
 			rc == -EMSGSIZE ? FC_DROP_TOO_BIG : rc == -EPERM ? FC_DROP_USM :
@@ -459,7 +480,7 @@ udp_input(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 	}
 	sport = udp->src_port;
 	if (farm_reply_frames((uint32_t)out.len) > 1) {
-		udp_reply_fragments(lc, m, eth, ip, sport, &out, dev, now);
+		udp_reply_fragments(lc, m, eth, ip, sport, dport, &out, dev, now);
 		lc->ctr[FC_REP_SNMP]++;
 		lc->ctr[FC_REP_VARBINDS] += out.n_varbinds;
 		return;
@@ -469,7 +490,7 @@ udp_input(struct farm_lcore *lc, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 		goto free;
 	}
 	udp = (struct rte_udp_hdr *)(ip + 1);
-	udp->src_port = rte_cpu_to_be_16(SNMP_PORT);
+	udp->src_port = dport;
 	udp->dst_port = sport;
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + out.len));
 	memcpy(udp + 1, lc->scratch + out.off, out.len);

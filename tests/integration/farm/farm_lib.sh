@@ -73,6 +73,15 @@ farm_ready() {
 	return 1
 }
 
+# farm_signal SIG: send SIG to the farm itself.  FARM_PID is timeout(1),
+# which dies of a signal it does not forward (SIGUSR1).
+farm_signal() {
+	local pid
+	pid=$(pgrep -P "$FARM_PID" -x argos-farm | head -1)
+	[ -n "$pid" ] || return 1
+	kill -"$1" "$pid"
+}
+
 # farm_stop: SIGTERM, wait for the exit statistics.
 farm_stop() {
 	[ -n "$FARM_PID" ] || return 0

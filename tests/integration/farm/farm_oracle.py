@@ -5,6 +5,8 @@ page (docs/argos-farm.1.md), and the checks the farm tests make with it.
 Usage:
   farm_oracle.py walk --ip A.B.C.D --interfaces K --time T [--v1]
       print the device's whole MIB at time T, one "OID TYPE VALUE" a line
+      (walk and check-walk take --port P --ports A-B: the device on UDP
+      port P of a farm run with --ports A-B; default the first port)
   farm_oracle.py check-walk --ip A.B.C.D --interfaces K --t0 T0 --t1 T1
                  [--v1] [--root OID] WALK.txt
       WALK.txt is snmpbulkwalk/snmpwalk -On -Oe -Ot -Ox output of the
@@ -48,8 +50,22 @@ def mix64(x):
     return x ^ (x >> 31)
 
 
+PORT_BASE = 161   # the farm's --ports A
+PORT_INDEX = 0    # the device's port - A
+
+
+def hkey(ip):
+    """The device's bits of the value hash: address, port index."""
+    return (ip << 32) | (PORT_INDEX << 21)
+
+
+def devname(ip):
+    """A.B.C.D, and :PORT after it for a port past the first."""
+    return dotted(ip) + (":%d" % (PORT_BASE + PORT_INDEX) if PORT_INDEX else "")
+
+
 def counter(ip, ifindex, kind, t):
-    h = mix64((ip << 32) | (ifindex << 8) | kind)
+    h = mix64(hkey(ip) | (ifindex << 8) | kind)
     return (h >> 20) + t * (h % RATE_MAX[kind])
 
 
@@ -80,9 +96,9 @@ SYSTEM = [
     (1, "OctetString", K(hexs("argos-farm simulated device"))),
     (2, "ObjectIdentifier", K("1.3.6.1.4.1.8072.3.2.10")),
     (3, "TimeTicks", lambda ip, i, t, n:
-        ((t + mix64(ip << 32) % 86400 - UPTIME_EPOCH) * 100) % (1 << 32)),
+        ((t + mix64(hkey(ip)) % 86400 - UPTIME_EPOCH) * 100) % (1 << 32)),
     (4, "OctetString", K(hexs("noc@farm.invalid"))),
-    (5, "OctetString", lambda ip, i, t, n: hexs("dev-" + dotted(ip))),
+    (5, "OctetString", lambda ip, i, t, n: hexs("dev-" + devname(ip))),
     (6, "OctetString", K(hexs("argos-farm"))),
     (7, "Integer", K(72)),
 ]
@@ -93,7 +109,7 @@ IF_TABLE = [
     (4, "Integer", K(1500)),
     (5, "Gauge32", lambda ip, i, t, n: 4294967295 if i % 4 == 0 else 1000000000),
     (6, "OctetString", lambda ip, i, t, n: bytes(
-        [2, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, (i >> 8) & 255, i & 255]).hex()),
+        [2 | (PORT_INDEX & 0x3F) << 2, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, (i >> 8) & 255, i & 255]).hex()),
     (7, "Integer", K(1)),
     (8, "Integer", K(1)),
     (9, "TimeTicks", K(0)),
@@ -129,7 +145,7 @@ ALIAS_BYTES = 0   # the farm's --alias-bytes (0: the short text)
 def alias(ip, i):
     """ifAlias: "port i of dev-A.B.C.D", or with --alias-bytes N that text
     and a space, repeated to N bytes."""
-    text = "port %d of dev-%s" % (i, dotted(ip))
+    text = "port %d of dev-%s" % (i, devname(ip))
     if ALIAS_BYTES:
         unit = text + " "
         text = (unit * (ALIAS_BYTES // len(unit) + 1))[:ALIAS_BYTES]
@@ -335,9 +351,19 @@ def main():
     for sp in (w, c, j):
         sp.add_argument("--alias-bytes", type=int, default=0,
                         help="the farm's --alias-bytes (ifAlias length)")
+    for sp in (w, c):
+        sp.add_argument("--ports", default="161-161", help="the farm's --ports A-B")
+        sp.add_argument("--port", type=int, help="the device's UDP port (default A)")
     a = p.parse_args()
-    global ALIAS_BYTES
+    global ALIAS_BYTES, PORT_BASE, PORT_INDEX
     ALIAS_BYTES = getattr(a, "alias_bytes", 0)
+    if getattr(a, "ports", None):
+        lo, _, hi = a.ports.partition("-")
+        PORT_BASE = int(lo)
+        port = a.port if a.port is not None else PORT_BASE
+        if not PORT_BASE <= port <= int(hi or lo):
+            p.error("--port %d is outside --ports %s" % (port, a.ports))
+        PORT_INDEX = port - PORT_BASE
 
     if a.cmd == "walk":
         ip = int(ipaddress.IPv4Address(a.ip))
