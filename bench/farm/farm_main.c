@@ -327,7 +327,8 @@ main(int argc, char **argv)
 	pool = port_init(&cfg, (uint16_t)farm_n_lcores);
 	if (cfg.poll_log) {
 		ret = farm_plog_init(&plog, cfg.dev_net, ~cfg.dev_mask + 1, cfg.n_ports,
-				     cfg.udp_lo, cfg.poll_gap_ms, rte_rdtsc(), rte_get_tsc_hz());
+				     cfg.udp_lo, cfg.poll_gap_ms, cfg.ping_gap_ms, rte_rdtsc(),
+				     rte_get_tsc_hz());
 		if (ret != 0)
 			rte_exit(EXIT_FAILURE, "argos-farm: --poll-log %s: %s for %u addresses x "
 				 "%u ports (at most %u devices: a longer --devices prefix or "
