@@ -60,6 +60,10 @@ farm_plog_write(struct farm_plog *pl, const char *path, uint64_t tsc, int mark)
 	FILE *f;
 	int rc = 0;
 
+	/* The mark first: a poll that starts while the file is written
+	 * counts as after it, in this write's records or the next's. */
+	if (mark)
+		pl->mark = now;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	f = fopen(tmp, "w");
@@ -95,7 +99,5 @@ farm_plog_write(struct farm_plog *pl, const char *path, uint64_t tsc, int mark)
 		rc = -errno;
 	if (rc != 0)
 		remove(tmp);
-	if (mark)
-		pl->mark = now;
 	return rc;
 }

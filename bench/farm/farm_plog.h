@@ -142,8 +142,9 @@ int farm_plog_init(struct farm_plog *pl, uint32_t dev_net, uint32_t n_addr, uint
 /**
  * Write every device that received anything to path (through path.tmp
  * and a rename, so that a reader never sees half a log).  With mark
- * set, the instant of the call becomes the mark from which mark_poll_ms
- * counts (SIGUSR1 does this).
+ * set, the instant of the call first becomes the mark from which
+ * mark_poll_ms counts (SIGUSR1 does this; SIGUSR2 and the exit write
+ * leave the mark where it is).
  * @return 0, or -errno when the file cannot be written.
  */
 int farm_plog_write(struct farm_plog *pl, const char *path, uint64_t tsc, int mark);

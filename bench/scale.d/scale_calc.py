@@ -3,6 +3,7 @@
 # --poll-log files and their differences over the steady state, the
 # quantiles of a Prometheus histogram's bucket deltas, and the take-over
 # time after an appliance is killed.  Standard library only.
+import array
 import math
 import re
 
@@ -11,14 +12,25 @@ PLOG_COLUMNS = ["device", "ip", "port", "polls", "pings", "overlaps", "first_ms"
                 "mark_poll_ms"]
 
 
+NUMERIC = ["polls", "pings", "overlaps", "echoes", "mark_poll_ms"]
+
+
+def _ip_int(s):
+    a, b, c, d = (int(x) for x in s.split("."))
+    return a << 24 | b << 16 | c << 8 | d
+
+
 class PollLog:
     """One write of argos-farm's --poll-log: the comment's fields (now_ms,
-    mark_ms, ...) in .meta, and the device lines by device index in .dev,
-    each a dict of the columns (numbers as int, ip and last_source as text)."""
+    mark_ms, ...) in .meta, and the columns bench/scale reads, by device
+    index.  Why arrays and not a dict per line: a log of a million
+    devices is read three times in a run, and dicts would take gigabytes."""
 
     def __init__(self, path):
         self.meta = {}
-        self.dev = {}
+        self.col = {c: array.array("q") for c in NUMERIC}
+        self.src = array.array("L")
+        self.pos = array.array("l")      # device index -> row + 1, 0: absent
         with open(path) as f:
             head = f.readline().split()
             if head[:3] != ["#", "argos-farm", "poll-log"]:
@@ -28,19 +40,31 @@ class PollLog:
             cols = f.readline().split()
             if cols[:len(PLOG_COLUMNS)] != PLOG_COLUMNS:
                 raise ValueError("%s: unknown header %r" % (path, cols))
+            at = {c: cols.index(c) for c in NUMERIC + ["device", "last_source"]}
+            row = 0
             for line in f:
                 v = line.split()
                 if len(v) < len(cols):
                     continue
-                d = {}
-                for c, x in zip(cols, v):
-                    d[c] = x if c in ("ip", "last_source") else int(x)
-                self.dev[d["device"]] = d
+                dev = int(v[at["device"]])
+                if dev >= len(self.pos):
+                    self.pos.extend([0] * (dev + 1 - len(self.pos) + len(self.pos) // 2))
+                row += 1
+                self.pos[dev] = row
+                for c in NUMERIC:
+                    self.col[c].append(int(v[at[c]]))
+                self.src.append(_ip_int(v[at["last_source"]]))
 
+    def has(self, i):
+        return i < len(self.pos) and self.pos[i] > 0
 
-def _get(log, i, col):
-    d = log.dev.get(i)
-    return d[col] if d else 0
+    def get(self, i, col, absent=0):
+        """Column col of device i; absent when the device is not in the log."""
+        return self.col[col][self.pos[i] - 1] if self.has(i) else absent
+
+    def source(self, i):
+        """The last SNMP source of device i as an integer, 0 when absent."""
+        return self.src[self.pos[i] - 1] if self.has(i) else 0
 
 
 def steady(before, after, devices):
@@ -49,11 +73,11 @@ def steady(before, after, devices):
     no poll start, and the devices (and requests) polled twice at once."""
     polls = pings = echoes = never = twice = overlaps = 0
     for i in devices:
-        p = _get(after, i, "polls") - _get(before, i, "polls")
-        o = _get(after, i, "overlaps") - _get(before, i, "overlaps")
+        p = after.get(i, "polls") - before.get(i, "polls")
+        o = after.get(i, "overlaps") - before.get(i, "overlaps")
         polls += p
-        pings += _get(after, i, "pings") - _get(before, i, "pings")
-        echoes += _get(after, i, "echoes") - _get(before, i, "echoes")
+        pings += after.get(i, "pings") - before.get(i, "pings")
+        echoes += after.get(i, "echoes") - before.get(i, "echoes")
         never += p == 0
         twice += o > 0
         overlaps += o
@@ -63,18 +87,20 @@ def steady(before, after, devices):
 
 def takeover(at_kill, after, dead_ip, devices):
     """The kill's take-over: the devices whose last SNMP request at the
-    kill came from dead_ip (at_kill: the log written by the SIGUSR1 sent
-    at the kill, which became the mark), and when each was next polled
-    (after: a later write, whose mark_poll_ms counts from that mark).
+    kill came from dead_ip (at_kill: the log written on the SIGUSR1 sent
+    at the kill, whose instant became the mark), and when each was next
+    polled (after: a later write without a new mark, SIGUSR2 or the
+    exit, whose mark_poll_ms counts from the kill's mark).
     Returns (seconds until the last of them was polled again, or None
     when one never was; how many there were; how many were not)."""
     mark = after.meta.get("mark_ms", -1)
     if mark < 0:
         return None, 0, 0
-    owned = [i for i in devices if i in at_kill.dev and at_kill.dev[i]["last_source"] == dead_ip]
+    dead = _ip_int(dead_ip)
+    owned = [i for i in devices if at_kill.source(i) == dead]
     worst, missing = 0, 0
     for i in owned:
-        mp = _get(after, i, "mark_poll_ms") if i in after.dev else -1
+        mp = after.get(i, "mark_poll_ms", -1)
         if mp < 0:
             missing += 1
         else:
