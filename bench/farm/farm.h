@@ -67,6 +67,7 @@ struct farm_config {
 	uint16_t n_ports;            /* B - A + 1, devices per address */
 	const char *poll_log;        /* --poll-log FILE, NULL: no per-device log */
 	uint32_t poll_gap_ms;        /* --poll-gap-ms: requests this close are one poll */
+	uint32_t ping_gap_ms;        /* --ping-gap-ms: echo requests this close, one round */
 	uint8_t has_v3;              /* --v3-user given */
 	struct cp_usm_conf v3;       /* the user, its protocols and passphrases */
 	uint8_t v3_engine[ARGOS_USM_ID_MAX];

@@ -43,6 +43,8 @@ static const char usage[] =
 	"                         exit and on SIGUSR1\n"
 	"  --poll-gap-ms N        SNMP requests from one source closer than N ms are one\n"
 	"                         poll (default 1000)\n"
+	"  --ping-gap-ms N        echo requests to an address closer than N ms are one\n"
+	"                         ping round (default 1000)\n"
 	"  --v3-user NAME         answer SNMPv3 for this USM user (RFC 3414); with:\n"
 	"  --v3-auth-proto P      MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512\n"
 	"  --v3-auth-pass S       its passphrase (8..128 bytes)\n"
@@ -61,7 +63,7 @@ enum {
 	OPT_DURATION, OPT_IDLE_SLEEP, OPT_PORT, OPT_ALIAS_BYTES, OPT_MAX_REPLY,
 	OPT_DROP_LAST_FRAG, OPT_V3_USER, OPT_V3_AUTH_PROTO, OPT_V3_AUTH_PASS, OPT_V3_PRIV_PROTO,
 	OPT_V3_PRIV_PASS, OPT_V3_LEVEL, OPT_V3_ENGINE, OPT_V3_BOOTS, OPT_PORTS, OPT_POLL_LOG,
-	OPT_POLL_GAP,
+	OPT_POLL_GAP, OPT_PING_GAP,
 };
 
 static const struct option options[] = {
@@ -83,6 +85,7 @@ static const struct option options[] = {
 	{ "ports", required_argument, NULL, OPT_PORTS },
 	{ "poll-log", required_argument, NULL, OPT_POLL_LOG },
 	{ "poll-gap-ms", required_argument, NULL, OPT_POLL_GAP },
+	{ "ping-gap-ms", required_argument, NULL, OPT_PING_GAP },
 	{ "alias-bytes", required_argument, NULL, OPT_ALIAS_BYTES },
 	{ "max-reply", required_argument, NULL, OPT_MAX_REPLY },
 	{ "drop-last-fragment", no_argument, NULL, OPT_DROP_LAST_FRAG },
@@ -223,6 +226,7 @@ farm_config_parse(int argc, char **argv, struct farm_config *c)
 	c->udp_lo = 161;
 	c->n_ports = 1;
 	c->poll_gap_ms = 1000;
+	c->ping_gap_ms = 1000;
 	memset(&eng, 0, sizeof(eng));
 	cp_usm_set_field(&eng, CP_USM_CTX_ENGINE, FARM_USM_ENGINE_DEFAULT, NULL, 0);
 
@@ -313,6 +317,11 @@ farm_config_parse(int argc, char **argv, struct farm_config *c)
 			if (number("--poll-gap-ms", optarg, 1, 3600000, &v))
 				return -1;
 			c->poll_gap_ms = (uint32_t)v;
+			break;
+		case OPT_PING_GAP:
+			if (number("--ping-gap-ms", optarg, 1, 3600000, &v))
+				return -1;
+			c->ping_gap_ms = (uint32_t)v;
 			break;
 		case OPT_ALIAS_BYTES:
 			if (number("--alias-bytes", optarg, 1, FARM_ALIAS_MAX, &v))

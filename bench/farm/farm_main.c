@@ -7,7 +7,7 @@
  *   -> port (one queue pair per lcore) -> the poll log -> one context
  *   per lcore -> the signal thread -> every lcore runs farm_worker_main
  *   -> SIGINT/SIGTERM or --duration -> statistics and poll log -> port
- *   closed.  SIGUSR1 meanwhile rewrites the poll log.
+ *   closed.  SIGUSR1 and SIGUSR2 meanwhile rewrite the poll log.
  *
  * Failure at start is loud and names what to fix; nothing fails later.
  *
@@ -46,7 +46,7 @@ struct farm_lcore *farm_lcores[RTE_MAX_LCORE];
 unsigned farm_n_lcores;
 
 static sigset_t quit_signals;   /* SIGINT, SIGTERM */
-static sigset_t wait_signals;   /* those and SIGUSR1 */
+static sigset_t wait_signals;   /* those, SIGUSR1 and SIGUSR2 */
 static struct farm_plog plog;   /* --poll-log; plog.dev NULL: none */
 static atomic_int stats_taken;   /* 1 once someone writes the final statistics */
 static atomic_int shut_down;     /* 1 once main has nothing left to do but return */
@@ -88,8 +88,8 @@ final_stats(void)
 }
 
 /*
- * The signal thread: on SIGUSR1 rewrite the poll log (and mark the
- * instant); on SIGINT or SIGTERM stop the lcores, and end the process
+ * The signal thread: on SIGUSR1 mark the instant and rewrite the poll
+ * log, on SIGUSR2 only rewrite it; on SIGINT or SIGTERM stop the lcores, and end the process
  * itself when the normal shutdown hangs.  A second signal ends it at
  * once.
  */
@@ -102,9 +102,9 @@ signal_thread(void *arg)
 	for (;;) {
 		if (sigwait(&wait_signals, &sig) != 0)
 			return NULL;
-		if (sig != SIGUSR1)
+		if (sig != SIGUSR1 && sig != SIGUSR2)
 			break;
-		poll_log_write(1);
+		poll_log_write(sig == SIGUSR1);
 	}
 	farm_quit = 1;
 	for (int i = 0; i < QUIT_GRACE_S * 10 && !atomic_load(&shut_down); i++) {
@@ -296,6 +296,7 @@ main(int argc, char **argv)
 	sigaddset(&quit_signals, SIGTERM);
 	wait_signals = quit_signals;
 	sigaddset(&wait_signals, SIGUSR1);
+	sigaddset(&wait_signals, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &wait_signals, NULL);
 	{	/* the EAL's arguments end at "--"; see cli_eal_argv() */
 		int dd = 1;
@@ -327,7 +328,8 @@ main(int argc, char **argv)
 	pool = port_init(&cfg, (uint16_t)farm_n_lcores);
 	if (cfg.poll_log) {
 		ret = farm_plog_init(&plog, cfg.dev_net, ~cfg.dev_mask + 1, cfg.n_ports,
-				     cfg.udp_lo, cfg.poll_gap_ms, rte_rdtsc(), rte_get_tsc_hz());
+				     cfg.udp_lo, cfg.poll_gap_ms, cfg.ping_gap_ms, rte_rdtsc(),
+				     rte_get_tsc_hz());
 		if (ret != 0)
 			rte_exit(EXIT_FAILURE, "argos-farm: --poll-log %s: %s for %u addresses x "
 				 "%u ports (at most %u devices: a longer --devices prefix or "

@@ -6,7 +6,7 @@
  * the header line, then one line per device that received anything, in
  * device order:
  *
- *   # argos-farm poll-log now_ms N mark_ms M poll_gap_ms G ports A-B
+ *   # argos-farm poll-log now_ms N mark_ms M poll_gap_ms G ping_gap_ms P ports A-B
  *   device ip port polls pings overlaps first_ms last_ms max_poll_gap_ms
  *     max_ping_gap_ms sources echoes last_source mark_poll_ms
  *
@@ -21,7 +21,7 @@
 
 int
 farm_plog_init(struct farm_plog *pl, uint32_t dev_net, uint32_t n_addr, uint32_t n_ports,
-	       uint16_t udp_lo, uint32_t gap_ms, uint64_t t0, uint64_t hz)
+	       uint16_t udp_lo, uint32_t gap_ms, uint32_t ping_gap_ms, uint64_t t0, uint64_t hz)
 {
 	uint64_t n = (uint64_t)n_addr * n_ports;
 
@@ -38,6 +38,7 @@ farm_plog_init(struct farm_plog *pl, uint32_t dev_net, uint32_t n_addr, uint32_t
 	pl->n_ports = n_ports;
 	pl->udp_lo = udp_lo;
 	pl->gap_ms = gap_ms;
+	pl->ping_gap_ms = ping_gap_ms;
 	pl->t0 = t0;
 	pl->tsc_per_ms = hz / 1000 ? hz / 1000 : 1;
 	return 0;
@@ -59,14 +60,18 @@ farm_plog_write(struct farm_plog *pl, const char *path, uint64_t tsc, int mark)
 	FILE *f;
 	int rc = 0;
 
+	/* The mark first: a poll that starts while the file is written
+	 * counts as after it, in this write's records or the next's. */
+	if (mark)
+		pl->mark = now;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	f = fopen(tmp, "w");
 	if (f == NULL)
 		return -errno;
-	fprintf(f, "# argos-farm poll-log now_ms %lld mark_ms %lld poll_gap_ms %u ports %u-%u\n",
-		ms_of(now), ms_of(pl->mark), pl->gap_ms, pl->udp_lo,
-		pl->udp_lo + pl->n_ports - 1);
+	fprintf(f, "# argos-farm poll-log now_ms %lld mark_ms %lld poll_gap_ms %u ping_gap_ms %u "
+		"ports %u-%u\n", ms_of(now), ms_of(pl->mark), pl->gap_ms, pl->ping_gap_ms,
+		pl->udp_lo, pl->udp_lo + pl->n_ports - 1);
 	fputs("device ip port polls pings overlaps first_ms last_ms max_poll_gap_ms "
 	      "max_ping_gap_ms sources echoes last_source mark_poll_ms\n", f);
 	for (uint64_t i = 0; i < n; i++) {
@@ -94,7 +99,5 @@ farm_plog_write(struct farm_plog *pl, const char *path, uint64_t tsc, int mark)
 		rc = -errno;
 	if (rc != 0)
 		remove(tmp);
-	if (mark)
-		pl->mark = now;
 	return rc;
 }

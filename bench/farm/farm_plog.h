@@ -16,9 +16,10 @@
  *   overlap   an SNMP request from S2 when another source's request to
  *             the device is less than --poll-gap-ms old: two pollers at
  *             once;
- *   ping      an ICMP echo request more than 0.5 s after the previous
- *             one to the address starts a ping round.  Pings belong to
- *             an address: they are counted on its first port's device.
+ *   ping      an ICMP echo request more than --ping-gap-ms after the
+ *             previous one to the address starts a ping round.  Pings
+ *             belong to an address: they are counted on its first
+ *             port's device.
  *
  * Times are milliseconds since the farm started (the TSC).  Inside the
  * records they are stored plus one, so that 0 means "never".
@@ -36,7 +37,6 @@
 #include <stdint.h>
 
 #define FARM_PLOG_SOURCES 4        /* distinct sources remembered per device */
-#define FARM_PLOG_PING_ROUND_MS 500
 #define FARM_PLOG_DEVICES_MAX (1u << 24)
 
 /** What one device saw.  Times: ms since start, plus one; 0: never. */
@@ -61,6 +61,7 @@ struct farm_plog {
 	uint32_t n_ports;
 	uint16_t udp_lo;
 	uint32_t gap_ms;             /* --poll-gap-ms */
+	uint32_t ping_gap_ms;        /* --ping-gap-ms */
 	uint64_t t0;                 /* TSC at start */
 	uint64_t tsc_per_ms;
 	volatile uint32_t mark;      /* ms + 1 of the last SIGUSR1, 0: none */
@@ -118,7 +119,7 @@ farm_plog_ping(struct farm_plog *pl, uint32_t a, uint64_t tsc)
 	if (d->first == 0)
 		d->first = now;
 	d->echoes++;
-	if (d->last_ping == 0 || now - d->last_ping > FARM_PLOG_PING_ROUND_MS) {
+	if (d->last_ping == 0 || now - d->last_ping > pl->ping_gap_ms) {
 		if (d->ping_round && now - d->ping_round > d->max_ping_gap)
 			d->max_ping_gap = now - d->ping_round;
 		d->ping_round = now;
@@ -129,18 +130,21 @@ farm_plog_ping(struct farm_plog *pl, uint32_t a, uint64_t tsc)
 
 /**
  * Make the log of n_addr addresses from dev_net, n_ports ports from
- * udp_lo each, zeroed.  The records are mapped at once and touched as
+ * udp_lo each, zeroed; polls split at gap_ms, ping rounds at
+ * ping_gap_ms.  The records are mapped at once and touched as
  * devices are first seen.
  * @return 0, -E2BIG past FARM_PLOG_DEVICES_MAX devices, -ENOMEM.
  */
 int farm_plog_init(struct farm_plog *pl, uint32_t dev_net, uint32_t n_addr, uint32_t n_ports,
-		   uint16_t udp_lo, uint32_t gap_ms, uint64_t t0, uint64_t hz);
+		   uint16_t udp_lo, uint32_t gap_ms, uint32_t ping_gap_ms, uint64_t t0,
+		   uint64_t hz);
 
 /**
  * Write every device that received anything to path (through path.tmp
  * and a rename, so that a reader never sees half a log).  With mark
- * set, the instant of the call becomes the mark from which mark_poll_ms
- * counts (SIGUSR1 does this).
+ * set, the instant of the call first becomes the mark from which
+ * mark_poll_ms counts (SIGUSR1 does this; SIGUSR2 and the exit write
+ * leave the mark where it is).
  * @return 0, or -errno when the file cannot be written.
  */
 int farm_plog_write(struct farm_plog *pl, const char *path, uint64_t tsc, int mark);

@@ -109,7 +109,8 @@ IF_TABLE = [
     (4, "Integer", K(1500)),
     (5, "Gauge32", lambda ip, i, t, n: 4294967295 if i % 4 == 0 else 1000000000),
     (6, "OctetString", lambda ip, i, t, n: bytes(
-        [2 | (PORT_INDEX & 0x3F) << 2, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, (i >> 8) & 255, i & 255]).hex()),
+        [2 | (PORT_INDEX & 0x3F) << 2, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255,
+         (i >> 8) & 255, i & 255]).hex()),
     (7, "Integer", K(1)),
     (8, "Integer", K(1)),
     (9, "TimeTicks", K(0)),

@@ -5,7 +5,8 @@
 # function); a port outside the range gets nothing; one ping gets one
 # reply, however many ports the address has; and --poll-log counts
 # what each device saw: polls split by --poll-gap-ms, two sources at
-# once as an overlap, ping rounds, the mark that SIGUSR1 sets.
+# once as an overlap, ping rounds, the mark that SIGUSR1 sets and
+# SIGUSR2 keeps.
 set -uo pipefail
 TEST=farm_ports_are_devices
 source "$(dirname "$0")/../lib.sh"
@@ -63,6 +64,9 @@ check "the poll log is written on SIGUSR1" wait_until 10 test -s "$PLOG"
 cp "$PLOG" "$WORK/poll-usr1.log"
 sleep 0.1
 get "udp:$A:165"
+check "the farm takes SIGUSR2" farm_signal USR2
+check "the poll log is rewritten on SIGUSR2" wait_until 10 holds '! cmp -s "$PLOG" "$WORK/poll-usr1.log"'
+cp "$PLOG" "$WORK/poll-usr2.log"
 farm_stop
 row() {   # row FILE PORT COLUMN: the value of COLUMN for $A:PORT
 	awk -v a=$A -v p="$2" -v col="$3" 'NR == 2 { for (i = 1; i <= NF; i++) c[$i] = i }
@@ -91,6 +95,8 @@ check "$A:165's first poll after the mark ($mp ms) is after the mark ($mark ms)"
 	holds '[ "${mark:--1}" -ge 0 ] && [ "${mp:--1}" -ge "$mark" ]'
 check "$A:163, polled only before the mark, has no poll after it ($(row "$PLOG" 163 mark_poll_ms))" \
 	[ "$(row "$PLOG" 163 mark_poll_ms)" = -1 ]
+mark2=$(sed -n 1p "$WORK/poll-usr2.log" | awk '{ for (i = 1; i < NF; i++) if ($i == "mark_ms") print $(i + 1) }')
+check "SIGUSR2 and the exit leave the mark of SIGUSR1 where it was ($mark2, $mark ms)" [ "$mark2" = "$mark" ]
 check "no device of another address is in the log" \
 	holds '[ "$(awk -v a=$A "NR > 2 && \$2 != a" "$PLOG" | wc -l)" = 0 ]'
 finish
