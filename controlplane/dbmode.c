@@ -525,6 +525,9 @@ own_upsert(struct cp_app *app, const struct cp_db_claim *c, uint64_t now, uint64
 			own_remove(app, s);
 		return;
 	}
+	if (fresh && atomic_load_explicit(&cp_db_buckets(m->db)[c->bucket % CP_DB_BUCKETS],
+					  memory_order_acquire) == CP_DB_B_NONE)
+		return;   /* its bucket went meanwhile: not ours */
 	if (fresh && (s = slot_of(m, c->device_id)) == UINT32_MAX) {
 		m->sched_full++;
 		return;   /* every slot taken: counted in argos_db_devices_refused */

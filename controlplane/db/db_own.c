@@ -22,9 +22,10 @@
  * lease.  An appliance that dies is thus replaced within the lease plus
  * a round.
  *
- * A bucket taken is loaded OWN_LOAD_BUCKETS at a time, as the main
- * thread drains its queue: SYNC_BEGIN, an UPSERT per device, SYNC_END
- * (the main thread drops what the bucket held and no longer has).
+ * The buckets taken are loaded in passes, OWN_LOAD_ROWS rows a
+ * statement in id order, as the main thread drains its queue:
+ * SYNC_BEGIN, an UPSERT per device, SYNC_END (the main thread drops
+ * what the bucket held and no longer has).
  * NOTIFY argos_devices changed:/deleted: ids of our buckets are read
  * again in one statement a round, and 'bulk' reloads every bucket.
  */
@@ -38,13 +39,16 @@
 #define OWN_LIVE_S 3            /* a heartbeat older than this: the appliance is gone */
 #define OWN_MARGIN_MS 1500      /* stop starting jobs this long before a lease may end */
 #define OWN_QUEUE_MAX 16384     /* device records waiting for the main thread, at most */
-#define OWN_LOAD_BUCKETS 8      /* buckets read per statement */
+#define OWN_LOAD_ROWS 16384     /* device rows read per statement */
 #define OWN_CHANGES_MAX 8192    /* changed ids kept; more: reload everything */
 
 struct db_own {
 	uint8_t mine[CP_DB_BUCKETS];   /* held in device_buckets under our name */
 	uint8_t load[CP_DB_BUCKETS];   /* its devices are to be (re)read */
 	uint8_t drop[CP_DB_BUCKETS];   /* to give away */
+	uint8_t pass[CP_DB_BUCKETS];   /* being loaded by the pass under way */
+	int in_pass;
+	int64_t pass_after;            /* the pass's last id read */
 	unsigned n_mine;
 	uint64_t next_round;           /* mono ms */
 	uint64_t confirmed;            /* mono ms the last good renewal was sent */
@@ -332,20 +336,22 @@ cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* seen: for a read of o->changed (sorted), which ids came back. */
+/* seen: for a read of o->changed (sorted), which ids came back.  after:
+ * $3 of a load, and the last id read. */
 static int
 read_rows(struct cp_db *db, struct db_own *o, const char *what, const char *where,
-	  const char *array, uint8_t *seen)
+	  const char *array, uint8_t *seen, int64_t *after)
 {
-	char sql[2048];
-	const char *params[2] = { db->o.poller_group, array };
+	char sql[2048], from[24];
+	const char *params[3] = { db->o.poller_group, array, from };
 	struct cp_db_claim *c;
 	PGresult *r;
-	int n;
+	int n, k = 0;
 
 	snprintf(sql, sizeof(sql), "SELECT" DB_DEVICE_COLS DB_OWN_COLS " FROM devices d WHERE %s",
 		 where);
-	r = db_run(db, what, sql, 2, params);
+	snprintf(from, sizeof(from), "%lld", after ? (long long)*after : 0LL);
+	r = db_run(db, what, sql, after ? 3 : 2, params);
 	if (!r)
 		return -1;
 	n = PQntuples(r);
@@ -356,29 +362,36 @@ read_rows(struct cp_db *db, struct db_own *o, const char *what, const char *wher
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		db_row_to_claim(r, i, 0, &c[i]);
-		c[i].op = CP_DB_OP_UPSERT;
+		db_row_to_claim(r, i, 0, &c[k]);
+		if (after && c[k].device_id > *after)
+			*after = c[k].device_id;
+		if (!seen && (!o->mine[c[k].bucket] || o->drop[c[k].bucket]))
+			continue;   /* given away meanwhile: not ours to send */
+		c[k].op = CP_DB_OP_UPSERT;
+		k++;
 		if (seen) {
-			const int64_t *at = bsearch(&c[i].device_id, o->changed, o->n_changed,
+			const int64_t *at = bsearch(&c[k - 1].device_id, o->changed, o->n_changed,
 						    sizeof(int64_t), cmp_id);
 
 			if (at)
 				seen[at - o->changed] = 1;
 		}
 		if (seen && (strcmp(PQgetvalue(r, i, DB_OWN_COL + 4), db->o.poller_group) != 0 ||
-				PQgetvalue(r, i, DB_OWN_COL + 5)[0] != 't' || !o->mine[c[i].bucket])) {
-			int64_t id = c[i].device_id;
-			unsigned b = c[i].bucket;
+				PQgetvalue(r, i, DB_OWN_COL + 5)[0] != 't' ||
+				!o->mine[c[k - 1].bucket])) {
+			struct cp_db_claim *x = &c[k - 1];
+			int64_t id = x->device_id;
+			unsigned b = x->bucket;
 
-			memset(&c[i], 0, sizeof(c[i]));
-			c[i].op = CP_DB_OP_REMOVE;
-			c[i].device_id = id;
-			c[i].bucket = (uint16_t)b;
+			memset(x, 0, sizeof(*x));
+			x->op = CP_DB_OP_REMOVE;
+			x->device_id = id;
+			x->bucket = (uint16_t)b;
 		}
 	}
 	PQclear(r);
-	if (n)
-		db_push_claims(db, c, (size_t)n);
+	if (k)
+		db_push_claims(db, c, (size_t)k);
 	explicit_bzero(c, sizeof(*c) * (size_t)n);   /* v3 passphrases */
 	free(c);
 	pthread_mutex_lock(&db->q_lock);
@@ -387,38 +400,67 @@ read_rows(struct cp_db *db, struct db_own *o, const char *what, const char *wher
 	return n;
 }
 
-/* Load a few buckets marked load, if the main thread has room. */
+/*
+ * Load the buckets marked load, in passes: a pass takes every bucket
+ * marked, then reads their devices in id order, OWN_LOAD_ROWS a
+ * statement, as the main thread makes room.  In id order each heap page
+ * is read once whatever the number of buckets (a bucket alone is every
+ * 1024th row: read bucket by bucket, a page would be read once for each
+ * of its rows' buckets).
+ */
 static void
 load_some(struct cp_db *db, struct db_own *o)
 {
-	char list[OWN_LOAD_BUCKETS * 6 + 4];
-	unsigned pick[OWN_LOAD_BUCKETS], n = 0;
-	size_t len = 0;
+	static char list[CP_DB_BUCKETS * 6 + 4];
+	char where[256];
+	unsigned n;
+	size_t len;
+	int rows;
 
 	while (queued(db) < OWN_QUEUE_MAX) {
-		n = 0;
-		for (unsigned b = 0; b < CP_DB_BUCKETS && n < OWN_LOAD_BUCKETS; b++)
-			if (o->load[b] && o->mine[b] && !o->drop[b])
-				pick[n++] = b;
-		if (n == 0)
-			return;
+		if (!o->in_pass) {
+			n = 0;
+			for (unsigned b = 0; b < CP_DB_BUCKETS; b++) {
+				o->pass[b] = o->load[b] && o->mine[b] && !o->drop[b];
+				if (o->pass[b]) {
+					o->load[b] = 0;
+					push_op(db, CP_DB_OP_SYNC_BEGIN, b, 0);
+					n++;
+				}
+			}
+			if (n == 0)
+				return;
+			o->in_pass = 1;
+			o->pass_after = 0;
+		}
 		len = 0;
 		list[len++] = '{';
-		for (unsigned i = 0; i < n; i++)
-			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u", i ? "," : "",
-						pick[i]);
+		for (unsigned b = 0; b < CP_DB_BUCKETS; b++)
+			if (o->pass[b] && o->mine[b] && !o->drop[b])
+				len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u",
+							len > 1 ? "," : "", b);
 		list[len++] = '}';
 		list[len] = '\0';
-		for (unsigned i = 0; i < n; i++)
-			push_op(db, CP_DB_OP_SYNC_BEGIN, pick[i], 0);
-		/* On failure no SYNC_END follows: nothing is dropped, and the
-		 * next try begins again. */
-		if (read_rows(db, o, "bucket load", "d.poller_group = $1 AND d.active"
-			      " AND (d.id % 1024)::int = ANY($2::int[])", list, NULL) < 0)
+		snprintf(where, sizeof(where), "d.poller_group = $1 AND d.active"
+			 " AND (d.id %% 1024)::int = ANY($2::int[])"
+			 " AND d.id > $3::bigint ORDER BY d.id LIMIT %d", OWN_LOAD_ROWS);
+		rows = len > 2 ? read_rows(db, o, "bucket load", where, list, NULL,
+					  &o->pass_after) : 0;
+		if (rows < 0) {
+			/* No SYNC_END: nothing is dropped; the pass starts over. */
+			for (unsigned b = 0; b < CP_DB_BUCKETS; b++)
+				o->load[b] |= o->pass[b];
+			o->in_pass = 0;
 			return;
-		for (unsigned i = 0; i < n; i++) {
-			push_op(db, CP_DB_OP_SYNC_END, pick[i], 0);
-			o->load[pick[i]] = 0;
+		}
+		if (rows < OWN_LOAD_ROWS) {   /* the pass is done */
+			for (unsigned b = 0; b < CP_DB_BUCKETS; b++)
+				if (o->pass[b]) {
+					if (o->mine[b] && !o->drop[b])
+						push_op(db, CP_DB_OP_SYNC_END, b, 0);
+					o->pass[b] = 0;
+				}
+			o->in_pass = 0;
 		}
 	}
 }
@@ -449,7 +491,7 @@ read_changes(struct cp_db *db, struct db_own *o)
 	list[len++] = '}';
 	list[len] = '\0';
 	n = read_rows(db, o, "changed devices", "d.id = ANY($2::bigint[]) AND $1::text <> ''",
-		      list, seen);
+		      list, seen, NULL);
 	free(list);
 	if (n < 0) {
 		free(seen);
