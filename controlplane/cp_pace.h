@@ -70,6 +70,9 @@ struct cp_pace {
 	uint64_t rtt_sec[CP_PACE_HIST];
 	uint64_t sec_sent, sec_lost, sec_rtt;   /* the second being gathered */
 	uint64_t sent_at[CP_PACE_LAG_TICKS];     /* s.sent at each tick, a ring */
+	uint64_t ans_sec[CP_PACE_HIST];          /* replies matched, per second */
+	uint64_t ans_acc;
+	unsigned ans_ticks, ans_i;
 	uint64_t ticks;
 	unsigned sec_ticks, sec_i;
 };

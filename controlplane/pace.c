@@ -8,9 +8,10 @@
  * token bucket is what holds jobs back: in slow start (x1.25 a tick)
  * until the first cut; after a cut, back towards the rate it was cut
  * from (a fifth of the gap a tick, as CUBIC's concave part does), then
- * past it additively, with a step that grows each second (5% of that
- * rate a second, then 10%, ...) so that a link that got faster is found
- * again in seconds, not minutes.  The cuts:
+ * past it by 0.5% a tick, a gain that doubles each second up to slow
+ * start's: gently near the rate that was too much, and a link that got
+ * faster (or a cut made while the link came up) is found again in
+ * seconds, not minutes.  The cuts:
  *
  *   own     argos dropped work of its own making (TX dropped, replies
  *           dropped for back-pressure, no mbuf, a redirect ring full): x0.7
@@ -42,7 +43,7 @@
 #include "cp_pace.h"
 
 #define SLOW_START_GAIN 1.25     /* per tick: x9 a second */
-#define AI_SHARE 0.005           /* per tick, of the rate at the last cut: 5% a second */
+#define PROBE_GAIN 0.005         /* per tick past the rate of the last cut, at first */
 #define APPROACH_UNTIL 0.97      /* below this share of that rate: approach it */
 #define APPROACH_SHARE 0.2       /* of the gap, per tick */
 #define TICKS_PER_S (1000 / CP_PACE_TICK_MS)
@@ -54,6 +55,9 @@
 #define DELAY_FLOORS 4           /* and at least this many times the floor */
 #define DELAY_TICKS 2            /* ticks in a row before delay counts */
 #define SHORT_HOLD_TICKS 3
+#define START_GRACE_MS 1000      /* no cut for delay or TX before: the link comes up */
+#define NEW_HIGH 0.9             /* delay and TX count only at this share of the most
+				    replies a second of the last seconds, or more */
 
 static const double beta[CP_PACE_REASONS] = {
 	[CP_PACE_OWN] = 0.7, [CP_PACE_LOSS] = 0.7, [CP_PACE_DELAY] = 0.85,
@@ -155,6 +159,31 @@ gather(struct cp_pace *p, uint64_t sent, uint64_t lost, const struct cp_pace_sig
 	p->sec_ticks = 0;
 }
 
+/* Count the replies of a tick into the second being gathered. */
+static void
+answered(struct cp_pace *p, uint64_t n)
+{
+	p->ans_acc += n;
+	if (++p->ans_ticks * CP_PACE_TICK_MS < 1000)
+		return;
+	p->ans_sec[p->ans_i] = p->ans_acc;
+	p->ans_i = (p->ans_i + 1) % CP_PACE_HIST;
+	p->ans_acc = 0;
+	p->ans_ticks = 0;
+}
+
+/* The most replies of one second among the last CP_PACE_HIST. */
+static double
+best_answered(const struct cp_pace *p)
+{
+	uint64_t best = 0;
+
+	for (unsigned i = 0; i < CP_PACE_HIST; i++)
+		if (p->ans_sec[i] > best)
+			best = p->ans_sec[i];
+	return (double)best;
+}
+
 /*
  * What was sent in the tick whose losses show now: loss_hold_ms ago.
  * Why: a request counts as lost only when it times out, so setting this
@@ -197,7 +226,7 @@ delayed(struct cp_pace *p, const struct cp_pace_signals *s)
 /* Which signal, if any, says cut now. */
 static int
 verdict(const struct cp_pace *p, const struct cp_pace_signals *d,
-	const struct cp_pace_signals *s, uint64_t now_ms)
+	const struct cp_pace_signals *s, double tick_pps, uint64_t now_ms)
 {
 	double loss_floor;
 	uint64_t rtt_floor;
@@ -210,6 +239,13 @@ verdict(const struct cp_pace *p, const struct cp_pace_signals *d,
 	    (double)d->lost > (double)d->sent * (loss_floor + LOSS_TOLERANCE))
 		return CP_PACE_LOSS;
 	if (now_ms < p->delay_hold_ms)
+		return -1;
+	/* A queue or a full TX ring while the link comes up (memif connects,
+	 * ARP resolves), or at a rate the link already answered in full
+	 * within the last seconds, is not this rate's doing: noise of a
+	 * shared host, a burst of the bucket.  Loss and argos's own drops
+	 * still cut there. */
+	if (now_ms < p->start_ms + START_GRACE_MS || tick_pps < NEW_HIGH * best_answered(p))
 		return -1;
 	if (p->delay_ticks >= DELAY_TICKS)
 		return CP_PACE_DELAY;
@@ -242,7 +278,8 @@ cp_pace_tick(struct cp_pace *p, const struct cp_pace_signals *s, uint64_t now_ms
 	};
 	d.sent = sent_then(p, s->sent);
 	delayed(p, s);
-	why = verdict(p, &d, s, now_ms);
+	why = verdict(p, &d, s, (double)sent_tick * 1000.0 / (double)dt, now_ms);
+	answered(p, d.answered);
 	gather(p, d.sent, d.lost, s, now_ms);
 	p->last = *s;
 	p->last_ms = now_ms;
@@ -280,8 +317,11 @@ cp_pace_tick(struct cp_pace *p, const struct cp_pace_signals *s, uint64_t now_ms
 		step = (p->w_max - p->rate) * APPROACH_SHARE;
 		p->rate += step > AI_MIN_PPS ? step : AI_MIN_PPS;
 	} else {
-		/* past it, probe: a step that grows by AI_SHARE of it each second */
-		step = p->w_max * AI_SHARE * (double)(1 + p->probe_ticks++ / TICKS_PER_S);
+		/* past it, probe: 0.5% a tick, twice that each second */
+		unsigned sec = (unsigned)(p->probe_ticks++ / TICKS_PER_S);
+		double gain = PROBE_GAIN * (double)(1u << (sec < 8 ? sec : 8));
+
+		step = p->rate * (gain < SLOW_START_GAIN - 1 ? gain : SLOW_START_GAIN - 1);
 		p->rate += step > AI_MIN_PPS ? step : AI_MIN_PPS;
 	}
 	if (p->rate > p->ceiling)
