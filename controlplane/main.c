@@ -270,7 +270,9 @@ pps_refill(struct cp_app *app, uint64_t now)
 		return;
 	for (unsigned w = 0; w < app->n_lanes; w++)
 		tx += app->lanes[w]->stats.tx_pkts;
-	if (app->pps_ms == 0)   /* Why the hold: a request counts as lost at its timeout. */
+	/* A loss shows at the reply timeout: the controller waits that long
+	 * after a cut before loss may cut again. */
+	if (app->pps_ms == 0)
 		cp_pace_init(&app->pace, app->cfg.max_pps,
 			     app->cfg.ping_timeout_ms > 1000 ? app->cfg.ping_timeout_ms : 1000);
 	pace_feed(app, now);

@@ -23,6 +23,12 @@
  *           queue is building, and loss follows a full queue: x0.85
  *   tx_full the NIC's TX ring was full with jobs waiting: x0.9
  *
+ * Delay and tx_full count only after the link's first second and at a
+ * new high rate (90% or more of the most replies a second of the last
+ * seconds): a queue at a rate the link already answered in full is a
+ * burst of the bucket or the noise of a shared host (the farm or a core
+ * off its CPU for tens of milliseconds), not this rate's doing.
+ *
  * Why delay: a loss shows only when its request times out, a second
  * or more after it was sent; by then a rate that grew too far has sent
  * a second of excess.  The RTT rises within a tick of the queue, so the
