@@ -292,6 +292,20 @@ def section(r):
                  "| |" % (_f(w.get("snmp_polls_per_s"), "%.1f"), _pct(w.get("matched_ratio")),
                           w.get("snmp_retries", 0), _f(w.get("pace_rate_pps")),
                           w.get("pace_backoffs")))
+        ia, io = pc.get("icmp_auto") or {}, pc.get("icmp_off") or {}
+        if io.get("matched_ratio", 1) < 0.999 <= ia.get("matched_ratio", 0):
+            L += ["", "Why --pace off loses probes here and --pace auto does not: with --once "
+                  "every device is due at the start, and without pacing argos starts %d ping jobs "
+                  "as fast as its core can (--max-inflight at a time): %d of %d probes went "
+                  "unanswered though the farm counted no loss (%s), so they were lost in the "
+                  "kernel's veth and af_packet rings, which a burst of thousands overflows.  "
+                  "Paced, argos starts at 20,000 packets/s and grows x1.25 every 100 ms while "
+                  "every probe comes back, so that burst never forms; its rate over the run "
+                  "(every probe over the time to the last answer) is %s the unpaced one." % (pc["devices"], io["ping_sent"] - io["ping_matched"],
+                                        io["ping_sent"], "farm loss %s on af_packet over the run"
+                                        % r.get("farm_loss_af_packet"),
+                                        _ratio(ia.get("icmp_probes_per_s"),
+                                               io.get("icmp_probes_per_s")))]
     L += ["", "Memory of argos (SNMP runs, sampled mid-run): DPDK heap allocated "
           "(dpdk-telemetry /eal/heap_info), hugepages mapped and RSS (/proc/PID/status).", "",
           "| devices | heap allocated | hugepages mapped | RSS |", "|---|---|---|---|"]
