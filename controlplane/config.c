@@ -76,6 +76,9 @@ static const char usage[] =
 	"  --ping-batch-count N   start at most N ping jobs per millisecond (100)\n"
 	"  --max-pps N            keep the cores at N packets/s (token bucket;\n"
 	"                         polls in flight are never held; 0: no limit)\n"
+	"  --pace auto|off        find the rate the link and devices take, up to\n"
+	"                         --max-pps (auto, the default), or send as fast\n"
+	"                         as --max-pps lets (off)\n"
 	"  -d, --debug N          log detail, 0 to 3 (0): failed polls, claims, DPDK\n"
 	"  --log DIR              write the log to DIR/argos.log instead of stderr\n"
 	"\nDatabase (horus's schema; see argos-db(7)):\n"
@@ -93,7 +96,7 @@ enum {
 	OPT_SNMP_ONLY, OPT_DURATION, OPT_SUMMARY_JSON, OPT_MAX_LOAD_DELTA,
 	OPT_REMOTE_WRITE, OPT_JOB, OPT_RW_MAX_SAMPLES, OPT_RW_FLUSH_MS, OPT_RW_QUEUE_BYTES,
 	OPT_RW_SPILL_DIR, OPT_RW_SPILL_BYTES, OPT_RW_CA_FILE, OPT_RW_BASIC_USER,
-	OPT_RW_PASSWORD_FILE, OPT_RW_BEARER_TOKEN_FILE, OPT_MAX_PPS, OPT_LOG,
+	OPT_RW_PASSWORD_FILE, OPT_RW_BEARER_TOKEN_FILE, OPT_MAX_PPS, OPT_PACE, OPT_LOG,
 	OPT_MIGRATE, OPT_DB, OPT_PING_BATCH, OPT_AVOID_FRAGMENTS, OPT_SX_CONFIG,
 	OPT_WRAP_COUNTERS, OPT_LOOKUP_REFRESH, OPT_SX_MODULE,
 	OPT_HTTP,       /* --listen and the flags of cp_http_conf_set() */
@@ -141,6 +144,7 @@ static const struct option options[] = {
 	{ "tls-cert", required_argument, NULL, OPT_HTTP },
 	{ "tls-key", required_argument, NULL, OPT_HTTP },
 	{ "max-pps", required_argument, NULL, OPT_MAX_PPS },
+	{ "pace", required_argument, NULL, OPT_PACE },
 	{ "debug", required_argument, NULL, 'd' },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "migrate", no_argument, NULL, OPT_MIGRATE },
@@ -273,6 +277,7 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 	c->src_port = 40161;
 	c->load_avg_window = 30;
 	c->ping_batch = 100;
+	c->pace = 1;
 	c->max_load_delta = 0.1;
 	c->wrap_counters = CP_WRAP_MODULES;
 	c->lookup_refresh_s = 600;
@@ -473,6 +478,14 @@ cp_config_parse(int argc, char **argv, struct cp_config *c)
 			if (number("--max-pps", optarg, 0, 1000000000, &v))
 				return -1;
 			c->max_pps = (uint32_t)v;
+			break;
+		case OPT_PACE:
+			if (!strcmp(optarg, "auto"))
+				c->pace = 1;
+			else if (!strcmp(optarg, "off"))
+				c->pace = 0;
+			else
+				return bad("--pace", optarg, "want auto or off");
 			break;
 		case 'd':
 			if (number("--debug", optarg, 0, 3, &v))

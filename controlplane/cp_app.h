@@ -18,6 +18,7 @@
 #include "cp_assign.h"
 #include "cp_config.h"
 #include "cp_devices.h"
+#include "cp_pace.h"
 #include "cp_output.h"
 #include "cp_sched.h"
 #include "cp_stats.h"
@@ -84,6 +85,9 @@ struct cp_app {
 	double pps_tokens;
 	uint64_t pps_paid;           /* packets paid at job start, not yet seen sent */
 	uint64_t pps_limited;        /* jobs that waited for tokens */
+	struct cp_pace pace;         /* --pace auto: the rate of the bucket (pace.c) */
+	uint64_t pace_next_ms;       /* its next tick */
+	uint64_t pace_rtt[ARGOS_RTT_BUCKETS];   /* the cores' RTT histogram then */
 
 	/* /metrics: the counters at the previous rendering, for rates */
 	uint64_t metrics_tsc;

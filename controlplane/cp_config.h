@@ -34,6 +34,7 @@ struct cp_config {
 	struct cp_db_opts db;      /* --dsn and the database flags; dsn NULL: off */
 	int migrate;               /* --migrate: apply the schema, exit */
 	uint32_t max_pps;          /* 0: no limit */
+	int pace;                  /* --pace auto (1): the rate follows the link */
 	uint32_t ping_batch;       /* ping jobs started per loop turn at most */
 	uint8_t debug;
 	const char *log_dir;

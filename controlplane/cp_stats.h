@@ -38,6 +38,9 @@ struct cp_run_figures {
 	double seconds;
 	size_t devices;
 	uint64_t polls_ok, polls_failed, pings_done, ring_full;
+	int paced;                 /* --pace auto */
+	double pace_rate_pps;      /* the paced rate at the end */
+	uint64_t pace_backoffs;
 };
 
 /** Sum the counters of n lanes into t. */

@@ -213,17 +213,71 @@ sample_load(struct cp_app *app, uint64_t now)
  * retries, ARP) is taken from the bucket when the cores' counters show
  * it.  Polls in flight are never held, so the rate can pass the limit by
  * what they send, and new polls wait until the bucket recovers.
+ *
+ * With --pace auto (the default) the bucket's rate is the pacing
+ * controller's (pace.c), fed every CP_PACE_TICK_MS from the cores'
+ * counters, and --max-pps is only its ceiling.
  */
+static int
+pps_on(const struct cp_app *app)
+{
+	return app->cfg.max_pps != 0 || app->cfg.pace;
+}
+
+/* The link's signals for the pacing controller, from the cores' counters. */
+static void
+pace_feed(struct cp_app *app, uint64_t now)
+{
+	struct argos_core_stats t;
+	struct cp_pace_signals s;
+	double before;
+	int why;
+
+	if (!app->cfg.pace || now < app->pace_next_ms)
+		return;
+	app->pace_next_ms = now + CP_PACE_TICK_MS;
+	cp_stats_total(app->lanes, app->n_lanes, &t);
+	s = (struct cp_pace_signals){
+		.sent = t.snmp_requests + t.snmp_retries + t.ping_sent,
+		.answered = t.snmp_matched + t.ping_matched,
+		.lost = t.snmp_retries + t.snmp_timeouts + t.ping_lost,
+		/* Not the job ring full: that is argos's queue in front of a
+		 * core at --max-inflight, which loses nothing. */
+		.own_drops = t.tx_dropped + t.mbuf_alloc_failed + t.redirect_full +
+			     t.drop[ARGOS_DROP_BACKPRESSURE],
+		.tx_held = t.tx_held,
+		.limited = app->pps_limited,
+	};
+	s.rtt_p50_us = cp_pace_rtt_p50(t.rtt_hist, app->pace_rtt, ARGOS_RTT_BUCKETS,
+				       &s.rtt_samples);
+	memcpy(app->pace_rtt, t.rtt_hist, sizeof(app->pace_rtt));
+	before = app->pace.rate;
+	why = cp_pace_tick(&app->pace, &s, now);
+	if (why >= 0 && __atomic_load_n(&app->cfg.debug, __ATOMIC_RELAXED) >= 1)
+		fprintf(stderr, "argos: pace: rate cut for %s: %.0f -> %.0f packets/s (RTT p50 %llu us "
+			"of %llu replies)\n", cp_pace_reason_name((unsigned)why), before,
+			app->pace.rate, (unsigned long long)s.rtt_p50_us,
+			(unsigned long long)s.rtt_samples);
+}
+
 static void
 pps_refill(struct cp_app *app, uint64_t now)
 {
-	double cap = app->cfg.max_pps / 10.0 > 16 ? app->cfg.max_pps / 10.0 : 16;
+	double rate, cap;
 	uint64_t tx = 0, sent, paid;
 
-	if (app->cfg.max_pps == 0)
+	if (!pps_on(app))
 		return;
 	for (unsigned w = 0; w < app->n_lanes; w++)
 		tx += app->lanes[w]->stats.tx_pkts;
+	/* A loss shows at the reply timeout: the controller waits that long
+	 * after a cut before loss may cut again. */
+	if (app->pps_ms == 0)
+		cp_pace_init(&app->pace, app->cfg.max_pps,
+			     app->cfg.ping_timeout_ms > 1000 ? app->cfg.ping_timeout_ms : 1000);
+	pace_feed(app, now);
+	rate = app->cfg.pace ? app->pace.rate : app->cfg.max_pps;
+	cap = rate / 10.0 > 16 ? rate / 10.0 : 16;
 	if (app->pps_ms == 0) {
 		app->pps_ms = now;
 		app->pps_tx = tx;
@@ -234,7 +288,7 @@ pps_refill(struct cp_app *app, uint64_t now)
 	paid = sent < app->pps_paid ? sent : app->pps_paid;
 	app->pps_paid -= paid;
 	app->pps_tokens -= (double)(sent - paid);
-	app->pps_tokens += (double)app->cfg.max_pps * (double)(now - app->pps_ms) / 1000.0;
+	app->pps_tokens += rate * (double)(now - app->pps_ms) / 1000.0;
 	if (app->pps_tokens > cap)
 		app->pps_tokens = cap;
 	app->pps_ms = now;
@@ -247,7 +301,7 @@ pps_refund(struct cp_app *app, uint8_t kind)
 {
 	uint64_t cost = kind == ARGOS_JOB_PING ? app->cfg.ping_count : 1;
 
-	if (app->cfg.max_pps == 0)
+	if (!pps_on(app))
 		return;
 	app->pps_tokens += (double)cost;
 	app->pps_paid -= cost < app->pps_paid ? cost : app->pps_paid;
@@ -259,7 +313,7 @@ pps_admit(struct cp_app *app, uint8_t kind)
 {
 	double cost = kind == ARGOS_JOB_PING ? app->cfg.ping_count : 1;
 
-	if (app->cfg.max_pps == 0)
+	if (!pps_on(app))
 		return 1;
 	if (app->pps_tokens < cost) {
 		app->pps_limited++;
@@ -918,6 +972,8 @@ out_stop:
 			.devices = app.dbm ? 0 : cp_reload_live(&app),
 			.polls_ok = app.polls_ok, .polls_failed = app.polls_failed,
 			.pings_done = app.pings_done, .ring_full = app.ring_full,
+			.paced = app.cfg.pace, .pace_rate_pps = app.pace.rate,
+			.pace_backoffs = app.pace.backoffs,
 		};
 
 		if (close_exports(&app) != 0)

@@ -158,6 +158,25 @@ render_db(struct cp_app *app, struct cp_metrics *m)
 	render_lateness(app, m);
 }
 
+/* --pace auto: the rate the controller allows now and its cuts, by the
+ * signal that made them (pace.c).  A torn double is harmless here: the
+ * main lcore renders /metrics itself. */
+static void
+render_pace(const struct cp_app *app, struct cp_metrics *m)
+{
+	const struct cp_pace *p = &app->pace;
+
+	cp_metrics_help(m, "argos_pace_rate_pps", "gauge",
+			"Packets/s --pace auto allows now (0: pacing off, --max-pps alone).");
+	cp_metrics_double(m, "argos_pace_rate_pps", NULL, 0, app->cfg.pace ? p->rate : 0);
+	cp_metrics_help(m, "argos_pace_backoffs_total", "counter",
+			"Cuts of the paced rate, by the signal that made them.");
+	for (unsigned r = 0; r < CP_PACE_REASONS; r++)
+		cp_metrics_u64(m, "argos_pace_backoffs_total",
+			       &(struct cp_label){ "reason", cp_pace_reason_name(r) }, 1,
+			       p->backoff_by[r]);
+}
+
 void
 cp_metrics_render_app(struct cp_app *app, struct cp_metrics *m)
 {
@@ -175,6 +194,7 @@ cp_metrics_render_app(struct cp_app *app, struct cp_metrics *m)
 	cp_metrics_help(m, "argos_pps_limited_total", "counter",
 			"Loop turns in which --max-pps held new polls back.");
 	cp_metrics_u64(m, "argos_pps_limited_total", NULL, 0, app->pps_limited);
+	render_pace(app, m);
 	render_cores(app, m, rte_rdtsc());
 	render_db(app, m);
 	if (app->rw != NULL)

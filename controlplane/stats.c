@@ -38,6 +38,17 @@ const struct cp_core_counter cp_core_counters[] = {
 	CORE_COUNTER(ping_sent, "ping_sent", "ICMP echo requests sent."),
 	CORE_COUNTER(ping_matched, "ping_matched",
 		     "ICMP echo replies matched."),
+	CORE_COUNTER(ping_lost, "ping_lost", "ICMP echo requests never answered."),
+	CORE_COUNTER(mbuf_alloc_failed, "mbuf_alloc_failed",
+		     "Frames not built: the mbuf pool was empty."),
+	CORE_COUNTER(results_lost, "results_lost",
+		     "Results lost: no free batch (must stay 0)."),
+	CORE_COUNTER(backpressure_held, "backpressure_held",
+		     "Loop turns the core started no job: too few free result batches."),
+	CORE_COUNTER(backpressure_deferred, "backpressure_deferred",
+		     "Job ends put off by 1 ms: no room for their records."),
+	CORE_COUNTER(backpressure_resent, "backpressure_resent",
+		     "Requests sent again: their reply was dropped for back-pressure."),
 	CORE_COUNTER(redirected, "redirected",
 		     "Replies passed to the core that owns them (software steering)."),
 	CORE_COUNTER(redirect_full, "redirect_full",
@@ -213,7 +224,10 @@ cp_stats_json(const char *path, struct argos_lane *const *lanes, unsigned n,
 		"  \"job_ring_full\": %" PRIu64 ",\n  \"results_lost\": %" PRIu64 ",\n"
 		"  \"backpressure_held\": %" PRIu64 ",\n  \"backpressure_deferred\": %" PRIu64 ",\n"
 		"  \"backpressure_resent\": %" PRIu64 ",\n"
-		"  \"replies_dropped_backpressure\": %" PRIu64 "\n}\n",
+		"  \"replies_dropped_backpressure\": %" PRIu64 ",\n"
+		"  \"replies_dropped_unknown_request_id\": %" PRIu64 ",\n"
+		"  \"replies_dropped_duplicate\": %" PRIu64 ",\n"
+		"  \"paced\": %s,\n  \"pace_rate_pps\": %.1f,\n  \"pace_backoffs\": %" PRIu64 "\n}\n",
 		n, r->devices, r->seconds, (double)t.ping_sent / s, (double)r->polls_ok / s,
 		asked ? (double)matched / (double)asked : 0.0, (double)t.tx_pkts / s,
 		(double)t.rx_pkts / s, cp_stats_rtt_percentile(&t, 0.50),
@@ -221,7 +235,9 @@ cp_stats_json(const char *path, struct argos_lane *const *lanes, unsigned n,
 		t.ping_sent, t.ping_matched, t.snmp_requests, t.snmp_retries, t.snmp_matched,
 		t.snmp_timeouts, t.snmp_varbinds, t.tx_pkts, t.rx_pkts, t.tx_dropped, t.tx_held, drops,
 		r->ring_full, t.results_lost, t.backpressure_held, t.backpressure_deferred,
-		t.backpressure_resent, t.drop[ARGOS_DROP_BACKPRESSURE]);
+		t.backpressure_resent, t.drop[ARGOS_DROP_BACKPRESSURE],
+		t.drop[ARGOS_DROP_UNKNOWN_REQUEST_ID], t.drop[ARGOS_DROP_DUPLICATE],
+		r->paced ? "true" : "false", r->pace_rate_pps, r->pace_backoffs);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
