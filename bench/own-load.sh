@@ -114,12 +114,15 @@ if [ -n "${OWN_LOAD_PERF:-}" ]; then   # where the load's time goes: argos and i
 		AND query LIKE '%bucket%' OR query LIKE '%d.poller_group = \$1 AND d.active%' LIMIT 1")
 	[ -n "$be" ] && perf record -q -g -o "$OWN_LOAD_PERF.pg" -p "$be" -- sleep 8 >/dev/null 2>&1 &
 fi
+lt0=$(cp_ticks "$p1")
 wait_metric 19180 argos_db_devices "$N" 600
 load_ms=$(($(date +%s%3N) - t_start))
+load_us=$(awk -v a="$lt0" -v b="$(cp_ticks "$p1")" -v n="$N" -v hz="$(getconf CLK_TCK)" \
+	'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / n }')
 sleep 2
 rss1=$(rss_kb "$p1")
 per_dev=$(( (rss1 - rss0) * 1024 / N ))
-echo "own-load: a1 owns and holds $N devices $load_ms ms after its start; RSS $rss0 -> $rss1 KiB ($per_dev bytes a device)"
+echo "own-load: a1 owns and holds $N devices $load_ms ms after its start, $load_us us of argos CPU a device (main lcore and DB thread; Postgres's backend and the busy worker share this machine's 2 CPUs); RSS $rss0 -> $rss1 KiB ($per_dev bytes a device)"
 
 stat() { q "SELECT (SELECT sum(calls) FROM pg_stat_statements) || ' ' ||
 	(SELECT tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = 'argos')"; }
@@ -156,6 +159,7 @@ Command: \`$cmd\`
 | | |
 |---|---|
 | one appliance owns and loads $N devices | $(awk -v m="$load_ms" 'BEGIN { printf "%.1f s", m / 1000 }') after its start |
+| argos CPU to load a device (main lcore + DB thread) | $load_us us |
 | its memory per device | $per_dev bytes (RSS $rss0 -> $rss1 KiB) |
 | steady state, $N devices held: statements/s | $stmts |
 | rows written/s (pg_stat_database) | $rows |

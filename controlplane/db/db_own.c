@@ -22,7 +22,7 @@
  * lease.  An appliance that dies is thus replaced within the lease plus
  * a round.
  *
- * The buckets taken are loaded in passes, OWN_LOAD_ROWS rows a
+ * The buckets taken are loaded in passes, OWN_LOAD_IDS ids a
  * statement in id order, as the main thread drains its queue:
  * SYNC_BEGIN, an UPSERT per device, SYNC_END (the main thread drops
  * what the bucket held and no longer has).
@@ -39,7 +39,8 @@
 #define OWN_LIVE_S 3            /* a heartbeat older than this: the appliance is gone */
 #define OWN_MARGIN_MS 1500      /* stop starting jobs this long before a lease may end */
 #define OWN_QUEUE_MAX 16384     /* device records waiting for the main thread, at most */
-#define OWN_LOAD_ROWS 16384     /* device rows read per statement */
+#define OWN_LOAD_IDS 32768      /* device ids read per statement */
+#define OWN_ROWS_CHUNK 512      /* records decoded, then queued, at a time */
 #define OWN_CHANGES_MAX 8192    /* changed ids kept; more: reload everything */
 
 struct db_own {
@@ -48,7 +49,9 @@ struct db_own {
 	uint8_t drop[CP_DB_BUCKETS];   /* to give away */
 	uint8_t pass[CP_DB_BUCKETS];   /* being loaded by the pass under way */
 	int in_pass;
-	int64_t pass_after;            /* the pass's last id read */
+	int64_t pass_after;            /* the pass has read every id up to this */
+	int64_t pass_max;              /* the largest id when it began */
+	struct cp_db_claim rows[OWN_ROWS_CHUNK];   /* read_rows' records, pushed a chunk at a time */
 	unsigned n_mine;
 	uint64_t next_round;           /* mono ms */
 	uint64_t confirmed;            /* mono ms the last good renewal was sent */
@@ -337,13 +340,13 @@ cmp_id(const void *a, const void *b)
 }
 
 /* seen: for a read of o->changed (sorted), which ids came back.  after:
- * $3 of a load, and the last id read. */
+ * a load's range, ids in ($3, $4] = (*after, *after + OWN_LOAD_IDS]. */
 static int
 read_rows(struct cp_db *db, struct db_own *o, const char *what, const char *where,
-	  const char *array, uint8_t *seen, int64_t *after)
+	  const char *array, uint8_t *seen, const int64_t *after)
 {
-	char sql[2048], from[24];
-	const char *params[3] = { db->o.poller_group, array, from };
+	char sql[2048], from[24], to[24];
+	const char *params[4] = { db->o.poller_group, array, from, to };
 	struct cp_db_claim *c;
 	PGresult *r;
 	int n, k = 0;
@@ -351,20 +354,18 @@ read_rows(struct cp_db *db, struct db_own *o, const char *what, const char *wher
 	snprintf(sql, sizeof(sql), "SELECT" DB_DEVICE_COLS DB_OWN_COLS " FROM devices d WHERE %s",
 		 where);
 	snprintf(from, sizeof(from), "%lld", after ? (long long)*after : 0LL);
-	r = db_run(db, what, sql, after ? 3 : 2, params);
+	snprintf(to, sizeof(to), "%lld", after ? (long long)(*after + OWN_LOAD_IDS) : 0LL);
+	r = db_run(db, what, sql, after ? 4 : 2, params);
 	if (!r)
 		return -1;
 	n = PQntuples(r);
-	c = malloc(sizeof(*c) * (n ? (size_t)n : 1));
-	if (c == NULL) {
-		PQclear(r);
-		db_log(db, "out of memory reading %d devices", n);
-		return -1;
-	}
+	c = o->rows;   /* OWN_ROWS_CHUNK records, made once: no fresh pages per statement */
 	for (int i = 0; i < n; i++) {
+		if (k == OWN_ROWS_CHUNK) {
+			db_push_claims(db, c, (size_t)k);
+			k = 0;
+		}
 		db_row_to_claim(r, i, 0, &c[k]);
-		if (after && c[k].device_id > *after)
-			*after = c[k].device_id;
 		if (!seen && (!o->mine[c[k].bucket] || o->drop[c[k].bucket]))
 			continue;   /* given away meanwhile: not ours to send */
 		c[k].op = CP_DB_OP_UPSERT;
@@ -392,21 +393,36 @@ read_rows(struct cp_db *db, struct db_own *o, const char *what, const char *wher
 	PQclear(r);
 	if (k)
 		db_push_claims(db, c, (size_t)k);
-	explicit_bzero(c, sizeof(*c) * (size_t)n);   /* v3 passphrases */
-	free(c);
+	explicit_bzero(c, sizeof(*c) * (size_t)(n < OWN_ROWS_CHUNK ? n : OWN_ROWS_CHUNK));   /* v3 */
 	pthread_mutex_lock(&db->q_lock);
 	db->st.devices_loaded += (uint64_t)n;
 	pthread_mutex_unlock(&db->q_lock);
 	return n;
 }
 
+/* The largest device id, or -1. */
+static int64_t
+max_id(struct cp_db *db)
+{
+	PGresult *r = db_run(db, "bucket load", "SELECT coalesce(max(id), 0) FROM devices", 0, NULL);
+	int64_t v;
+
+	if (!r)
+		return -1;
+	v = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
 /*
  * Load the buckets marked load, in passes: a pass takes every bucket
- * marked, then reads their devices in id order, OWN_LOAD_ROWS a
- * statement, as the main thread makes room.  In id order each heap page
- * is read once whatever the number of buckets (a bucket alone is every
- * 1024th row: read bucket by bucket, a page would be read once for each
- * of its rows' buckets).
+ * marked, then reads their devices by ranges of OWN_LOAD_IDS ids, in
+ * order, as the main thread makes room: the primary key's range scan
+ * reads each heap page once whatever the number of buckets (a bucket
+ * alone is every 1024th row: read bucket by bucket through an index,
+ * a page is read once for each of its rows).  The bucket test is kept
+ * off the devices_bucket index ("id + 0"), whose plan would sort the
+ * whole pass for each range.
  */
 static void
 load_some(struct cp_db *db, struct db_own *o)
@@ -432,6 +448,13 @@ load_some(struct cp_db *db, struct db_own *o)
 				return;
 			o->in_pass = 1;
 			o->pass_after = 0;
+			o->pass_max = max_id(db);
+			if (o->pass_max < 0) {   /* the database is away: start over later */
+				for (unsigned b = 0; b < CP_DB_BUCKETS; b++)
+					o->load[b] |= o->pass[b];
+				o->in_pass = 0;
+				return;
+			}
 		}
 		len = 0;
 		list[len++] = '{';
@@ -442,8 +465,8 @@ load_some(struct cp_db *db, struct db_own *o)
 		list[len++] = '}';
 		list[len] = '\0';
 		snprintf(where, sizeof(where), "d.poller_group = $1 AND d.active"
-			 " AND (d.id %% 1024)::int = ANY($2::int[])"
-			 " AND d.id > $3::bigint ORDER BY d.id LIMIT %d", OWN_LOAD_ROWS);
+			 " AND ((d.id + 0) %% 1024)::int = ANY($2::int[])"
+			 " AND d.id > $3::bigint AND d.id <= $4::bigint");
 		rows = len > 2 ? read_rows(db, o, "bucket load", where, list, NULL,
 					  &o->pass_after) : 0;
 		if (rows < 0) {
@@ -453,7 +476,8 @@ load_some(struct cp_db *db, struct db_own *o)
 			o->in_pass = 0;
 			return;
 		}
-		if (rows < OWN_LOAD_ROWS) {   /* the pass is done */
+		o->pass_after += OWN_LOAD_IDS;
+		if (len <= 2 || o->pass_after >= o->pass_max) {   /* the pass is done */
 			for (unsigned b = 0; b < CP_DB_BUCKETS; b++)
 				if (o->pass[b]) {
 					if (o->mine[b] && !o->drop[b])
