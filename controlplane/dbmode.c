@@ -50,6 +50,8 @@
 #define OVERDUE_SPREAD_MS 1000  /* due already (or new): polled within this */
 #define STATES_PER_CALL 65536
 #define REBASE_MS 1000          /* a job later than this moves its device's grid */
+#define CROWD_MAX 200           /* new devices a second polled soon; more: spread */
+#define CROWD_SPREAD_MS 60000   /* over the period, or this if shorter */
 
 /* Lateness buckets (seconds) of argos_db_lateness_seconds. */
 static const double late_le[CP_DBMODE_LATE_N] = { 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5,
@@ -107,6 +109,8 @@ struct cp_dbmode {
 	struct cp_db_state *states;   /* STATES_PER_CALL, for the hand-over */
 	struct cp_dbmode_late late[3];
 	uint16_t pgen;                /* bumped when the profiles change */
+	uint64_t crowd_s;             /* first_due: the second counted, and how many */
+	uint32_t crowd_n;
 	uint64_t devices_now, sched_full, refused;
 };
 
@@ -462,20 +466,32 @@ own_push(struct cp_app *app, uint32_t s, uint8_t kind, uint64_t at, uint64_t bas
 	}
 }
 
-/* A device's first due time: one period after the last poll the
- * database knows; when that is past or unknown (a new device), within
- * OVERDUE_SPREAD_MS, spread by id.  A crowd of them (a cold start) is
- * then polled as fast as the cores take it, and the next periods keep
- * that pace (cp_dbmode_sent re-bases a late job). */
+/* A device's first due time.  Due one period after the last poll the
+ * database knows, if that is still ahead; just missed (by less than a
+ * period: a hand-over, a short outage), within OVERDUE_SPREAD_MS, spread
+ * by id.  Never polled, or not for longer than a period: within
+ * OVERDUE_SPREAD_MS too while they come one by one (a device just
+ * added), but spread over the period (a minute at most) once more
+ * than CROWD_MAX come in a second (a cold start, a restart after a long
+ * stop): a crowd polled at once would come back together every period. */
 static uint64_t
-first_due(int64_t id, int64_t last_ms, uint32_t period, uint64_t now, uint64_t now_unix)
+first_due(struct cp_dbmode *m, int64_t id, int64_t last_ms, uint32_t period, uint64_t now,
+	  uint64_t now_unix)
 {
 	uint64_t spread = (uint64_t)id * 0x9e3779b97f4a7c15ull >> 20;
+	uint32_t soon = period < OVERDUE_SPREAD_MS ? period : OVERDUE_SPREAD_MS;
 	int64_t late = (int64_t)now_unix - (last_ms + (int64_t)period);
 
 	if (last_ms > 0 && late <= 0)
 		return now + (uint64_t)-late;
-	return now + spread % (period < OVERDUE_SPREAD_MS ? period : OVERDUE_SPREAD_MS);
+	if (last_ms > 0 && late <= (int64_t)period)
+		return now + spread % soon;
+	if (now / 1000 != m->crowd_s) {
+		m->crowd_s = now / 1000;
+		m->crowd_n = 0;
+	}
+	return now + spread % (++m->crowd_n <= CROWD_MAX ? soon :
+			       period < CROWD_SPREAD_MS ? period : CROWD_SPREAD_MS);
 }
 
 static void
@@ -562,8 +578,9 @@ own_upsert(struct cp_app *app, const struct cp_db_claim *c, uint64_t now, uint64
 		if (period == 0)
 			m->os[s].due[k] = 0;
 		else if (m->os[s].due[k] == 0 && !(m->info[s].busy & k)) {
-			uint64_t at = first_due(c->device_id, k == CP_DB_SNMP ? c->last_polled_ms :
-						c->last_pinged_ms, period, now, now_unix);
+			uint64_t at = first_due(m, c->device_id, k == CP_DB_SNMP ?
+						c->last_polled_ms : c->last_pinged_ms, period, now,
+						now_unix);
 
 			own_push(app, s, k, at, at);
 		}
