@@ -52,6 +52,7 @@
 #define REBASE_MS 1000          /* a job later than this moves its device's grid */
 #define CROWD_MAX 200           /* new devices a second polled soon; more: spread */
 #define CROWD_SPREAD_MS 60000   /* over the period, or this if shorter */
+#define TAKEOVER_SPREAD_MS 4000 /* a dead appliance's devices: polled within this */
 
 /* Lateness buckets (seconds) of argos_db_lateness_seconds. */
 static const double late_le[CP_DBMODE_LATE_N] = { 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5,
@@ -476,11 +477,16 @@ own_push(struct cp_app *app, uint32_t s, uint8_t kind, uint64_t at, uint64_t bas
  * stop): a crowd polled at once would come back together every period. */
 static uint64_t
 first_due(struct cp_dbmode *m, int64_t id, int64_t last_ms, uint32_t period, uint64_t now,
-	  uint64_t now_unix)
+	  uint64_t now_unix, int taken_over)
 {
 	uint64_t spread = (uint64_t)id * 0x9e3779b97f4a7c15ull >> 20;
 	uint32_t soon = period < OVERDUE_SPREAD_MS ? period : OVERDUE_SPREAD_MS;
 	int64_t late = (int64_t)now_unix - (last_ms + (int64_t)period);
+
+	/* A dead appliance's device: the table's time may be older than its
+	 * last poll, or missing; poll it within TAKEOVER_SPREAD_MS. */
+	if (taken_over && (last_ms <= 0 || -late > TAKEOVER_SPREAD_MS))
+		return now + spread % (period < TAKEOVER_SPREAD_MS ? period : TAKEOVER_SPREAD_MS);
 
 	if (last_ms > 0 && late <= 0)
 		return now + (uint64_t)-late;
@@ -580,7 +586,7 @@ own_upsert(struct cp_app *app, const struct cp_db_claim *c, uint64_t now, uint64
 		else if (m->os[s].due[k] == 0 && !(m->info[s].busy & k)) {
 			uint64_t at = first_due(m, c->device_id, k == CP_DB_SNMP ?
 						c->last_polled_ms : c->last_pinged_ms, period, now,
-						now_unix);
+						now_unix, c->taken_over);
 
 			own_push(app, s, k, at, at);
 		}

@@ -108,6 +108,8 @@ struct cp_db_opts {
 struct cp_db_claim {
 	uint8_t op;                   /**< enum cp_db_op; own mode's fields below */
 	uint16_t bucket;              /**< own mode: device_id % CP_DB_BUCKETS, or the op's */
+	uint8_t taken_over;           /**< own mode: its bucket was a dead appliance's: the
+	                                   table's last_polled_at may lag, poll it soon */
 	uint32_t snmp_every_s;        /**< own mode: polling_frequency (0: never) */
 	uint32_t ping_every_s;        /**< own mode: ping_frequency (0: never) */
 	int64_t last_polled_ms;       /**< own mode: unix ms, 0: never */

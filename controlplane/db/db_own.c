@@ -48,6 +48,7 @@ struct db_own {
 	uint8_t load[CP_DB_BUCKETS];   /* its devices are to be (re)read */
 	uint8_t drop[CP_DB_BUCKETS];   /* to give away */
 	uint8_t pass[CP_DB_BUCKETS];   /* being loaded by the pass under way */
+	uint8_t dead[CP_DB_BUCKETS];   /* taken from an appliance whose lease had lapsed */
 	int in_pass;
 	int64_t pass_after;            /* the pass has read every id up to this */
 	int64_t pass_max;              /* the largest id when it began */
@@ -201,12 +202,12 @@ take(struct cp_db *db, struct db_own *o, unsigned want)
 {
 	static const char sql[] =
 		"UPDATE device_buckets b SET owner = $2, taken_at = now()"
-		" FROM (SELECT bucket FROM device_buckets x WHERE poller_group = $1"
+		" FROM (SELECT bucket, owner AS was FROM device_buckets x WHERE poller_group = $1"
 		"   AND (owner IS NULL OR (owner <> $2 AND NOT EXISTS (SELECT 1 FROM appliances a"
 		"     WHERE a.name = x.owner AND a.lease_until >= now())))"
 		"   ORDER BY bucket LIMIT $3::int FOR UPDATE SKIP LOCKED) f"
 		" WHERE b.poller_group = $1 AND b.bucket = f.bucket"
-		" RETURNING b.bucket";
+		" RETURNING b.bucket, f.was IS NOT NULL";
 	char lim[16];
 	const char *params[3] = { db->o.poller_group, db->o.appliance, lim };
 	PGresult *r;
@@ -224,6 +225,9 @@ take(struct cp_db *db, struct db_own *o, unsigned want)
 			continue;
 		o->mine[b] = o->load[b] = 1;
 		o->drop[b] = 0;
+		/* Its owner died: what it polled since its last write-back is
+		 * not in the table, so its devices are polled soon. */
+		o->dead[b] = PQgetvalue(r, i, 1)[0] == 't';
 		set_state(db, (unsigned)b, CP_DB_B_OWNED);
 	}
 	PQclear(r);
@@ -369,6 +373,7 @@ read_rows(struct cp_db *db, struct db_own *o, const char *what, const char *wher
 		if (!seen && (!o->mine[c[k].bucket] || o->drop[c[k].bucket]))
 			continue;   /* given away meanwhile: not ours to send */
 		c[k].op = CP_DB_OP_UPSERT;
+		c[k].taken_over = !seen && o->dead[c[k].bucket];
 		k++;
 		if (seen) {
 			const int64_t *at = bsearch(&c[k - 1].device_id, o->changed, o->n_changed,
@@ -482,7 +487,7 @@ load_some(struct cp_db *db, struct db_own *o)
 				if (o->pass[b]) {
 					if (o->mine[b] && !o->drop[b])
 						push_op(db, CP_DB_OP_SYNC_END, b, 0);
-					o->pass[b] = 0;
+					o->pass[b] = o->dead[b] = 0;
 				}
 			o->in_pass = 0;
 		}
