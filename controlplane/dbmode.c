@@ -552,7 +552,7 @@ own_upsert(struct cp_app *app, const struct cp_db_claim *c, uint64_t now, uint64
 		return;   /* its bucket went meanwhile: not ours */
 	if (fresh && (s = slot_of(m, c->device_id)) == UINT32_MAX) {
 		m->sched_full++;
-		return;   /* every slot taken: counted in argos_db_devices_refused */
+		return;   /* every slot taken (CP_DB_SLOTS devices): counted in sched_full */
 	}
 	/* What this appliance learnt stays, unless the ceiling changed (the
 	 * table's trigger then reset the learnt column too). */

@@ -29,6 +29,9 @@ except ImportError:
     from cryptography.hazmat.primitives.ciphers.modes import CFB
 
 
+RETRY_WINDOW_S = 0.5   # the test's timeout is 0.1 s: a retry comes within this
+
+
 class Bad(Exception):
     pass
 
@@ -170,12 +173,20 @@ def main():
             problems.append(f"request-id {rid} is used twice (requests {seen_req[rid]} and {n})")
         seen_msg.setdefault(mid, n)
         seen_req.setdefault(rid, n)
+    # The next request asking the same thing within RETRY_WINDOW_S: with
+    # two workers, or two sessions to the agent, another request may come
+    # between a request and its retry.
     retries = 0
-    for i in range(1, len(parsed)):
-        t0, mid0, rid0, what0 = parsed[i - 1]
-        t1, mid1, rid1, what1 = parsed[i]
-        if what0 != what1:
+    paired = set()
+    for i in range(len(parsed)):
+        t0, mid0, rid0, what0 = parsed[i]
+        j = next((k for k in range(i + 1, len(parsed))
+                  if k not in paired and parsed[k][3] == what0
+                  and parsed[k][0] - t0 <= RETRY_WINDOW_S), None)
+        if j is None:
             continue
+        paired.add(j)
+        t1, mid1, rid1, _ = parsed[j]
         retries += 1
         print(f"retry after {1000 * (t1 - t0):.0f} ms: msgID {mid0} -> {mid1}, "
               f"request-id {rid0} -> {rid1}")
